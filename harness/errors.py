@@ -1,0 +1,28 @@
+"""User-facing errors: what was wrong, where, and what to do."""
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+class HarnessError(Exception):
+    """An error the CLI prints without a traceback and exits non-zero on."""
+
+
+class UsageError(HarnessError):
+    """Bad command-line input: unknown names, malformed options."""
+
+
+class DataError(HarnessError):
+    """Bad data: names the file and line, or the example id."""
+
+
+class MissingDependency(HarnessError):
+    def __init__(self, package: str, extra: str | None = None, why: str = ""):
+        fix = f"pip install 'harness[{extra}]'" if extra else f"pip install {package}"
+        super().__init__(f"{package} is required{(' ' + why) if why else ''}; run: {fix}")
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

@@ -1,0 +1,44 @@
+"""The model adapter contract.
+
+An adapter receives the whole list of requests so the engine can sort, batch and cache;
+adapters that run a neural network subclass ``engine.batching.BatchedModel`` instead and
+implement only encoding and one batch's generation.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterator, Sequence
+
+from harness.types import Generation, Request
+
+
+class Model:
+    """Base of every model adapter; register with ``@models.register("kind")``."""
+
+    description: ClassVar[str] = ""
+    # what Request.prompt holds for this model: "prompt" (a rendered prompt template, for
+    # decoder-only models), "source" (the raw source text, for encoder-decoders and
+    # baselines) or "image" (Request.image set, prompt None or a text prefix)
+    input_kind: ClassVar[str] = "prompt"
+    args_help: ClassVar[dict[str, str]] = {}  # --model-args keys -> meaning
+
+    def __init__(self, locator: str, **args: Any):
+        from harness.errors import UsageError, did_you_mean
+        unknown = set(args) - set(self.args_help)
+        if unknown:
+            bad = sorted(unknown)[0]
+            raise UsageError(f"model {type(self).__name__}: unknown --model-args key {bad!r}"
+                             f"{did_you_mean(bad, self.args_help)}; "
+                             f"keys: {', '.join(self.args_help) or 'none'}")
+        self.locator = locator
+        self.args = args
+
+    def fingerprint(self) -> dict[str, str]:
+        """Identifies the weights: locator, resolved revision, content hash where known."""
+        return {"locator": self.locator}
+
+    def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
+        """Yield one Generation per request, in any order."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Free accelerator memory; called once the run is over."""

@@ -1,0 +1,114 @@
+"""The plain records that carry data from a task to a report.
+
+task ─► Example ─► Request ─► Generation ─► MetricResult ─► RunRecord (store.py)
+
+Frozen dataclasses in memory; files are read and written in store.py and data.py.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Example:
+    """One evaluation item: a text or image input and its references."""
+
+    id: str
+    references: tuple[str, ...]
+    source: str | None = None
+    image: str | None = None  # absolute path or URL
+    extra: Mapping[str, Any] = field(default_factory=dict)  # other fields of the row, kept
+    origin: str = ""  # "file.jsonl:17" or "dataset:split[17]", for error messages
+
+    def content(self) -> dict:
+        """What identifies this example's data, for fingerprints."""
+        return {"id": self.id, "source": self.source, "image": self.image,
+                "references": list(self.references)}
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Decoding settings; part of every generation's cache key."""
+
+    max_new_tokens: int = 64
+    min_new_tokens: int = 0
+    num_beams: int = 1
+    do_sample: bool = False
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int = 0
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int = 0
+
+    def updated(self, overrides: Mapping[str, Any]) -> "GenerateConfig":
+        known = {f.name: f for f in fields(self)}
+        clean = {}
+        for key, value in overrides.items():
+            if key not in known:
+                from harness.errors import UsageError, did_you_mean
+                raise UsageError(f"unknown generation setting {key!r}{did_you_mean(key, known)}; "
+                                 f"known: {', '.join(known)}")
+            if key == "stop":
+                value = tuple([value] if isinstance(value, str) else value)
+            clean[key] = value
+        return replace(self, **clean)
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+    def key(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a model is asked: one example's prompt (or image) under one config."""
+
+    example_id: str
+    prompt: str | None  # the text the model reads (source or rendered prompt template)
+    config: GenerateConfig
+    image: str | None = None
+    chat: bool = False  # render through the tokenizer's chat template, if the model has one
+
+    def key(self) -> str:
+        """Content key: same prompt, image and config → same generation."""
+        blob = json.dumps([self.prompt, self.image, self.chat, self.config.key()])
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A model's output for one request."""
+
+    example_id: str
+    text: str
+    num_tokens: int = 0  # generated tokens (0 when unknown, e.g. a predictions file)
+    finish_reason: str = ""  # "eos" | "length" | "stop" | "" (unknown)
+    prompt_tokens: int = 0
+    truncated: bool = False  # the input was cut to fit the model's max length
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One corpus score with everything needed to compare it."""
+
+    metric: str
+    score: float  # 0-100 scale (CIDEr: 0-1000, as papers print x100)
+    signature: str
+    higher_is_better: bool = True
+    ci: tuple[float, float] | None = None  # 95% bootstrap interval
+    per_example: tuple[float, ...] | None = None  # same order as the examples scored
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {"score": self.score, "signature": self.signature,
+               "higher_is_better": self.higher_is_better,
+               "ci95": list(self.ci) if self.ci else None}
+        if self.details:
+            out["details"] = dict(self.details)
+        return out
