@@ -20,6 +20,7 @@ class Model:
     # baselines) or "image" (Request.image set, prompt None or a text prefix)
     input_kind: ClassVar[str] = "prompt"
     args_help: ClassVar[dict[str, str]] = {}  # --model-args keys -> meaning
+    needs_locator: ClassVar[bool] = True  # False for baselines: `--model lead-3`
 
     def __init__(self, locator: str, **args: Any):
         from harness.errors import UsageError, did_you_mean

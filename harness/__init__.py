@@ -1,0 +1,20 @@
+"""harness: evaluate text generation models on translation, summarization and captioning."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["evaluate", "RunOptions", "Task", "get_task", "models", "metrics", "tasks",
+           "Example", "Request", "Generation", "GenerateConfig", "MetricResult", "__version__"]
+
+from harness.registry import metrics, models, tasks
+from harness.types import Example, GenerateConfig, Generation, MetricResult, Request
+
+
+def __getattr__(name: str):
+    # the pipeline pulls in yaml and the task registry; load it on first use
+    if name in ("evaluate", "RunOptions"):
+        from harness import pipeline as module
+        return getattr(module, name)
+    if name in ("Task", "get_task"):
+        from harness import task as module
+        return getattr(module, name)
+    raise AttributeError(name)

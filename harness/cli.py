@@ -1,0 +1,147 @@
+"""`harness` command line: parses arguments and calls the library; no logic of its own."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from harness.errors import HarnessError, UsageError
+
+
+def parse_kv(text: str | None, what: str) -> dict[str, Any]:
+    """``dtype=bfloat16,num_beams=4`` → {"dtype": "bfloat16", "num_beams": 4} (YAML scalars)."""
+    import yaml
+    out: dict[str, Any] = {}
+    for item in filter(None, (text or "").split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{what}: expected key=value, got {item!r}")
+        parsed = yaml.safe_load(value) if value.strip() else ""
+        out[key.strip()] = value if parsed is None else parsed
+    return out
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from harness.registry import tasks
+    from harness.task import get_task
+    rows = [get_task(name).describe() for name in tasks.names()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    _print_columns(["name", "family", "source", "metrics"],
+                   [[r["name"], r["family"], r["source"], ",".join(r["metrics"])] for r in rows])
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from harness.registry import models
+    rows = [[name, cls.input_kind, cls.description,
+             ",".join(cls.args_help)] for name, cls in models.items()]
+    _print_columns(["name", "input", "description", "model-args"], rows)
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from harness.registry import metrics
+    rows = [[name, "higher" if cls.higher_is_better else "lower", cls.description,
+             ",".join(cls.options_help)] for name, cls in metrics.items()]
+    _print_columns(["name", "better", "description", "options"], rows)
+    return 0
+
+
+def _print_columns(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(str(r[i])) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.engine import EngineSettings
+    from harness.pipeline import RunOptions, evaluate
+    from harness.reports.table import format_table, throughput_line
+
+    batch_size: Any = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
+    settings = EngineSettings(batch_size=batch_size, max_batch_tokens=args.max_batch_tokens,
+                              use_cache=not args.no_cache,
+                              progress=not args.no_progress and not args.json,
+                              **({"cache_dir": Path(args.cache_dir)} if args.cache_dir else {}))
+    options = RunOptions(
+        limit=args.limit, seed=args.seed, output=Path(args.output),
+        metrics=tuple(m for m in (args.metrics or "").split(",") if m),
+        gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
+        data=Path(args.data) if args.data else None, n_bootstrap=args.bootstrap)
+    task_names = [t for t in args.tasks.split(",") if t]
+    records = evaluate(args.model, task_names, options,
+                       model_args=parse_kv(args.model_args, "--model-args"),
+                       engine_settings=settings)
+    dicts = [r.to_dict() for r in records]
+    if args.json:
+        print(json.dumps(dicts if len(dicts) > 1 else dicts[0], indent=2, ensure_ascii=False))
+        return 0
+    for rec in dicts:
+        print(throughput_line(rec), file=sys.stderr)
+    print(format_table(dicts))
+    print(f"\nrun records: {', '.join(r['files']['folder'] + '/run.json' for r in dicts)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from harness.demo import run_demo
+    return run_demo(Path(args.output), quick=args.quick)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("tasks", help="list registered tasks")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tasks)
+    sub.add_parser("models", help="list registered model types").set_defaults(func=cmd_models)
+    sub.add_parser("metrics", help="list registered metrics and their options").set_defaults(
+        func=cmd_metrics)
+
+    p = sub.add_parser("run", help="evaluate a model on tasks")
+    p.add_argument("--model", required=True, help="kind:location, e.g. hf-seq2seq:t5-small, "
+                   "predictions:preds.jsonl, lead-3")
+    p.add_argument("--tasks", required=True, help="comma-separated task names or YAML paths")
+    p.add_argument("--model-args", help="key=value,... e.g. dtype=bfloat16,revision=main")
+    p.add_argument("--gen-kwargs", help="key=value,... e.g. max_new_tokens=64,num_beams=4")
+    p.add_argument("--limit", type=int, help="first N examples in the task's canonical order")
+    p.add_argument("--metrics", help="comma-separated subset of the task's metrics")
+    p.add_argument("--data", help="local JSONL replacing the task's data source")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--output", default="results")
+    p.add_argument("--json", action="store_true", help="print the run record(s) only")
+    p.add_argument("--batch-size", default="auto", help="'auto' (token budget) or a fixed count")
+    p.add_argument("--max-batch-tokens", type=int, help="token budget per batch")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--cache-dir", help="generation cache folder (default ~/.cache/harness)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--bootstrap", type=int, default=1000, help="resamples for 95%% CIs (0: none)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="offline demo: tiny local models on the demo tasks")
+    p.add_argument("--output", default="results/demo")
+    p.add_argument("--quick", action="store_true", help="fewer examples")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except HarnessError as err:
+        print(f"harness: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("harness: interrupted; finished generations are cached, rerun to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Loading examples: local JSONL/TSV/CSV files and Hugging Face `datasets`; fingerprints.
+
+The local-file schema (also what ``--data FILE`` reads), one object per line:
+``id``, ``source`` (text) or ``image`` (path or URL; relative paths are resolved against
+the file's folder), ``references`` (list of strings); other fields are kept in ``extra``.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from harness.errors import DataError, MissingDependency
+from harness.types import Example
+
+LOCAL_SCHEMA = {"id": "id", "source": "source", "image": "image", "references": "references"}
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, row) pairs of a JSONL, TSV or CSV file; malformed lines are errors."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".tsv", ".csv"):
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
+            for row in reader:
+                yield reader.line_num, dict(row)
+        return
+    with path.open(encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}:{line_no}: malformed JSON ({err.msg} at column {err.colno})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}")
+            yield line_no, row
+
+
+def lookup(row: Mapping[str, Any], dotted: str) -> Any:
+    """``translation.en`` → row["translation"]["en"]; a missing key gives KeyError."""
+    value: Any = row
+    for part in dotted.split("."):
+        if isinstance(value, Mapping):
+            value = value[part]
+        elif isinstance(value, Sequence) and not isinstance(value, str) and part.isdigit():
+            value = value[int(part)]
+        else:
+            raise KeyError(part)
+    return value
+
+
+def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int, origin: str,
+                   base_dir: Path | None = None) -> Example:
+    """Map one row to an Example following a task's ``fields`` (dotted paths)."""
+    def get(name: str, required: bool) -> Any:
+        path = fields.get(name)
+        if path is None:
+            return None
+        try:
+            return lookup(row, path)
+        except (KeyError, IndexError, TypeError):
+            if required:
+                raise DataError(f"{origin}: missing field {path!r} ({name})") from None
+            return None
+
+    raw_id = get("id", False)
+    example_id = str(index) if raw_id is None else str(raw_id)
+    references = _references(row, fields.get("references", "references"), origin)
+    source = get("source", False)
+    image = _image(get("image", False), origin, base_dir)
+    if source is None and image is None:
+        raise DataError(f"{origin}: example {example_id!r} has neither a source text nor an image "
+                        f"(fields {fields.get('source')!r} / {fields.get('image')!r})")
+    used = {str(p).split(".")[0] for p in _flat(fields.values())}
+    extra = {k: v for k, v in row.items() if k not in used and _plain(v)}
+    return Example(id=example_id, references=references,
+                   source=None if source is None else str(source),
+                   image=image, extra=extra, origin=origin)
+
+
+def _flat(values: Iterable[Any]) -> Iterator[str]:
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            yield from v
+        elif v is not None:
+            yield v
+
+
+def _plain(value: Any) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except TypeError:
+        return False
+
+
+def _references(row: Mapping[str, Any], paths: Any, origin: str) -> tuple[str, ...]:
+    refs: list = []
+    for path in ([paths] if isinstance(paths, str) else paths):
+        try:
+            value = lookup(row, path)
+        except (KeyError, IndexError, TypeError):
+            raise DataError(f"{origin}: missing 'references' (field {path!r}); each example needs a "
+                            f"list of reference strings") from None
+        if isinstance(value, Mapping) and "raw" in value:  # COCO-style {"raw": ...} sentences
+            value = value["raw"]
+        if isinstance(value, (list, tuple)):
+            refs.extend(v["raw"] if isinstance(v, Mapping) and "raw" in v else v for v in value)
+        else:
+            refs.append(value)
+    if not refs:
+        raise DataError(f"{origin}: 'references' is empty; give at least one reference string")
+    for ref in refs:
+        if not isinstance(ref, str):
+            raise DataError(f"{origin}: reference {ref!r} is not a string")
+    return tuple(refs)
+
+
+def _image(value: Any, origin: str, base_dir: Path | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):  # datasets Image feature without decoding: {"path", "bytes"}
+        value = value.get("path") or value.get("url")
+    if hasattr(value, "save"):  # a decoded PIL image from `datasets`: keep it in the cache folder
+        return _persist_pil(value)
+    if not isinstance(value, str) or not value:
+        raise DataError(f"{origin}: 'image' must be a path or URL string, got {value!r}")
+    if "://" in value or base_dir is None:
+        return value
+    return str((base_dir / value).resolve())
+
+
+def _persist_pil(img: Any) -> str:
+    import io
+    import os
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, format="PNG")
+    data = buf.getvalue()
+    cache = Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser() / "images"
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"{hashlib.sha256(data).hexdigest()[:24]}.png"
+    if not path.exists():
+        path.write_bytes(data)
+    return str(path)
+
+
+def load_file(path: Path, fields: Mapping[str, Any] = LOCAL_SCHEMA) -> list[Example]:
+    path = Path(path)
+    examples = [row_to_example(row, fields, i, f"{path}:{line}", path.parent)
+                for i, (line, row) in enumerate(read_rows(path))]
+    check_unique(examples)
+    if not examples:
+        raise DataError(f"{path}: no examples")
+    return examples
+
+
+def load_dataset_rows(dataset: str, config: str | None, split: str, revision: str | None,
+                      filters: Mapping[str, Any] | None = None) -> Iterator[tuple[int, dict]]:
+    try:
+        import datasets
+    except ImportError:
+        raise MissingDependency("datasets", why="to load tasks from the Hugging Face hub") from None
+    ds = datasets.load_dataset(dataset, config, split=split, revision=revision)
+    for index, row in enumerate(ds):
+        if filters and any(row.get(k) != v for k, v in filters.items()):
+            continue
+        yield index, row
+
+
+def check_unique(examples: Sequence[Example]) -> None:
+    seen: dict[str, str] = {}
+    for ex in examples:
+        if ex.id in seen:
+            raise DataError(f"{ex.origin}: duplicate id {ex.id!r} (first at {seen[ex.id]})")
+        seen[ex.id] = ex.origin
+
+
+def fingerprint(examples: Sequence[Example]) -> str:
+    """Content hash of the examples used (ids, inputs, references, image bytes' paths)."""
+    h = hashlib.sha256()
+    for ex in examples:
+        h.update(json.dumps(ex.content(), sort_keys=True, ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()

@@ -1,0 +1,63 @@
+"""A file of existing predictions, scored like any model's outputs."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from harness.data import read_rows
+from harness.errors import DataError
+from harness.models.base import Model
+from harness.registry import models
+from harness.types import Generation, Request
+
+
+@models.register("predictions")
+class Predictions(Model):
+    """A JSONL of {"id", "prediction"} rows; ids must match the task's examples."""
+
+    description = "existing outputs: a JSONL file of {id, prediction}"
+    input_kind = "source"
+    cacheable = False
+    args_help = {"field": "the JSON field holding the output text (default: prediction)"}
+
+    def __init__(self, locator: str, **args):
+        super().__init__(locator, **args)
+        self.path = Path(locator)
+        text_field = args.get("field", "prediction")
+        self.texts: dict[str, str] = {}
+        self.origin: dict[str, str] = {}
+        for line, row in read_rows(self.path):
+            where = f"{self.path}:{line}"
+            if "id" not in row:
+                raise DataError(f"{where}: missing 'id'")
+            if text_field not in row or not isinstance(row[text_field], str):
+                raise DataError(f"{where}: missing string field {text_field!r}")
+            key = str(row["id"])
+            if key in self.texts:
+                raise DataError(f"{where}: duplicate id {key!r} (first at {self.origin[key]})")
+            self.texts[key], self.origin[key] = row[text_field], where
+
+    def fingerprint(self) -> dict[str, str]:
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return {"locator": str(self.path), "weights": f"sha256:{digest}"}
+
+    def check_ids(self, example_ids: Sequence[str], task: str, limited: bool = False) -> None:
+        """Every example needs a prediction and, unless the task was cut short with
+        --limit, every prediction an example."""
+        wanted = set(example_ids)
+        missing = [i for i in example_ids if i not in self.texts]
+        unknown = [i for i in self.texts if i not in wanted]
+        if missing:
+            raise DataError(f"{self.path}: no prediction for {len(missing)} of {len(wanted)} examples "
+                            f"of task {task!r}, e.g. id {missing[0]!r}; score a subset with --limit "
+                            f"or pass the matching --data file")
+        if unknown and not limited:
+            raise DataError(f"{self.origin[unknown[0]]}: id {unknown[0]!r} is not an example of task "
+                            f"{task!r} ({len(unknown)} such ids); check that the file "
+                            f"belongs to this task, or pass the matching --data file")
+
+    def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
+        for req in requests:
+            yield Generation(example_id=req.example_id, text=self.texts[req.example_id],
+                             finish_reason="")
