@@ -1,0 +1,174 @@
+"""The shipped task definitions (tasks/*.yaml) and the offline demo data they point at."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from PIL import Image
+
+from harness import data
+from harness.task import FAMILIES, KNOWN_KEYS, POSTPROCESS, Task, TaskSpec, load_yaml_task
+from harness.types import GenerateConfig
+
+REPO = Path(__file__).resolve().parents[1]
+TASKS = REPO / "tasks"
+DEMO = TASKS / "demo"
+TASK_FILES = sorted(TASKS.glob("*.yaml"))
+
+SOURCE_KEYS = {"dataset", "config", "split", "revision", "filter", "path"}
+FEWSHOT_KEYS = {"k", "split", "seed", "example_template", "separator"}
+PROMPT_KEYS = {"template", "source_prefix", "image_prompt", "fewshot", "chat"}
+# the default metrics of each family; METEOR needs Java, so no default names it
+FAMILY_METRICS = {
+    "translation": {"bleu", "chrf", "ter"},
+    "summarization": {"rouge1", "rouge2", "rougeL", "rougeLsum"},
+    "captioning": {"cider", "coco_bleu1", "coco_bleu2", "coco_bleu3", "coco_bleu4", "coco_rougeL"},
+}
+SHIPPED = {"wmt14-en-de", "wmt14-de-en", "wmt16-ro-en", "wmt19-zh-en", "cnn-dailymail", "xsum",
+           "samsum", "coco-karpathy", "flickr30k", "nocaps",
+           "demo-translation", "demo-summarization", "demo-captioning"}
+
+
+def raw_task(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def metric_specs(raw: dict) -> list[tuple[str, dict]]:
+    return [(m, {}) if isinstance(m, str) else (m["name"], {k: v for k, v in m.items() if k != "name"})
+            for m in raw["metrics"]]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_shipped_tasks_are_all_there():
+    assert {p.stem for p in TASK_FILES} == SHIPPED
+
+
+@pytest.mark.parametrize("path", TASK_FILES, ids=lambda p: p.stem)
+def test_task_file_is_complete_and_valid(path):
+    raw = raw_task(path)
+    assert set(raw) <= KNOWN_KEYS
+    assert raw["name"] == path.stem
+    assert isinstance(raw["version"], int) and raw["version"] >= 1
+    assert raw["family"] in FAMILIES and raw["description"].strip()
+
+    source = raw["source"]
+    assert set(source) <= SOURCE_KEYS and ("dataset" in source) != ("path" in source)
+    if "dataset" in source:
+        assert isinstance(source["split"], str) and source["split"]
+        assert isinstance(source.get("filter") or {}, dict)
+    else:
+        assert (path.parent / source["path"]).is_file()
+
+    fields = raw["fields"]
+    assert fields["references"]
+    text_input = "source" if raw["family"] != "captioning" else "image"
+    assert isinstance(fields[text_input], str) and fields[text_input]
+
+    prompt = raw["prompt"]
+    assert set(prompt) <= PROMPT_KEYS and prompt["chat"] in ("auto", True, False)
+    fewshot = prompt.get("fewshot") or {}
+    assert set(fewshot) <= FEWSHOT_KEYS and int(fewshot.get("k", 0)) >= 0
+    if str(fewshot.get("split", "")).endswith(".jsonl"):
+        assert (path.parent / fewshot["split"]).is_file()
+
+    GenerateConfig().updated(raw["generation"])  # raises on a setting GenerateConfig lacks
+    assert raw["postprocess"] and set(raw["postprocess"]) <= set(POSTPROCESS)
+    assert {name for name, _ in metric_specs(raw)} == FAMILY_METRICS[raw["family"]]
+
+
+def test_metric_names_and_options_are_registered():
+    from harness.registry import metrics
+    registered = set(metrics.names())
+    for path in TASK_FILES:
+        for name, options in metric_specs(raw_task(path)):
+            assert name in registered, f"{path.name}: metric {name!r} is not registered"
+            unknown = set(options) - set(metrics.get(name).options_help)
+            assert not unknown, f"{path.name}: {name} has no option(s) {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("path", TASK_FILES, ids=lambda p: p.stem)
+def test_task_file_loads_through_the_task_loader(path):
+    task = load_yaml_task(path)
+    assert task.describe()["metrics"] == [name for name, _ in metric_specs(raw_task(path))]
+
+
+# -- demo data --------------------------------------------------------------------------------
+def test_demo_translation_rows():
+    rows = read_jsonl(DEMO / "translation.jsonl")
+    dev = read_jsonl(DEMO / "translation_dev.jsonl")
+    assert len(rows) >= 100 and len(dev) >= 5
+    assert len({r["id"] for r in rows + dev}) == len(rows) + len(dev)
+    assert not {r["source"] for r in rows} & {r["source"] for r in dev}
+    for row in rows + dev:
+        assert 3 <= len(row["source"].split()) <= 30, row["id"]
+        assert 1 <= len(row["references"]) <= 2 and all(ref.strip() for ref in row["references"])
+    assert sum(len(r["references"]) == 2 for r in rows) >= 20
+    # the harness's own reader agrees with the schema
+    assert len(data.load_file(DEMO / "translation.jsonl")) == len(rows)
+
+
+def test_demo_summarization_rows():
+    rows = read_jsonl(DEMO / "summarization.jsonl")
+    assert len(rows) == 60 and len({r["id"] for r in rows}) == 60
+    for row in rows:
+        assert 80 <= len(row["source"].split()) <= 250, row["id"]
+        [summary] = row["references"]
+        sentences = summary.split("\n")
+        assert 1 <= len(sentences) <= 3, row["id"]
+        assert all(s.strip() == s and s.endswith(".") for s in sentences), row["id"]
+        assert len(summary.split()) < len(row["source"].split()) / 2
+    assert len(data.load_file(DEMO / "summarization.jsonl")) == 60
+
+
+def test_demo_captioning_rows_and_images():
+    rows = read_jsonl(DEMO / "captioning.jsonl")
+    assert len(rows) == 60 and len({r["id"] for r in rows}) == 60
+    pixels = set()
+    for row in rows:
+        path = DEMO / row["image"]
+        assert path.stat().st_size < 1024, row["id"]
+        with Image.open(path) as image:
+            image.load()
+            assert image.size == (64, 64)
+            pixels.add(image.convert("RGB").tobytes())
+        refs = row["references"]
+        assert 3 <= len(refs) <= 5 and len(set(refs)) == len(refs)
+        assert all(ref.strip() == ref and ref for ref in refs), row["id"]
+    assert len(pixels) == 60  # no two scenes alike
+    examples = data.load_file(DEMO / "captioning.jsonl")
+    assert all(Path(ex.image).is_file() for ex in examples)
+
+
+def test_demo_data_is_what_the_script_writes(tmp_path):
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_demo_data.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    written = {p.relative_to(tmp_path).as_posix(): p.read_bytes()
+               for p in tmp_path.rglob("*") if p.is_file()}
+    shipped = {p.relative_to(DEMO).as_posix(): p.read_bytes() for p in DEMO.rglob("*") if p.is_file()}
+    assert sorted(written) == sorted(shipped)
+    changed = [name for name in written if written[name] != shipped[name]]
+    assert not changed, f"tasks/demo is stale; rerun scripts/make_demo_data.py ({changed[:5]})"
+
+
+def test_demo_translation_fewshot_draws_from_the_dev_file():
+    path = TASKS / "demo-translation.yaml"
+    raw = raw_task(path)
+    spec = TaskSpec(name=raw["name"], family=raw["family"], source=raw["source"],
+                    metrics=tuple(raw["metrics"]), fields=raw["fields"], prompt=raw["prompt"],
+                    path=path)
+    shots_spec = dataclasses.replace(spec, prompt={**raw["prompt"],
+                                                   "fewshot": {**raw["prompt"]["fewshot"], "k": 3}})
+    examples = Task(spec).load_examples(limit=2)
+    [request] = Task(shots_spec).requests(examples[:1], "prompt", GenerateConfig())
+    dev_pairs = [(r["source"], r["references"][0]) for r in read_jsonl(DEMO / "translation_dev.jsonl")]
+    shown = [pair for pair in dev_pairs if f"English: {pair[0]}\nGerman: {pair[1]}" in request.prompt]
+    assert len(shown) == 3
+    assert request.prompt.endswith(f"English: {examples[0].source}\nGerman:")
