@@ -44,12 +44,12 @@ class Registry(Generic[T]):
     def _load(self) -> None:
         if self._loaded:
             return
-        self._loaded = True
         for module in self._builtin_modules:
             importlib.import_module(module)
         for ep in entry_points(group=self.group):
             if ep.name not in self._items:
                 self._lazy[ep.name] = ep.value
+        self._loaded = True  # only once every import succeeded, so a failure shows again
 
     def names(self) -> list[str]:
         self._load()
