@@ -20,6 +20,9 @@ class Model:
     # baselines) or "image" (Request.image set, prompt None or a text prefix)
     input_kind: ClassVar[str] = "prompt"
     args_help: ClassVar[dict[str, str]] = {}  # --model-args keys -> meaning
+    # False where storing outputs gains nothing (a predictions file, a baseline): the engine
+    # then skips its generation cache
+    cacheable: ClassVar[bool] = True
     needs_locator: ClassVar[bool] = True  # False for baselines: `--model lead-3`
 
     def __init__(self, locator: str, **args: Any):

@@ -1,0 +1,94 @@
+"""The on-disk generation cache: every finished generation, keyed by model and request.
+
+One SQLite file in WAL mode. A row's key is (model key, request key): the model key hashes
+the model's fingerprint (locator, revision, weight hash), the request key hashes the prompt,
+image, chat flag and generation config (``Request.key()``). The engine commits after each
+batch, so a run killed at any point (even ``kill -9``) loses at most the batch in flight and
+a rerun generates only what is missing. ``synchronous=NORMAL`` keeps commits durable against
+a process crash; only a power loss may drop the last few.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from harness.types import Generation
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS generations (
+    model_key TEXT NOT NULL,
+    request_key TEXT NOT NULL,
+    example_id TEXT NOT NULL,      -- the first example that asked; for inspection only
+    text TEXT NOT NULL,
+    num_tokens INTEGER NOT NULL,
+    finish_reason TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    truncated INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (model_key, request_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS models (
+    model_key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL      -- JSON, so a cache can be inspected by hand
+);
+"""
+_COLUMNS = "text, num_tokens, finish_reason, prompt_tokens, truncated"
+
+
+def model_key(fingerprint: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(dict(fingerprint), sort_keys=True).encode()).hexdigest()
+
+
+class GenerationCache:
+    """Generations of one model in the cache file ``<cache_dir>/generations.sqlite``."""
+
+    def __init__(self, cache_dir: Path, fingerprint: Mapping[str, str]):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.path = cache_dir / "generations.sqlite"
+        self.model_key = model_key(fingerprint)
+        # several runs may share one cache: WAL lets readers and one writer proceed together
+        self._db = sqlite3.connect(self.path, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._db:
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._db.execute("INSERT OR IGNORE INTO models VALUES (?, ?)",
+                             (self.model_key, json.dumps(dict(fingerprint), sort_keys=True)))
+
+    def get_many(self, request_keys: Iterable[str]) -> dict[str, Generation]:
+        """The cached generations among ``request_keys`` (example_id left empty)."""
+        keys = list(dict.fromkeys(request_keys))
+        found: dict[str, Generation] = {}
+        for start in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT request_key, {_COLUMNS} FROM generations "
+                f"WHERE model_key = ? AND request_key IN ({marks})", [self.model_key, *chunk])
+            for key, text, num_tokens, finish, prompt_tokens, truncated in rows:
+                found[key] = Generation(example_id="", text=text, num_tokens=num_tokens,
+                                        finish_reason=finish, prompt_tokens=prompt_tokens,
+                                        truncated=bool(truncated), cached=True)
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, Generation]]) -> None:
+        """Store and commit (one transaction) generations keyed by request key."""
+        now = time.time()
+        rows = [(self.model_key, key, g.example_id, g.text, g.num_tokens, g.finish_reason,
+                 g.prompt_tokens, int(g.truncated), now) for key, g in items]
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM generations WHERE model_key = ?",
+                                (self.model_key,)).fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

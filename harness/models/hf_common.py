@@ -1,0 +1,387 @@
+"""What the Hugging Face adapters share: settings, locating and loading, fingerprints, budgets.
+
+Nothing here imports torch or transformers at module level; loading happens on first use
+(``tokenizer`` / ``network``) and is timed into ``load_seconds``.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harness.engine.batching import CPU_TOKEN_BUDGET, BatchedModel
+from harness.errors import HarnessError, MissingDependency, UsageError
+
+COMMON_ARGS = {
+    "revision": "hub branch, tag or commit to load (default: main); recorded as the resolved commit",
+    "dtype": "auto (bfloat16 on GPUs that support it, else float16; float32 on CPU), "
+             "float32, bfloat16 or float16",
+    "device": "auto (cuda when present, else cpu), cpu, cuda, cuda:N or mps",
+    "device_map": "spread a model too big for one device with accelerate, e.g. device_map=auto",
+    "max_length": "input tokens kept; longer inputs are cut (causal: keep the end, "
+                  "seq2seq: keep the start) and marked truncated",
+    "trust_remote_code": "run model code shipped in the hub repository (default false)",
+    "threads": "CPU threads for torch (default 2 on CPU, or fewer if fewer cores; ignored on GPU)",
+    "attn_implementation": "attention kernels: sdpa (default), eager, flash_attention_2",
+    "static_cache": "preallocated key/value cache (opt-in; default false)",
+    "compile": "torch.compile the decoding step; implies static_cache (opt-in; default false)",
+}
+DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
+          "float16": "float16", "fp16": "float16", "auto": "auto"}
+HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
+# Files a model repository may also carry that a PyTorch load never reads
+SKIP_ON_DOWNLOAD = ["*.h5", "*.msgpack", "*.ot", "*.onnx", "*.onnx_data", "*.tflite", "*.gguf",
+                    "*.mlmodel", "onnx/*", "coreml/*", "flax_model*", "tf_model*", "rust_model*"]
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"--model-args {key}={value!r}: expected true or false")
+
+
+def _as_int(key: str, value: Any) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        raise UsageError(f"--model-args {key}={value!r}: expected a whole number") from None
+
+
+@dataclass(frozen=True)
+class HFSettings:
+    revision: str | None = None
+    dtype: str = "auto"
+    device: str = "auto"
+    device_map: str | None = None
+    max_length: int | None = None
+    trust_remote_code: bool = False
+    threads: int | None = None
+    attn_implementation: str | None = None
+    static_cache: bool = False
+    compile: bool = False
+
+    @classmethod
+    def from_args(cls, args: dict[str, Any]) -> "HFSettings":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in args.items() if k in known}
+        for key in ("trust_remote_code", "static_cache", "compile"):
+            if key in values:
+                values[key] = _as_bool(key, values[key])
+        for key in ("max_length", "threads"):
+            if key in values:
+                values[key] = _as_int(key, values[key])
+        if "dtype" in values:
+            dtype = str(values["dtype"]).lower()
+            if dtype not in DTYPES:
+                raise UsageError(f"--model-args dtype={values['dtype']!r}: expected one of "
+                                 f"{', '.join(sorted(set(DTYPES.values())))}")
+            values["dtype"] = DTYPES[dtype]
+        return cls(**values)
+
+
+def default_threads() -> int:
+    """Two threads, or the cores available if fewer: bench/generation.py --threads measured
+    1 vs 2 on a busy 2-core machine and 2 was faster for batched generation."""
+    import os
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(2, cores or 1))
+
+
+class HFModel(BatchedModel):
+    """Base of the transformers adapters: locating, loading, fingerprint, memory budget."""
+
+    auto_class: ClassVar[str] = "AutoModelForCausalLM"
+    args_help = COMMON_ARGS
+
+    def __init__(self, locator: str, **args: Any):
+        super().__init__(locator, **args)
+        self.settings = HFSettings.from_args(args)
+        self._folder: Path | None = None
+        self._commit: str | None = None
+        self._fingerprint: dict[str, str] | None = None
+        self._tokenizer = None
+        self._network = None
+
+    # --- locating -------------------------------------------------------------------------
+    def folder(self) -> Path:
+        """The local folder holding the model: the locator, or the hub snapshot it resolves to."""
+        if self._folder is None:
+            self._folder, self._commit = resolve(self.locator, self.settings.revision)
+        return self._folder
+
+    def fingerprint(self) -> dict[str, str]:
+        if self._fingerprint is None:
+            from harness.engine.fingerprint import folder_sha256
+            folder = self.folder()
+            self._fingerprint = {
+                "locator": self.locator,
+                "revision": self._commit or self.settings.revision or "",
+                "weights": folder_sha256(folder),
+                # outputs also depend on the adapter and the requested precision
+                "adapter": getattr(type(self), "registered_name", type(self).__name__),
+                "dtype": self.settings.dtype,
+            }
+        return self._fingerprint
+
+    # --- loading --------------------------------------------------------------------------
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            started = time.perf_counter()
+            self._tokenizer = self.load_tokenizer()
+            self.load_seconds += time.perf_counter() - started
+        return self._tokenizer
+
+    @property
+    def network(self):
+        if self._network is None:
+            self.tokenizer  # noqa: B018 - tokenizer first: its load time counts too
+            started = time.perf_counter()
+            self._network = self.load_network()
+            self.load_seconds += time.perf_counter() - started
+        return self._network
+
+    def load_tokenizer(self):
+        transformers = _transformers()
+        try:
+            return transformers.AutoTokenizer.from_pretrained(
+                self.folder(), trust_remote_code=self.settings.trust_remote_code)
+        except Exception as exc:
+            raise HarnessError(f"{self.locator}: cannot load the tokenizer from {self.folder()}: "
+                               f"{exc}") from exc
+
+    def load_network(self):
+        torch, transformers = _torch(), _transformers()
+        s = self.settings
+        device = resolve_device(s.device)
+        if device.startswith("cpu"):
+            torch.set_num_threads(s.threads or default_threads())
+        kwargs: dict[str, Any] = {"dtype": resolve_dtype(s.dtype, device),
+                                  "trust_remote_code": s.trust_remote_code}
+        if s.attn_implementation:
+            kwargs["attn_implementation"] = s.attn_implementation
+        if s.device_map:
+            kwargs["device_map"] = s.device_map
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()  # the engine's bar is the one the user watches
+        try:
+            network = getattr(transformers, self.auto_class).from_pretrained(self.folder(), **kwargs)
+        except Exception as exc:
+            raise HarnessError(f"{self.locator}: cannot load the model from {self.folder()} "
+                               f"as {self.auto_class}: {exc}") from exc
+        finally:
+            hf_logging.enable_progress_bar()
+        if not s.device_map:
+            network.to(device)
+        network.eval()
+        if s.static_cache or s.compile:
+            network.generation_config.cache_implementation = "static"
+            if s.compile:
+                network.generation_config.compile_config = transformers.CompileConfig(
+                    fullgraph=False)
+                network.generation_config.compile_config._compile_all_devices = True
+            else:
+                network.generation_config.disable_compile = True
+        return network
+
+    def input_device(self):
+        return self.network.device
+
+    # --- accounting -----------------------------------------------------------------------
+    def token_budget(self) -> int:
+        network, torch = self.network, _torch()
+        device = network.device
+        if device.type != "cuda":
+            return CPU_TOKEN_BUDGET
+        free, _total = torch.cuda.mem_get_info(device)
+        per_token = bytes_per_token(network)
+        # keep a fifth free for the allocator's fragmentation and the logits of a whole batch
+        return int(max(1024, min(1 << 21, 0.8 * free / per_token)))
+
+    def describe(self) -> dict[str, Any]:
+        if self._network is None:
+            return {}
+        torch, network = _torch(), self._network
+        device = str(network.device)
+        if network.device.type == "cuda":
+            device += f" ({torch.cuda.get_device_name(network.device)})"
+        return {"device": device, "dtype": str(network.dtype).replace("torch.", ""),
+                "threads": torch.get_num_threads() if network.device.type == "cpu" else None,
+                "attn_implementation": getattr(network.config, "_attn_implementation", None),
+                "static_cache": self.settings.static_cache or self.settings.compile,
+                "compile": self.settings.compile, "device_map": self.settings.device_map}
+
+    def close(self) -> None:
+        if self._network is not None:
+            self._network = None
+            import gc
+            gc.collect()
+            torch = _torch()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+
+
+def resolve(locator: str, revision: str | None) -> tuple[Path, str | None]:
+    """(local folder, resolved commit or None) for a path or a hub id."""
+    path = Path(locator).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise UsageError(f"model {locator!r} is a file; give the folder written by "
+                             f"save_pretrained (config.json, weights, tokenizer)")
+        return path.resolve(), None
+    if not HUB_ID.match(locator):
+        raise UsageError(f"model {locator!r}: no such folder, and not a hub id (org/name)")
+    try:
+        from huggingface_hub import snapshot_download
+        folder = Path(snapshot_download(locator, revision=revision, ignore_patterns=_skips(
+            locator, revision)))
+    except Exception as exc:
+        raise UsageError(
+            f"model {locator!r}: no such local folder, and the hub download failed "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); check the "
+            f"name and revision, log in for gated models, or pass a local folder") from exc
+    commit = folder.name if folder.parent.name == "snapshots" else None
+    return folder, commit
+
+
+def _skips(locator: str, revision: str | None) -> list[str]:
+    # repositories often carry both safetensors and pickled weights: fetch only one
+    try:
+        from huggingface_hub import HfApi
+        files = HfApi().list_repo_files(locator, revision=revision)
+    except Exception:
+        return SKIP_ON_DOWNLOAD
+    has_safetensors = any(f.endswith(".safetensors") for f in files)
+    return SKIP_ON_DOWNLOAD + (["*.bin", "*.pt", "*.pth"] if has_safetensors else [])
+
+
+def resolve_device(device: str) -> str:
+    torch = _torch()
+    if device != "auto":
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise UsageError(f"--model-args device={device}: no CUDA device is available here")
+        return device
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def resolve_dtype(dtype: str, device: str):
+    torch = _torch()
+    if dtype != "auto":
+        return getattr(torch, dtype)
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32  # CPU half precision is slow and lossy
+
+
+def bytes_per_token(network) -> int:
+    """Rough memory per batch token: key/value cache (self and cross attention) plus activations."""
+    config = network.config
+    text = config.get_text_config(decoder=True) if hasattr(config, "get_text_config") else config
+    hidden = getattr(text, "hidden_size", 1024)
+    layers = getattr(text, "num_hidden_layers", 24)
+    heads = getattr(text, "num_attention_heads", 16) or 16
+    kv_heads = getattr(text, "num_key_value_heads", None) or heads
+    head_dim = getattr(text, "head_dim", None) or getattr(text, "d_kv", None) or hidden // heads
+    element = network.dtype.itemsize if hasattr(network.dtype, "itemsize") else 2
+    kv = 2 * layers * kv_heads * head_dim * element
+    if getattr(config, "is_encoder_decoder", False):
+        kv *= 2  # cross-attention keeps keys/values of every input token per layer too
+    return kv + 16 * hidden * element
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:
+        raise MissingDependency("torch", why="to run Hugging Face models") from exc
+    return torch
+
+
+def _transformers():
+    try:
+        import transformers
+    except ImportError as exc:
+        raise MissingDependency("transformers", why="to run Hugging Face models") from exc
+    return transformers
+
+
+def eos_ids(network, tokenizer) -> set[int]:
+    ids = network.generation_config.eos_token_id
+    found = set(ids if isinstance(ids, list) else [ids] if ids is not None else [])
+    if tokenizer.eos_token_id is not None:
+        found.add(tokenizer.eos_token_id)
+    return found
+
+
+def pad_id(tokenizer) -> int:
+    # decoder-only checkpoints often have no pad token; any id works under the attention mask
+    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id, 0):
+        if candidate is not None:
+            return candidate
+    return 0
+
+
+def run_generate(model: HFModel, batch, inputs: dict, start: int) -> list:
+    """``network.generate`` on one batch's tensors; rows' generated tokens begin at ``start``."""
+    from transformers import LogitsProcessorList, StoppingCriteriaList
+
+    from harness.engine import decoding
+    from harness.types import Generation
+    torch, network, config = _torch(), model.network, batch.config
+    seeded = config.do_sample and config.num_beams <= 1
+    gen_config = decoding.generation_config(network, config, pad_id(model.tokenizer), seeded)
+    extra: dict[str, Any] = {}
+    if seeded:
+        seeds = [decoding.row_seed(config.seed, r.key()) for r in batch.requests]
+        extra["logits_processor"] = LogitsProcessorList(
+            [decoding.SeededSampling(config, seeds, network.device)])
+    elif config.do_sample:  # beam sampling: draws depend on the batch (documented)
+        torch.manual_seed(config.seed)
+    stopper = None
+    if config.stop and config.num_beams <= 1:
+        stopper = decoding.StopOnStrings(model.tokenizer, config.stop, start,
+                                         config.min_new_tokens, len(batch.requests))
+        extra["stopping_criteria"] = StoppingCriteriaList([stopper])
+    inputs = {k: v.to(network.device, dtype=network.dtype) if v.is_floating_point()
+              else v.to(network.device) for k, v in inputs.items()}
+    started = time.perf_counter()
+    with torch.inference_mode():
+        output = network.generate(**inputs, generation_config=gen_config, **extra)
+    if network.device.type == "cuda":
+        torch.cuda.synchronize(network.device)
+    model.model_seconds += time.perf_counter() - started
+    rows = decoding.finish(model.tokenizer, output[:, start:].cpu(), eos_ids(network, model.tokenizer),
+                           config.stop, stopper.stopped_at if stopper else None)
+    return [Generation(example_id=request.example_id, text=text, num_tokens=n, finish_reason=reason,
+                       prompt_tokens=encoded.length, truncated=encoded.truncated)
+            for request, encoded, (text, n, reason) in zip(batch.requests, batch.encoded, rows)]
+
+
+def max_positions(config) -> int | None:
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def padded(rows: list[list[int]], pad: int, side: str) -> dict:
+    """input_ids and attention_mask tensors, padded on ``side``."""
+    torch = _torch()
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        span = slice(width - len(row), width) if side == "left" else slice(0, len(row))
+        ids[i, span] = torch.tensor(row, dtype=torch.long)
+        mask[i, span] = 1
+    return {"input_ids": ids, "attention_mask": mask}
