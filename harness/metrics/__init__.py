@@ -1,0 +1,19 @@
+"""Metrics: per-example statistics, corpus aggregation, signatures, confidence intervals.
+
+``build_metric("bleu")`` / ``build_metric({"name": "chrf", "word_order": 2})`` make a metric;
+``score(metric, corpus, data_fingerprint=...)`` returns its MetricResult and statistics.
+"""
+from __future__ import annotations
+
+__all__ = ["build_metric", "score", "bootstrap_ci"]
+
+
+def __getattr__(name: str):
+    # lazy, so importing one metric module does not import every other one
+    if name in ("build_metric", "score"):
+        from harness.metrics import scoring
+        return getattr(scoring, name)
+    if name == "bootstrap_ci":
+        from harness.metrics.bootstrap import bootstrap_ci
+        return bootstrap_ci
+    raise AttributeError(name)

@@ -1,0 +1,144 @@
+"""Confidence intervals and paired significance tests over per-example statistics.
+
+Every metric turns text into a statistics matrix once; these functions resample its rows,
+never the text. Index draws follow sacrebleu's significance.py exactly, so for BLEU/chrF
+the numbers equal sacrebleu's:
+
+* seed semantics: ``np.random.default_rng(seed)`` (sacrebleu's default ``SACREBLEU_SEED`` is 12345);
+* bootstrap: ``rng.choice(n, size=(n_resamples, n), replace=True)``, one row of indices per resample;
+* interval: the sorted resample scores at ``k = n_resamples * alpha / 2`` and ``n - k - 1``.
+  sacrebleu prints that as ``mean ± (hi - lo) / 2`` around the resamples' mean;
+  ``bootstrap_ci`` returns ``(lo, hi)`` itself and ``bootstrap_summary`` both forms;
+* paired bootstrap and approximate randomization as ``_paired_bs_test`` / ``_paired_ar_test``
+  (p = (c + 1) / (trials + 1)).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# resample indices × examples held in memory at once when summing statistics
+_CHUNK_CELLS = 4_000_000
+
+
+def resample_totals(stats: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """Column sums of ``stats[s]`` for every row ``s`` of ``samples``: (n_resamples, k).
+
+    A count matrix (how often each example is drawn) times the statistics matrix, so the
+    cost is one matrix product instead of a gather of n_resamples × n rows.
+    """
+    n_resamples, n = samples.shape
+    out = np.empty((n_resamples, stats.shape[1]))
+    step = max(1, _CHUNK_CELLS // max(n, 1))
+    for start in range(0, n_resamples, step):
+        block = samples[start:start + step]
+        rows = len(block)
+        flat = (block + (np.arange(rows) * n)[:, None]).ravel()
+        counts = np.bincount(flat, minlength=rows * n).reshape(rows, n)
+        out[start:start + rows] = counts @ stats
+    return out
+
+
+def draw_indices(n: int, n_resamples: int, seed: int | None) -> np.ndarray:
+    """sacrebleu's bootstrap index matrix for a seed (None: fresh entropy)."""
+    return np.random.default_rng(seed).choice(n, size=(n_resamples, n), replace=True)
+
+
+def bootstrap_scores(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345) -> np.ndarray:
+    """Corpus scores of ``n`` bootstrap resamples of the statistics rows."""
+    if len(stats) == 0:
+        return np.zeros(0)
+    return np.asarray(metric.aggregate_many(stats, draw_indices(len(stats), n, seed)), dtype=np.float64)
+
+
+def _bounds(scores: np.ndarray, alpha: float) -> tuple[float, float]:
+    ordered = np.sort(scores)
+    k = int(len(ordered) * alpha / 2 + 1e-9)  # sacrebleu: n // 40 for alpha 0.05
+    return float(ordered[k]), float(ordered[len(ordered) - k - 1])
+
+
+def bootstrap_ci(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345,
+                 alpha: float = 0.05) -> tuple[float, float]:
+    """Percentile bootstrap interval (lo, hi) of the corpus score, ``1 - alpha`` coverage."""
+    return _bounds(bootstrap_scores(metric, stats, n, seed), alpha)
+
+
+@dataclass(frozen=True)
+class BootstrapSummary:
+    lo: float
+    hi: float
+    mean: float  # mean of the resample scores (sacrebleu's μ)
+    half_width: float  # sacrebleu's "± CI"
+    n: int
+    seed: int | None
+
+    def to_dict(self) -> dict:
+        return {"lo": self.lo, "hi": self.hi, "mean": self.mean, "half_width": self.half_width,
+                "n": self.n, "seed": self.seed}
+
+
+def bootstrap_summary(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345,
+                      alpha: float = 0.05) -> BootstrapSummary:
+    scores = bootstrap_scores(metric, stats, n, seed)
+    lo, hi = _bounds(scores, alpha)
+    return BootstrapSummary(lo, hi, float(scores.mean()), 0.5 * (hi - lo), n, seed)
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """A paired test of system B against baseline A on the same examples."""
+
+    test: str  # "paired-bootstrap" | "approximate-randomization"
+    score_a: float
+    score_b: float
+    p_value: float
+    trials: int
+    seed: int | None
+    mean_b: float | None = None  # bootstrap mean / half-width of B (paired bootstrap only)
+    half_width_b: float | None = None
+
+
+def _p_value(null_stats: np.ndarray, observed: float) -> float:
+    return (int(np.sum(null_stats > observed)) + 1) / (len(null_stats) + 1)
+
+
+def paired_bootstrap(metric, stats_a: np.ndarray, stats_b: np.ndarray, n: int = 1000,
+                     seed: int | None = 12345) -> PairedResult:
+    """Koehn-style paired bootstrap (sacrebleu ``--paired-bs``): same resamples for both."""
+    _check_paired(stats_a, stats_b)
+    samples = draw_indices(len(stats_a), n, seed)
+    scores_a = np.asarray(metric.aggregate_many(stats_a, samples))
+    scores_b = np.asarray(metric.aggregate_many(stats_b, samples))
+    score_a, score_b = metric.aggregate(stats_a), metric.aggregate(stats_b)
+    diffs = np.abs(scores_b - scores_a)
+    lo, hi = _bounds(scores_b, 0.05)
+    return PairedResult("paired-bootstrap", score_a, score_b,
+                        _p_value(diffs - diffs.mean(), abs(score_a - score_b)), n, seed,
+                        float(scores_b.mean()), 0.5 * (hi - lo))
+
+
+def paired_approximate_randomization(metric, stats_a: np.ndarray, stats_b: np.ndarray,
+                                     n: int = 10000, seed: int | None = 12345) -> PairedResult:
+    """Approximate randomization (sacrebleu ``--paired-ar``): swap each example's rows at random."""
+    _check_paired(stats_a, stats_b)
+    rng = np.random.default_rng(seed)
+    swap = rng.integers(2, size=(n, len(stats_a)), dtype=bool)
+    score_a, score_b = metric.aggregate(stats_a), metric.aggregate(stats_b)
+    if hasattr(metric, "score_totals"):  # one matrix product per pseudo-system
+        keep = ~swap
+        scores_a = metric.score_totals(swap @ stats_a + keep @ stats_b, len(stats_a))
+        scores_b = metric.score_totals(keep @ stats_a + swap @ stats_b, len(stats_a))
+    else:
+        scores_a = np.array([metric.aggregate(np.where(s[:, None], stats_a, stats_b)) for s in swap])
+        scores_b = np.array([metric.aggregate(np.where(s[:, None], stats_b, stats_a)) for s in swap])
+    return PairedResult("approximate-randomization", score_a, score_b,
+                        _p_value(np.abs(np.asarray(scores_a) - np.asarray(scores_b)),
+                                 abs(score_a - score_b)), n, seed)
+
+
+def _check_paired(stats_a: np.ndarray, stats_b: np.ndarray) -> None:
+    if stats_a.shape != stats_b.shape:
+        from harness.errors import UsageError
+        raise UsageError(f"paired test needs statistics over the same examples; shapes "
+                         f"{stats_a.shape} and {stats_b.shape} differ")

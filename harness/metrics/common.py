@@ -1,0 +1,130 @@
+"""Small helpers shared by the metric families: option defaults and coercion, reference
+layout, and the pieces every signature names."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from harness.errors import DataError, UsageError
+from harness.metrics.base import Metric
+from harness.metrics.bootstrap import resample_totals
+
+_TRUE = {"1", "true", "yes", "on", "y"}
+_FALSE = {"0", "false", "no", "off", "n"}
+
+
+def coerce(metric: str, key: str, value: Any, default: Any) -> Any:
+    """Give an option the type of its default, so "2" and "true" from a command line work."""
+    if default is None or value is None:
+        return value
+    kind = type(default)
+    try:
+        if kind is bool:
+            if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+                return value.lower() in _TRUE
+            if isinstance(value, (bool, int)) and value in (0, 1):
+                return bool(value)
+            raise ValueError
+        if kind is int:
+            if isinstance(value, bool) or float(value) != int(float(value)):
+                raise ValueError
+            return int(float(value))
+        if kind is float:
+            return float(value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"metric {metric!r}: option {key}={value!r} is not a valid "
+                         f"{kind.__name__} (default {default!r})") from None
+
+
+def resolve_options(metric: str, given: Mapping[str, Any], defaults: Mapping[str, Any],
+                    choices: Mapping[str, Sequence[Any]] = {}) -> dict[str, Any]:
+    """Defaults overlaid with the given options, each coerced and checked against its choices."""
+    out = dict(defaults)
+    for key, value in given.items():
+        out[key] = coerce(metric, key, value, defaults.get(key))
+    for key, allowed in choices.items():
+        if out.get(key) not in allowed:
+            from harness.errors import did_you_mean
+            raise UsageError(f"metric {metric!r}: {key}={out.get(key)!r} is not one of "
+                             f"{', '.join(map(str, allowed))}{did_you_mean(str(out.get(key)), map(str, allowed))}")
+    return out
+
+
+def check_corpus(corpus) -> None:
+    """Raise DataError naming the first example whose prediction or references are unusable."""
+    if len(corpus.references) != len(corpus.predictions):
+        raise DataError(f"{len(corpus.predictions)} predictions but {len(corpus.references)} "
+                        f"reference lists; every example needs both")
+    for i, (pred, refs) in enumerate(zip(corpus.predictions, corpus.references)):
+        where = f"example {corpus.ids[i]!r}" if i < len(corpus.ids) else f"example #{i}"
+        if not isinstance(pred, str):
+            raise DataError(f"{where}: prediction is {type(pred).__name__}, not text")
+        if isinstance(refs, str) or not isinstance(refs, Sequence):
+            raise DataError(f"{where}: references must be a list of strings, got {type(refs).__name__}")
+        present = [r for r in refs if r is not None]
+        if not present:
+            raise DataError(f"{where}: has no references; drop it or add at least one")
+        if any(not isinstance(r, str) for r in present):
+            raise DataError(f"{where}: a reference is not text")
+
+
+def present_refs(refs: Sequence[str | None]) -> list[str]:
+    """The references an example actually has (``None`` marks a gap in a multi-reference set)."""
+    return [r for r in refs if r is not None]
+
+
+def ref_streams(references: Sequence[Sequence[str | None]]) -> list[list[str | None]]:
+    """Per-example reference lists → sacrebleu's reference streams, ``None`` where missing."""
+    width = max((len(r) for r in references), default=0)
+    return [[refs[j] if j < len(refs) else None for refs in references] for j in range(width)]
+
+
+def nrefs(references: Sequence[Sequence[str | None]]) -> str:
+    """References per example for a signature: the count, or ``var`` when it varies."""
+    counts = {len(present_refs(r)) for r in references}
+    return str(counts.pop()) if len(counts) == 1 else "var"
+
+
+def package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "missing"
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+class SummableMetric(Metric):
+    """A metric whose corpus score is a function of its statistics' column sums and row count.
+
+    BLEU-style counts are summed; mean-of-examples metrics divide the sum by the count.
+    ``score_totals`` scores many such sums at once, which makes bootstrap resamples and
+    approximate-randomization trials one matrix product each.
+    """
+
+    def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
+        """(r, k) column sums, each over ``n_rows`` examples → (r,) corpus scores."""
+        raise NotImplementedError
+
+    def aggregate(self, stats: np.ndarray) -> float:
+        return float(self.score_totals(stats.sum(axis=0, keepdims=True), len(stats))[0])
+
+    def aggregate_many(self, stats: np.ndarray, samples: np.ndarray) -> np.ndarray:
+        return self.score_totals(resample_totals(stats, samples), samples.shape[1])
+
+
+class MeanMetric(SummableMetric):
+    """Corpus score = 100 × the mean of one per-example statistic (ROUGE F, CIDEr, ...)."""
+
+    scale: float = 100.0
+
+    def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
+        return self.scale * totals[:, 0] / max(n_rows, 1)
+
+    def per_example(self, stats: np.ndarray) -> np.ndarray:
+        return self.scale * stats[:, 0]

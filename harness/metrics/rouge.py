@@ -1,0 +1,118 @@
+"""ROUGE-1/2/L/Lsum through rouge-score's own scoring functions.
+
+Per example the statistic is rouge-score's F-measure; the corpus score is their mean
+(x100). With several references an example takes the best F over them, per ROUGE type —
+rouge-score's ``RougeScorer.score_multi`` rule. ``use_stemmer`` is on by default (as in
+most papers' rouge-score calls). rougeLsum splits sentences on newlines (rouge-score's
+rule), or with ``sentence_split=simple`` also after sentence punctuation; see
+rouge_tokenizers.py for the tokenizers.
+
+All four types are computed in one pass per option set and shared through
+``Corpus.memo``, so scoring rouge1..rougeLsum tokenizes each text once. Large corpora are
+scored in worker processes (``workers``; 0 = min(cpu count, 4) from 2,000 examples up),
+chunked in order, so results are identical to one process.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+
+from harness.metrics.base import Corpus
+from harness.metrics.common import (MeanMetric, check_corpus, nrefs, package_version, present_refs,
+                                    resolve_options, yes_no)
+from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, make_tokenizer, split_sentences
+from harness.registry import metrics
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
+
+
+def _f_scores(prediction: str, references: Sequence[str], tokenizer, split: str) -> list[float]:
+    """Best F per ROUGE type over the references, as RougeScorer.score_multi picks it."""
+    from rouge_score.rouge_scorer import _create_ngrams, _score_lcs, _score_ngrams, _summary_level_lcs
+    pred_tokens = tokenizer.tokenize(prediction)
+    pred_sents = [tokenizer.tokenize(s) for s in split_sentences(prediction, split)]
+    pred_ngrams = (_create_ngrams(pred_tokens, 1), _create_ngrams(pred_tokens, 2))
+    best = [-1.0] * 4
+    for reference in references:
+        ref_tokens = tokenizer.tokenize(reference)
+        ref_sents = [tokenizer.tokenize(s) for s in split_sentences(reference, split)]
+        scores = (_score_ngrams(_create_ngrams(ref_tokens, 1), pred_ngrams[0]).fmeasure,
+                  _score_ngrams(_create_ngrams(ref_tokens, 2), pred_ngrams[1]).fmeasure,
+                  _score_lcs(ref_tokens, pred_tokens).fmeasure,
+                  _summary_level_lcs(ref_sents, pred_sents).fmeasure)
+        best = [max(b, s) for b, s in zip(best, scores)]
+    return best
+
+
+def _score_chunk(args: tuple) -> np.ndarray:
+    predictions, references, tokenizer_name, use_stemmer, split = args
+    tokenizer = make_tokenizer(tokenizer_name, use_stemmer)
+    return np.array([_f_scores(p, r, tokenizer, split) for p, r in zip(predictions, references)],
+                    dtype=np.float64).reshape(len(predictions), 4)
+
+
+def default_workers(n_examples: int) -> int:
+    return min(os.cpu_count() or 1, 4) if n_examples >= PARALLEL_FROM else 1
+
+
+def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]], *, tokenizer: str,
+                use_stemmer: bool, sentence_split: str, workers: int = 0) -> np.ndarray:
+    """(n, 4) F-measures (0-1) for rouge1, rouge2, rougeL, rougeLsum."""
+    refs = [present_refs(r) for r in references]
+    workers = workers or default_workers(len(predictions))
+    if workers <= 1 or len(predictions) < 2:
+        return _score_chunk((list(predictions), refs, tokenizer, use_stemmer, sentence_split))
+    import multiprocessing
+    n_chunks = workers * 4
+    bounds = np.linspace(0, len(predictions), n_chunks + 1).astype(int)
+    jobs = [(list(predictions[a:b]), refs[a:b], tokenizer, use_stemmer, sentence_split)
+            for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(min(workers, len(jobs))) as pool:
+        return np.concatenate(pool.map(_score_chunk, jobs))
+
+
+class Rouge(MeanMetric):
+    rouge_type: ClassVar[str] = ""
+    defaults: ClassVar[dict[str, Any]] = {"use_stemmer": True, "tokenizer": "default",
+                                          "sentence_split": "newline", "workers": 0}
+    choices: ClassVar[dict[str, tuple]] = {"tokenizer": TOKENIZERS, "sentence_split": SENTENCE_SPLITS}
+    options_help = {"use_stemmer": "Porter stemming as rouge-score (default true)",
+                    "tokenizer": "default (rouge-score: a-z0-9 only) | unicode (any script) | char",
+                    "sentence_split": "rougeLsum sentences: newline (default) | simple (also after . ! ?)",
+                    "workers": "scoring processes; 0 = min(cpus, 4) from 2000 examples (default 0)"}
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.options = resolve_options(self.name, options, self.defaults, self.choices)
+
+    def statistics(self, corpus: Corpus) -> np.ndarray:
+        check_corpus(corpus)
+        o = self.options
+        key = ("rouge-f", o["tokenizer"], o["use_stemmer"], o["sentence_split"])
+        table = corpus.memo(key, lambda: rouge_table(
+            corpus.predictions, corpus.references, tokenizer=o["tokenizer"], use_stemmer=o["use_stemmer"],
+            sentence_split=o["sentence_split"], workers=o["workers"]))
+        return table[:, [ROUGE_TYPES.index(self.rouge_type)]]
+
+    def signature(self, corpus: Corpus) -> str:
+        o = self.options
+        split = f"|split:{o['sentence_split']}" if self.rouge_type == "rougeLsum" else ""
+        return (f"{self.name}|stem:{yes_no(o['use_stemmer'])}|tok:{o['tokenizer']}{split}"
+                f"|nrefs:{nrefs(corpus.references)}|multiref:max-f|version:rouge-score-{package_version('rouge-score')}")
+
+
+def _register(rouge_type: str, text: str) -> type:
+    cls = type(f"Rouge_{rouge_type}", (Rouge,), {
+        "name": rouge_type, "rouge_type": rouge_type, "__doc__": text,
+        "description": f"{text} via rouge-score (mean F, 0-100)"})
+    return metrics.register(rouge_type)(cls)
+
+
+Rouge1 = _register("rouge1", "ROUGE-1 (unigram overlap)")
+Rouge2 = _register("rouge2", "ROUGE-2 (bigram overlap)")
+RougeL = _register("rougeL", "ROUGE-L (longest common subsequence, sentence level)")
+RougeLsum = _register("rougeLsum", "ROUGE-Lsum (union LCS over sentences, summary level)")

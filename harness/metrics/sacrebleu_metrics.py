@@ -1,0 +1,195 @@
+"""BLEU, chrF / chrF++ and TER through sacrebleu, on sacrebleu's own per-segment statistics.
+
+``statistics()`` is sacrebleu's ``_extract_corpus_statistics`` as an (n, k) float matrix;
+``aggregate()`` sums rows and calls sacrebleu's ``_compute_score_from_stats``, so the corpus
+score is exactly sacrebleu's ``corpus_score`` and a bootstrap resample is exactly what
+sacrebleu's ``--confidence`` computes. Multi-reference sets may have gaps (``None``), as
+sacrebleu allows; the signature then says ``nrefs:var``.
+
+Per-example scores are sacrebleu's sentence scores computed from the same rows:
+sentence BLEU uses effective order (as ``sacrebleu.sentence_bleu`` does) with this
+metric's smoothing; sentence chrF and sentence TER are the corpus formulas on one row.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from harness.errors import HarnessError, MissingDependency
+from harness.metrics.base import Corpus
+from harness.metrics.common import SummableMetric, check_corpus, nrefs, ref_streams, resolve_options
+from harness.registry import metrics
+
+BLEU_TOKENIZERS = ("13a", "intl", "zh", "char", "none", "ja-mecab", "ko-mecab", "spm", "flores101",
+                   "flores200")
+_TOKENIZER_EXTRAS = {"ja-mecab": "sacrebleu[ja]", "ko-mecab": "sacrebleu[ko]", "spm": "sentencepiece",
+                     "flores101": "sentencepiece", "flores200": "sentencepiece"}
+
+
+class SacrebleuMetric(SummableMetric):
+    """Shared plumbing: options, lazy sacrebleu object, additive statistics."""
+
+    defaults: ClassVar[dict[str, Any]] = {}
+    choices: ClassVar[dict[str, tuple]] = {}
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.options = resolve_options(self.name, options, self.defaults, self.choices)
+        self._scorer = None
+
+    @property
+    def scorer(self):
+        """The sacrebleu metric object (built on first use: tokenizers may need extras)."""
+        if self._scorer is None:
+            self._scorer = self._build()
+        return self._scorer
+
+    def _build(self):
+        raise NotImplementedError
+
+    def n_stats(self) -> int:
+        raise NotImplementedError
+
+    def statistics(self, corpus: Corpus) -> np.ndarray:
+        check_corpus(corpus)
+        if len(corpus) == 0:
+            return np.zeros((0, self.n_stats()))
+        stats = self.scorer._extract_corpus_statistics(list(corpus.predictions),
+                                                       ref_streams(corpus.references))
+        return np.asarray(stats, dtype=np.float64).reshape(len(corpus), self.n_stats())
+
+    def _score_of_totals(self, totals: np.ndarray):
+        return self.scorer._compute_score_from_stats(self._as_stats(totals))
+
+    def _as_stats(self, totals: np.ndarray) -> list:
+        # sacrebleu's counts are integers; our float sums of them are exact
+        return [int(round(x)) for x in totals]
+
+    def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
+        return np.array([self._score_of_totals(t).score for t in totals], dtype=np.float64)
+
+    def signature(self, corpus: Corpus) -> str:
+        counts = nrefs(corpus.references)
+        self.scorer.num_refs = -1 if counts == "var" else int(counts)
+        return f"{self.name}|{self.scorer.get_signature().format()}"
+
+
+@metrics.register("bleu")
+class BLEU(SacrebleuMetric):
+    """sacrebleu BLEU (corpus level, closest reference length, clipped multi-reference counts)."""
+
+    name = "bleu"
+    description = "BLEU via sacrebleu (0-100)"
+    defaults = {"tokenize": "13a", "lowercase": False, "smooth_method": "exp", "smooth_value": None}
+    choices = {"tokenize": BLEU_TOKENIZERS, "smooth_method": ("exp", "floor", "add-k", "none")}
+    options_help = {"tokenize": f"sacrebleu tokenizer: {', '.join(BLEU_TOKENIZERS)} (default 13a)",
+                    "lowercase": "lower-case before scoring (default false)",
+                    "smooth_method": "exp | floor | add-k | none (default exp)",
+                    "smooth_value": "value for floor / add-k (default sacrebleu's: 0.1 / 1)"}
+
+    def _build(self):
+        from sacrebleu.metrics import BLEU as SacreBLEU
+        value = self.options["smooth_value"]
+        kwargs = dict(tokenize=self.options["tokenize"], lowercase=self.options["lowercase"],
+                      smooth_method=self.options["smooth_method"],
+                      smooth_value=None if value is None else float(value))
+        try:
+            return SacreBLEU(**kwargs)
+        except ImportError as exc:
+            raise MissingDependency(_TOKENIZER_EXTRAS.get(kwargs["tokenize"], str(exc.name)),
+                                    why=f"for BLEU tokenize={kwargs['tokenize']!r} ({exc})") from exc
+        except (OSError, RuntimeError) as exc:  # spm/flores models are downloaded on first use
+            raise HarnessError(f"BLEU tokenize={kwargs['tokenize']!r} could not load its model: {exc}; "
+                               f"it needs a network connection once, or use tokenize 13a") from exc
+
+    def n_stats(self) -> int:
+        return 2 + 2 * self.scorer.max_ngram_order
+
+    def per_example(self, stats: np.ndarray) -> np.ndarray:
+        from sacrebleu.metrics import BLEU as SacreBLEU
+        order = self.scorer.max_ngram_order
+        out = np.empty(len(stats))
+        for i, row in enumerate(stats.tolist()):
+            out[i] = SacreBLEU.compute_bleu(
+                correct=[int(x) for x in row[2:2 + order]], total=[int(x) for x in row[2 + order:]],
+                sys_len=int(row[0]), ref_len=int(row[1]), smooth_method=self.scorer.smooth_method,
+                smooth_value=self.scorer.smooth_value, effective_order=True, max_ngram_order=order).score
+        return out
+
+    def details(self, stats: np.ndarray) -> dict:
+        s = self._score_of_totals(stats.sum(axis=0))
+        return {"counts": [int(c) for c in s.counts], "totals": [int(t) for t in s.totals],
+                "precisions": [float(p) for p in s.precisions], "bp": float(s.bp),
+                "sys_len": int(s.sys_len), "ref_len": int(s.ref_len)}
+
+
+@metrics.register("chrf")
+class ChrF(SacrebleuMetric):
+    """sacrebleu chrF; ``word_order=2`` is chrF++. Best reference per segment, as sacrebleu."""
+
+    name = "chrf"
+    description = "chrF via sacrebleu (0-100); word_order=2 gives chrF++"
+    defaults = {"char_order": 6, "word_order": 0, "beta": 2, "eps_smoothing": False,
+                "lowercase": False, "whitespace": False}
+    options_help = {"char_order": "character n-gram order (default 6)",
+                    "word_order": "word n-gram order; 2 = chrF++ (default 0)",
+                    "beta": "recall weight (default 2)",
+                    "eps_smoothing": "chrF++.py-style epsilon smoothing (default false)",
+                    "lowercase": "lower-case before scoring (default false)",
+                    "whitespace": "keep whitespace in character n-grams (default false)"}
+
+    def _build(self):
+        from sacrebleu.metrics import CHRF
+        return CHRF(**self.options)
+
+    def n_stats(self) -> int:
+        return 3 * (self.options["char_order"] + self.options["word_order"])
+
+    def per_example(self, stats: np.ndarray) -> np.ndarray:
+        return np.array([self.scorer._compute_f_score(row) for row in stats.round().astype(int).tolist()])
+
+    def signature(self, corpus: Corpus) -> str:
+        # beta changes the number but sacrebleu puts it in the metric's name (chrF2), not its signature
+        head, _, tail = super().signature(corpus).rpartition("|version:")
+        return f"{head}|beta:{self.options['beta']}|version:{tail}"
+
+
+@metrics.register("chrf++")
+class ChrFPlusPlus(ChrF):
+    """chrF++: chrF with word uni- and bigrams (word_order=2)."""
+
+    name = "chrf++"
+    description = "chrF++ via sacrebleu (chrF with word_order=2)"
+    defaults = {**ChrF.defaults, "word_order": 2}
+
+
+@metrics.register("ter")
+class TER(SacrebleuMetric):
+    """sacrebleu TER (tercom); 0-100, lower is better, case-insensitive by default as tercom."""
+
+    name = "ter"
+    higher_is_better = False
+    description = "TER via sacrebleu (0-100, lower is better)"
+    defaults = {"normalized": False, "no_punct": False, "asian_support": False, "case_sensitive": False}
+    options_help = {"normalized": "tercom normalisation (default false)",
+                    "no_punct": "remove punctuation (default false)",
+                    "asian_support": "split CJK characters when normalized/no_punct (default false)",
+                    "case_sensitive": "do not lower-case (default false, as tercom)"}
+
+    def _build(self):
+        from sacrebleu.metrics import TER as SacreTER
+        return SacreTER(**self.options)
+
+    def n_stats(self) -> int:
+        return 2
+
+    def _as_stats(self, totals: np.ndarray) -> list:
+        return [float(x) for x in totals]  # edits and average reference lengths are fractional
+
+    def per_example(self, stats: np.ndarray) -> np.ndarray:
+        return np.array([self.scorer._compute_score_from_stats(row).score for row in stats.tolist()])
+
+    def details(self, stats: np.ndarray) -> dict:
+        total = stats.sum(axis=0)
+        return {"num_edits": float(total[0]), "ref_length": float(total[1])}
