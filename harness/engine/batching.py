@@ -225,7 +225,7 @@ def run_batches(model: BatchedModel, planner: Planner,
 def _generate_one(model: BatchedModel, batch: Batch, future: Future,
                   stats: BatchStats) -> list[Generation]:
     prepared = future.result()  # a DataError from image decoding surfaces here
-    faults.check_batch(batch.rows)
+    faults.check_batch(batch.rows, batch.cost())
     before, started = model.model_seconds, time.perf_counter()
     generations = model.generate_batch(batch, prepared)
     # adapters that do not time their network themselves count as all model time

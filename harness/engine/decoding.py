@@ -28,7 +28,8 @@ def generation_config(model, config: GenerateConfig, pad_id: int, seeded_samplin
     gen.max_new_tokens = config.max_new_tokens
     gen.max_length = None
     gen.min_new_tokens = config.min_new_tokens or None
-    gen.min_length = 0
+    # 0 overrides a checkpoint's own minimum (BART-CNN sets 56); None avoids a clash warning
+    gen.min_length = None if config.min_new_tokens else 0
     gen.num_beams = max(1, config.num_beams)
     gen.num_return_sequences = 1
     gen.repetition_penalty = config.repetition_penalty
@@ -69,7 +70,8 @@ class SeededSampling(LogitsProcessor):
             torch.rand(scores.shape[1], generator=g, device=scores.device, dtype=torch.float32)
             for g in self.generators])
         tiny = torch.finfo(torch.float32).tiny  # keeps log() finite at u = 0
-        gumbel = -torch.log(-torch.log(uniform.clamp_min(tiny)).clamp_min(tiny))
+        exponential = (-torch.log(uniform.clamp_min(tiny))).clamp_min(tiny)
+        gumbel = -torch.log(exponential)
         return scores.float() + gumbel
 
 

@@ -5,6 +5,7 @@ Faults come from the environment (for subprocesses and manual checks) or from ``
 right before each batch reaches the model and ``after_commit`` once a batch is stored.
 
     HARNESS_FAULT_OOM_ABOVE_ROWS=4   a batch of more than 4 rows (beams count) runs out of memory
+    HARNESS_FAULT_OOM_ABOVE_TOKENS=900  a batch costing more than 900 tokens (batching.batch_cost) does
     HARNESS_FAULT_BATCH_DELAY_S=0.5  sleep after every committed batch (to kill a run mid-way)
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Iterator
 @dataclass(frozen=True)
 class Faults:
     oom_above_rows: int | None = None
+    oom_above_tokens: int | None = None  # memory grows with tokens, so this is the realistic one
     batch_delay_s: float = 0.0
 
 
@@ -29,8 +31,10 @@ def active() -> Faults:
     if _injected is not None:
         return _injected
     rows = os.environ.get("HARNESS_FAULT_OOM_ABOVE_ROWS")
+    tokens = os.environ.get("HARNESS_FAULT_OOM_ABOVE_TOKENS")
     delay = os.environ.get("HARNESS_FAULT_BATCH_DELAY_S")
     return Faults(oom_above_rows=int(rows) if rows else None,
+                  oom_above_tokens=int(tokens) if tokens else None,
                   batch_delay_s=float(delay) if delay else 0.0)
 
 
@@ -46,13 +50,15 @@ def inject(**faults) -> Iterator[Faults]:
         _injected = previous
 
 
-def check_batch(rows: int) -> None:
+def check_batch(rows: int, tokens: int) -> None:
     """Raise the out-of-memory error CUDA would raise, when a fault asks for it."""
-    limit = active().oom_above_rows
-    if limit is not None and rows > limit:
+    fault = active()
+    too_many_rows = fault.oom_above_rows is not None and rows > fault.oom_above_rows
+    too_many_tokens = fault.oom_above_tokens is not None and tokens > fault.oom_above_tokens
+    if too_many_rows or too_many_tokens:
         import torch
         raise torch.cuda.OutOfMemoryError(
-            f"CUDA out of memory (injected fault: batch of {rows} rows > {limit})")
+            f"CUDA out of memory (injected fault: batch of {rows} rows, {tokens} tokens)")
 
 
 def after_commit() -> None:

@@ -1,0 +1,136 @@
+"""The transformers adapters: arguments, fingerprints, truncation policy, chat templates."""
+import shutil
+
+import pytest
+
+from harness import tiny_models
+from harness.engine import EngineSettings, generate
+from harness.errors import UsageError
+from harness.models.hf_causal import HFCausal
+from harness.models.hf_seq2seq import HFSeq2Seq
+from harness.registry import models
+from harness.types import GenerateConfig, Request
+
+LONG = " ".join(tiny_models.default_texts())  # ~150 tokens
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")
+
+
+def run(model, reqs):
+    return generate(model, reqs, EngineSettings(use_cache=False, progress=False))
+
+
+def test_registered_under_their_names():
+    assert models.get("hf-causal") is HFCausal and models.get("hf-seq2seq") is HFSeq2Seq
+    assert models.get("hf-vision2seq").input_kind == "image"
+    assert HFCausal.input_kind == "prompt" and HFSeq2Seq.input_kind == "source"
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"dtyp": "bf16"}, "did you mean 'dtype'"),
+    ({"dtype": "int3"}, "dtype='int3'"),
+    ({"trust_remote_code": "maybe"}, "expected true or false"),
+    ({"max_length": "long"}, "whole number"),
+    ({"chat_template": "sometimes"}, "auto, on or off"),
+])
+def test_bad_model_args_are_usage_errors(tiny, args, message):
+    with pytest.raises(UsageError, match=message):
+        HFCausal(str(tiny["causal"]), **args)
+
+
+def test_a_missing_folder_that_is_no_hub_id_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no such folder"):
+        HFCausal(str(tmp_path / "nope" / "deeper" / "model")).fingerprint()
+
+
+def test_an_unreachable_hub_id_says_what_to_do(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(UsageError, match="no-such-org/no-such-model.*local folder"):
+        HFSeq2Seq("no-such-org/no-such-model").fingerprint()
+
+
+def test_fingerprint_hashes_the_files_and_notices_changes(tiny, tmp_path):
+    copy = shutil.copytree(tiny["seq2seq"], tmp_path / "model")
+    first = HFSeq2Seq(str(copy)).fingerprint()
+    assert set(first) >= {"locator", "revision", "weights"} and first["weights"].startswith("sha256:")
+    assert HFSeq2Seq(str(copy)).fingerprint() == first
+    config = copy / "generation_config.json"
+    config.write_text(config.read_text().replace("}", ', "note": 1}', 1))
+    assert HFSeq2Seq(str(copy)).fingerprint()["weights"] != first["weights"]
+    assert HFSeq2Seq(str(copy), dtype="bfloat16").fingerprint()["dtype"] == "bfloat16"
+
+
+def test_causal_truncation_keeps_the_end_and_the_leading_special_token(tiny):
+    model = HFCausal(str(tiny["causal"]), max_length=10)
+    full = model.tokenizer(LONG)["input_ids"]
+    request = Request(example_id="long", prompt=LONG, config=GenerateConfig(max_new_tokens=4))
+    encoded = model.encode([request])[0]
+    assert encoded.truncated and encoded.length == 10
+    assert encoded.payload == full[:1] + full[-9:] and full[0] == model.tokenizer.bos_token_id
+    out, acc = run(model, [request])
+    assert out[0].truncated and out[0].prompt_tokens == 10 and acc["n_truncated"] == 1
+
+
+def test_causal_default_limit_is_context_minus_new_tokens(tiny):
+    model = HFCausal(str(tiny["causal"]))
+    assert model.input_limit(24) == 1024 - 24
+    with pytest.raises(UsageError, match="no room for the prompt"):
+        model.input_limit(1024)
+
+
+def test_seq2seq_truncation_keeps_the_start_and_the_closing_token(tiny):
+    model = HFSeq2Seq(str(tiny["seq2seq"]), max_length=12)
+    full = model.tokenizer(LONG)["input_ids"]
+    encoded = model.encode([Request(example_id="long", prompt=LONG, config=GenerateConfig())])[0]
+    assert encoded.truncated and encoded.payload == full[:11] + [model.tokenizer.eos_token_id]
+    short = model.encode([Request(example_id="s", prompt="Das Haus", config=GenerateConfig())])[0]
+    assert not short.truncated
+
+
+def test_chat_requests_go_through_the_chat_template(tiny):
+    model = HFCausal(str(tiny["causal"]))
+    chat = Request(example_id="c", prompt="Hello", config=GenerateConfig(), chat=True)
+    plain = Request(example_id="p", prompt="Hello", config=GenerateConfig(), chat=False)
+    rendered, raw = model.encode([chat, plain])
+    tokenizer = model.tokenizer
+    assert tokenizer.decode(rendered.payload) == "<s>user: Hello\nassistant:"
+    assert tokenizer.decode(raw.payload) == "<s>Hello"
+    off = HFCausal(str(tiny["causal"]), chat_template="off").encode([chat])[0]
+    assert off.payload == raw.payload
+    forced = HFCausal(str(tiny["causal"]), chat_template="on").encode([plain])[0]
+    assert forced.payload == rendered.payload
+
+
+def test_chat_template_on_without_a_template_is_an_error(tiny, tmp_path):
+    copy = shutil.copytree(tiny["causal"], tmp_path / "model")
+    (copy / "chat_template.jinja").unlink()
+    chat = Request(example_id="c", prompt="Hello", config=GenerateConfig(), chat=True)
+    plain = Request(example_id="p", prompt="Hello", config=GenerateConfig())
+    model = HFCausal(str(copy))
+    assert model.encode([chat])[0].payload == model.encode([plain])[0].payload  # auto: no template
+    with pytest.raises(UsageError, match="no chat template"):
+        HFCausal(str(copy), chat_template="on").encode([chat])
+
+
+def test_threads_setting_is_applied_and_recorded(tiny):
+    import torch
+    before = torch.get_num_threads()
+    try:
+        model = HFSeq2Seq(str(tiny["seq2seq"]), threads=1)
+        _, acc = run(model, [Request(example_id="a", prompt="Das Haus", config=GenerateConfig(
+            max_new_tokens=3))])
+        assert acc["threads"] == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_static_cache_gives_the_same_greedy_text(tiny):
+    reqs = [Request(example_id=str(i), prompt=p, config=GenerateConfig(max_new_tokens=8))
+            for i, p in enumerate(["Der Rat", "A man rides a", "Zwei"])]
+    plain, _ = run(HFCausal(str(tiny["causal"])), reqs)
+    static, acc = run(HFCausal(str(tiny["causal"]), static_cache="true"), reqs)
+    assert acc["static_cache"] is True
+    assert [g.text for g in static] == [g.text for g in plain]

@@ -1,0 +1,96 @@
+"""Image captioning through the engine: real JPEGs, background decoding, unreadable files."""
+import threading
+from pathlib import Path
+
+import pytest
+
+from harness import tiny_models
+from harness.engine import EngineSettings, generate
+from harness.errors import DataError
+from harness.models.hf_vision import HFVision2Seq
+from harness.testing import shared_data
+from harness.types import GenerateConfig, Request
+
+CONFIG = GenerateConfig(max_new_tokens=6)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["vision2seq"]
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    """Real COCO JPEGs when the shared data is here, else JPEGs and PNGs drawn with PIL."""
+    data = shared_data()
+    coco = data / "captioning" / "coco_images12" / "images" if data else None
+    if coco and coco.is_dir():
+        return sorted(coco.glob("*.jpg"))[:6]
+    from PIL import Image, ImageDraw
+    folder = tmp_path_factory.mktemp("images")
+    paths = []
+    for i in range(6):
+        image = Image.new("RGB", (64 + 16 * i, 48), (40 * i, 200 - 30 * i, 90))
+        ImageDraw.Draw(image).ellipse((5, 5, 30 + 4 * i, 40), fill=(255, 255, 0))
+        path = folder / f"drawn{i}.{'jpg' if i % 2 else 'png'}"
+        image.save(path)
+        paths.append(path)
+    return paths
+
+
+def requests(paths, prompt=None):
+    return [Request(example_id=Path(p).stem, prompt=prompt, config=CONFIG, image=str(p)) for p in paths]
+
+
+def run(model, reqs, **kw):
+    return generate(model, reqs, EngineSettings(use_cache=False, progress=False, **kw))
+
+
+def test_captions_do_not_depend_on_batching(folder, images):
+    model = HFVision2Seq(str(folder))
+    one, _ = run(model, requests(images), batch_size=1)
+    together, acc = run(model, requests(images))
+    assert [(g.example_id, g.text, g.num_tokens) for g in together] == \
+        [(g.example_id, g.text, g.num_tokens) for g in one]
+    assert all(g.num_tokens == 6 and g.prompt_tokens == 17 for g in one)  # (32/8)^2 + 1 patches
+    assert acc["padding_efficiency"] == 1.0
+    model.close()
+
+
+def test_images_are_decoded_in_worker_threads(folder, images, monkeypatch):
+    model = HFVision2Seq(str(folder), image_workers=3)
+    readers = set()
+    original = model._read
+
+    def recording_read(example_id, location):
+        readers.add(threading.current_thread().name)
+        return original(example_id, location)
+
+    monkeypatch.setattr(model, "_read", recording_read)
+    run(model, requests(images), batch_size=2)
+    assert readers and all(name.startswith("harness-images") for name in readers)
+    model.close()
+
+
+def test_a_text_prefix_is_continued(folder, images):
+    model = HFVision2Seq(str(folder))
+    out, _ = run(model, requests(images[:2], prompt="A photo of"))
+    encoded = model.encode(requests(images[:1], prompt="A photo of"))[0]
+    assert encoded.length > 17 and all(g.num_tokens == 6 for g in out)
+    model.close()
+
+
+@pytest.mark.parametrize("content", [b"", b"not an image at all", b"\xff\xd8\xff\xe0 truncated jpeg"])
+def test_an_unreadable_image_names_the_example_and_path(folder, images, tmp_path, content):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(content)
+    reqs = requests(images[:3]) + [Request(example_id="img-77", prompt=None, config=CONFIG,
+                                           image=str(broken))]
+    with pytest.raises(DataError, match=f"example 'img-77'.*{broken}"):
+        run(HFVision2Seq(str(folder)), reqs)
+
+
+def test_a_missing_image_names_the_example_and_path(folder, tmp_path):
+    missing = tmp_path / "gone.png"
+    with pytest.raises(DataError, match=f"example 'gone'.*{missing}"):
+        run(HFVision2Seq(str(folder)), requests([missing]))
