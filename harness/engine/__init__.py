@@ -94,7 +94,11 @@ class _Run:
         self.requests = list(requests)
         self.cache = cache
         self.results: list[Generation | None] = [None] * len(self.requests)
-        self.keys = [r.key() for r in self.requests]
+        # identical requests to a model are generated once; a model whose output depends on
+        # the example itself (a predictions file, a baseline) is not content-addressed
+        by_content = getattr(model, "cacheable", True)
+        self.keys = [r.key() if by_content else f"{r.example_id}\0{r.key()}"
+                     for r in self.requests]
         self.copies: dict[str, list[int]] = defaultdict(list)  # request key -> positions
         for position, key in enumerate(self.keys):
             self.copies[key].append(position)

@@ -47,8 +47,8 @@ def throughput_line(record: Mapping[str, Any]) -> str:
     parts = [f"{record['task']['name']}: {record['task']['n_examples']} examples"]
     if t.get("examples_per_s"):
         parts.append(f"{t['examples_per_s']:.1f} ex/s")
-    if t.get("tokens_per_s"):
-        parts.append(f"{t['tokens_per_s']:.0f} tok/s")
+    if t.get("generated_tokens_per_s"):
+        parts.append(f"{t['generated_tokens_per_s']:.0f} tok/s")
     if t.get("padding_efficiency") is not None:
         parts.append(f"padding eff {t['padding_efficiency']:.2f}")
     if t.get("n_cached"):
