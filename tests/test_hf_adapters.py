@@ -134,3 +134,13 @@ def test_static_cache_gives_the_same_greedy_text(tiny):
     static, acc = run(HFCausal(str(tiny["causal"]), static_cache="true"), reqs)
     assert acc["static_cache"] is True
     assert [g.text for g in static] == [g.text for g in plain]
+
+
+def test_device_map_auto_loads_through_accelerate(tiny):
+    reqs = [Request(example_id="a", prompt="Zwei Hunde spielen im Schnee.",
+                    config=GenerateConfig(max_new_tokens=12))]
+    plain, _ = run(HFSeq2Seq(str(tiny["seq2seq"])), reqs)
+    model = HFSeq2Seq(str(tiny["seq2seq"]), device_map="auto")
+    mapped, acc = run(model, reqs)
+    assert acc["device_map"] == "auto" and acc["device"] == "cpu"
+    assert mapped[0].text == plain[0].text == "Zwei Hunde spielen im Schnee."

@@ -8,18 +8,21 @@
   plain multinomial sampling in distribution while staying identical whatever the batch
   size, the batch's other rows, or a resume after a crash.
 - ``StopOnStrings`` and ``finish``: stop sequences and finish reasons.
+- ``run_generate``: one batch through ``network.generate`` with all of the above.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
-from typing import Sequence
+import time
+from typing import Any, Sequence
 
 import torch
-from transformers import (LogitsProcessor, StoppingCriteria, TemperatureLogitsWarper,
-                          TopKLogitsWarper, TopPLogitsWarper)
+from transformers import (LogitsProcessor, LogitsProcessorList, StoppingCriteria,
+                          StoppingCriteriaList, TemperatureLogitsWarper, TopKLogitsWarper,
+                          TopPLogitsWarper)
 
-from harness.types import GenerateConfig
+from harness.types import GenerateConfig, Generation
 
 
 def generation_config(model, config: GenerateConfig, pad_id: int, seeded_sampling: bool):
@@ -129,3 +132,36 @@ def finish(tokenizer, generated: torch.Tensor, eos_ids: set[int], stops: Sequenc
             text, reason = text[:min(cuts)], "stop"
         out.append((text, end, reason))
     return out
+
+
+def run_generate(model, batch, inputs: dict, start: int) -> list[Generation]:
+    """``network.generate`` on one batch's tensors; rows' generated tokens begin at ``start``."""
+    from harness.models.hf_common import eos_ids, pad_id
+    network, config = model.network, batch.config
+    seeded = config.do_sample and config.num_beams <= 1
+    gen_config = generation_config(network, config, pad_id(model.tokenizer), seeded)
+    extra: dict[str, Any] = {}
+    if seeded:
+        seeds = [row_seed(config.seed, r.key()) for r in batch.requests]
+        extra["logits_processor"] = LogitsProcessorList(
+            [SeededSampling(config, seeds, network.device)])
+    elif config.do_sample:  # beam sampling keeps transformers' sampler: draws depend on the batch
+        torch.manual_seed(config.seed)
+    stopper = None
+    if config.stop and config.num_beams <= 1:
+        stopper = StopOnStrings(model.tokenizer, config.stop, start, config.min_new_tokens,
+                                len(batch.requests))
+        extra["stopping_criteria"] = StoppingCriteriaList([stopper])
+    inputs = {k: v.to(network.device, dtype=network.dtype) if v.is_floating_point()
+              else v.to(network.device) for k, v in inputs.items()}
+    started = time.perf_counter()
+    with torch.inference_mode():
+        output = network.generate(**inputs, generation_config=gen_config, **extra)
+    if network.device.type == "cuda":
+        torch.cuda.synchronize(network.device)
+    model.model_seconds += time.perf_counter() - started
+    rows = finish(model.tokenizer, output[:, start:].cpu(), eos_ids(network, model.tokenizer),
+                  config.stop, stopper.stopped_at if stopper else None)
+    return [Generation(example_id=request.example_id, text=text, num_tokens=n, finish_reason=reason,
+                       prompt_tokens=encoded.length, truncated=encoded.truncated)
+            for request, encoded, (text, n, reason) in zip(batch.requests, batch.encoded, rows)]

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from harness.engine.batching import Batch, Encoded
 from harness.errors import UsageError
-from harness.models.hf_common import COMMON_ARGS, HFModel, max_positions, pad_id, padded, run_generate
+from harness.models.hf_common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
 from harness.registry import models
 from harness.types import Generation, Request
 
@@ -92,4 +92,5 @@ class HFCausal(HFModel):
         return padded([e.payload for e in batch.encoded], pad_id(self.tokenizer), "left")
 
     def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
+        from harness.engine.decoding import run_generate
         return run_generate(self, batch, prepared, start=prepared["input_ids"].shape[1])

@@ -337,42 +337,6 @@ def pad_id(tokenizer) -> int:
     return 0
 
 
-def run_generate(model: HFModel, batch, inputs: dict, start: int) -> list:
-    """``network.generate`` on one batch's tensors; rows' generated tokens begin at ``start``."""
-    from transformers import LogitsProcessorList, StoppingCriteriaList
-
-    from harness.engine import decoding
-    from harness.types import Generation
-    torch, network, config = _torch(), model.network, batch.config
-    seeded = config.do_sample and config.num_beams <= 1
-    gen_config = decoding.generation_config(network, config, pad_id(model.tokenizer), seeded)
-    extra: dict[str, Any] = {}
-    if seeded:
-        seeds = [decoding.row_seed(config.seed, r.key()) for r in batch.requests]
-        extra["logits_processor"] = LogitsProcessorList(
-            [decoding.SeededSampling(config, seeds, network.device)])
-    elif config.do_sample:  # beam sampling: draws depend on the batch (documented)
-        torch.manual_seed(config.seed)
-    stopper = None
-    if config.stop and config.num_beams <= 1:
-        stopper = decoding.StopOnStrings(model.tokenizer, config.stop, start,
-                                         config.min_new_tokens, len(batch.requests))
-        extra["stopping_criteria"] = StoppingCriteriaList([stopper])
-    inputs = {k: v.to(network.device, dtype=network.dtype) if v.is_floating_point()
-              else v.to(network.device) for k, v in inputs.items()}
-    started = time.perf_counter()
-    with torch.inference_mode():
-        output = network.generate(**inputs, generation_config=gen_config, **extra)
-    if network.device.type == "cuda":
-        torch.cuda.synchronize(network.device)
-    model.model_seconds += time.perf_counter() - started
-    rows = decoding.finish(model.tokenizer, output[:, start:].cpu(), eos_ids(network, model.tokenizer),
-                           config.stop, stopper.stopped_at if stopper else None)
-    return [Generation(example_id=request.example_id, text=text, num_tokens=n, finish_reason=reason,
-                       prompt_tokens=encoded.length, truncated=encoded.truncated)
-            for request, encoded, (text, n, reason) in zip(batch.requests, batch.encoded, rows)]
-
-
 def max_positions(config) -> int | None:
     for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
         value = getattr(config, name, None)

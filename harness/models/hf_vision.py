@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from harness.engine.batching import Batch, Encoded
 from harness.errors import DataError, HarnessError
-from harness.models.hf_common import COMMON_ARGS, HFModel, _as_int, _transformers, run_generate
+from harness.models.hf_common import COMMON_ARGS, HFModel, _as_int, _transformers
 from harness.registry import models
 from harness.types import Generation, Request
 
@@ -56,7 +56,8 @@ class HFVision2Seq(HFModel):
         image_tokens = self._image_tokens()
         out = []
         for request in requests:
-            prefix = tokenizer(request.prompt, add_special_tokens=False)["input_ids"] if request.prompt else []
+            prefix = (tokenizer(request.prompt, add_special_tokens=False)["input_ids"]
+                      if request.prompt else [])
             out.append(Encoded(image_tokens + len(prefix), False, (request.image, prefix)))
         return out
 
@@ -111,6 +112,7 @@ class HFVision2Seq(HFModel):
 
     def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
         start = prepared["decoder_input_ids"].shape[1]
+        from harness.engine.decoding import run_generate
         return run_generate(self, batch, prepared, start=start)
 
     def close(self) -> None:
