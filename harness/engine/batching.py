@@ -207,6 +207,9 @@ def run_batches(model: BatchedModel, planner: Planner,
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
+                generations = None
+            if generations is None:
+                # outside the except block: the traceback's frames no longer pin the batch's tensors
                 _free_accelerator_memory()
                 stats.oom_retries += 1
                 if upcoming is not None:  # planned under the old budget: plan it again
