@@ -144,3 +144,20 @@ def test_device_map_auto_loads_through_accelerate(tiny):
     mapped, acc = run(model, reqs)
     assert acc["device_map"] == "auto" and acc["device"] == "cpu"
     assert mapped[0].text == plain[0].text == "Zwei Hunde spielen im Schnee."
+
+
+def test_file_hashes_are_remembered_by_path_size_and_mtime(tiny, tmp_path):
+    import os
+    import sqlite3
+
+    from harness.engine import fingerprint
+    copy = shutil.copytree(tiny["causal"], tmp_path / "model")
+    first = fingerprint.folder_sha256(copy)
+    weights = (copy / "model.safetensors").resolve()
+    db = sqlite3.connect(os.path.join(os.environ["HARNESS_CACHE"], "file-hashes.sqlite"))
+    row = db.execute("SELECT size, mtime_ns FROM hashes WHERE path = ?", (str(weights),)).fetchone()
+    assert row == (weights.stat().st_size, weights.stat().st_mtime_ns)
+    os.utime(weights, ns=(row[1] + 10**9, row[1] + 10**9))  # touched: hashed again, same content
+    assert fingerprint.folder_sha256(copy) == first
+    again = db.execute("SELECT mtime_ns FROM hashes WHERE path = ?", (str(weights),)).fetchone()
+    assert again == (row[1] + 10**9,)
