@@ -1,0 +1,93 @@
+"""Real tiny Hugging Face models through the whole command line: records, cache, images."""
+import json
+import shutil
+
+import pytest
+
+from conftest import run_cli, write_jsonl
+from harness import tiny_models
+from harness.task import get_task
+from harness.testing import shared_data
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    texts = [r for ex in get_task("demo-translation").load_examples() for r in (ex.source, *ex.references)]
+    return {"seq2seq": tiny_models.build_seq2seq(root / "s2s", texts),
+            "causal": tiny_models.build_causal(root / "causal", texts),
+            "vision": tiny_models.build_vision2seq(root / "vision", texts)}
+
+
+def _record(proc):
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_seq2seq_run_record_then_metrics_only_rerun_generates_nothing(built, tmp_path):
+    cache = {"HARNESS_CACHE": str(tmp_path / "cache")}
+    args = ["run", "--model", f"hf-seq2seq:{built['seq2seq']}", "--tasks", "demo-translation",
+            "--limit", "8", "--gen-kwargs", "max_new_tokens=6", "--output", str(tmp_path / "out"), "--json"]
+    first = _record(run_cli(*args, env=cache))
+    assert first["task"]["n_examples"] == 8 and first["generation"]["max_new_tokens"] == 6
+    assert first["timings"]["n_generated"] == 8 and first["timings"]["padding_efficiency"] > 0
+    assert first["model"]["fingerprint"]["weights"]
+    assert set(first["scores"]["demo-translation"]) == {"bleu", "chrf", "ter"}
+    assert first["scores"]["demo-translation"]["ter"]["ci95"] is not None
+    second = _record(run_cli(*args, "--metrics", "chrf", env=cache))
+    assert second["timings"]["n_cached"] == 8 and second["timings"]["n_generated"] == 0
+    assert list(second["scores"]["demo-translation"]) == ["chrf"]
+    assert second["scores"]["demo-translation"]["chrf"]["score"] == \
+        first["scores"]["demo-translation"]["chrf"]["score"]
+    samples = (tmp_path / "out").rglob("samples.jsonl")
+    rows = [json.loads(l) for l in next(samples).read_text().splitlines()]
+    assert [r["id"] for r in rows] == [e.id for e in get_task("demo-translation").load_examples(limit=8)]
+    assert all(r["cached"] for r in rows)
+
+
+def test_causal_model_prints_table_with_throughput(built, tmp_path):
+    proc = run_cli("run", "--model", f"hf-causal:{built['causal']}", "--tasks", "demo-summarization",
+                   "--limit", "3", "--gen-kwargs", "max_new_tokens=4,num_beams=1",
+                   "--output", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "rougeLsum" in proc.stdout and "95% CI" in proc.stdout and "|data:" in proc.stdout
+    assert "demo-summarization: 3 examples" in proc.stderr and "tok/s" in proc.stderr
+
+
+def test_fewshot_prompts_are_deterministic_and_shared():
+    task = get_task("demo-translation")
+    spec = task.spec
+    from dataclasses import replace
+    shot_task = type(task)(replace(spec, prompt={**spec.prompt, "fewshot": {**spec.prompt["fewshot"], "k": 2}}))
+    examples = shot_task.load_examples(limit=3)
+    config = shot_task.generate_config()
+    first = shot_task.requests(examples, "prompt", config)
+    again = shot_task.requests(examples, "prompt", config)
+    assert [r.prompt for r in first] == [r.prompt for r in again]
+    prefix = first[0].prompt.split("Translate English to German.")[0]
+    assert prefix.count("German: ") == 2 and all(r.prompt.startswith(prefix) for r in first)
+    assert examples[0].source in first[0].prompt
+
+
+@pytest.mark.skipif(shared_data() is None, reason="../shared/data not present")
+def test_vision_model_on_real_coco_images(built, tmp_path):
+    data = shared_data() / "captioning/coco_images12/test.jsonl"
+    record = _record(run_cli("run", "--model", f"hf-vision2seq:{built['vision']}", "--tasks",
+                             "demo-captioning", "--data", str(data), "--gen-kwargs", "max_new_tokens=5",
+                             "--output", str(tmp_path), "--json"))
+    assert record["task"]["n_examples"] == 12
+    assert record["task"]["data_override"] == str(data)
+    assert "cider" in record["scores"]["demo-captioning"]
+
+
+def test_an_image_that_fails_to_decode_names_example_and_file(built, tmp_path):
+    good = get_task("demo-captioning").load_examples(limit=1)[0]
+    shutil.copy(good.image, tmp_path / "ok.png")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not an image")
+    data = write_jsonl(tmp_path / "caps.jsonl", [
+        {"id": "ok", "image": "ok.png", "references": ["a shape"]},
+        {"id": "bad", "image": "broken.png", "references": ["a shape"]}])
+    proc = run_cli("run", "--model", f"hf-vision2seq:{built['vision']}", "--tasks", "demo-captioning",
+                   "--data", str(data), "--output", str(tmp_path / "out"), "--no-progress")
+    assert proc.returncode == 2
+    assert "'bad'" in proc.stderr and "broken.png" in proc.stderr and "Traceback" not in proc.stderr
