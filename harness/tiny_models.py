@@ -97,25 +97,31 @@ def _already_built(out_dir: Path, params: dict) -> bool:
     return marker.is_file() and json.loads(marker.read_text()) == params
 
 
-def _mark_built(out_dir: Path, params: dict) -> None:
-    (out_dir / BUILD_FILE).write_text(json.dumps(params, indent=1, sort_keys=True))
-
-
 def _params(kind: str, texts: Sequence[str], **settings) -> dict:
     corpus = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     return {"kind": kind, "texts_sha256": corpus, **settings}
 
 
-def _save(model, tokenizer, out_dir: Path, processor=None) -> None:
+def _save(model, tokenizer, out_dir: Path, params: dict, processor=None) -> None:
+    """Write into a staging folder, then swap it in: a reader never sees half a model, and
+    files of an earlier, different build do not linger."""
+    import os
+    import shutil
     from transformers.utils import logging as hf_logging
+    staging = out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
     hf_logging.disable_progress_bar()
     try:
-        model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
         if processor is not None:
-            processor.save_pretrained(out_dir)
+            processor.save_pretrained(staging)
     finally:
         hf_logging.enable_progress_bar()
+    (staging / BUILD_FILE).write_text(json.dumps(params, indent=1, sort_keys=True))
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    staging.rename(out_dir)
 
 
 def build_causal(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
@@ -141,8 +147,7 @@ def build_causal(out_dir: str | Path, texts: Sequence[str] | None = None, *, see
         _set_generation_defaults(model)
         if train_steps:
             train_causal(model, tokenizer, texts, train_steps, seed)
-    _save(model.eval(), tokenizer, out_dir)
-    _mark_built(out_dir, params)
+    _save(model.eval(), tokenizer, out_dir, params)
     return out_dir
 
 
@@ -173,8 +178,7 @@ def build_seq2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, se
         _set_generation_defaults(model, decoder_start=PAD_ID)
         if train_steps:
             train_seq2seq(model, tokenizer, list(pairs or zip(texts, texts)), train_steps, seed)
-    _save(model.eval(), tokenizer, out_dir)
-    _mark_built(out_dir, params)
+    _save(model.eval(), tokenizer, out_dir, params)
     return out_dir
 
 
@@ -208,8 +212,7 @@ def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *,
     _set_generation_defaults(model, decoder_start=BOS_ID)
     side = dims["image_size"]
     processor = ViTImageProcessorPil(size={"height": side, "width": side})
-    _save(model.eval(), tokenizer, out_dir, processor)
-    _mark_built(out_dir, params)
+    _save(model.eval(), tokenizer, out_dir, params, processor)
     return out_dir
 
 
