@@ -161,3 +161,21 @@ def test_file_hashes_are_remembered_by_path_size_and_mtime(tiny, tmp_path):
     assert fingerprint.folder_sha256(copy) == first
     again = db.execute("SELECT mtime_ns FROM hashes WHERE path = ?", (str(weights),)).fetchone()
     assert again == (row[1] + 10**9,)
+
+
+def test_a_hub_id_resolves_to_its_cached_snapshot_and_commit(tiny, tmp_path, monkeypatch):
+    from huggingface_hub import constants
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--acme--tiny-s2s"
+    shutil.copytree(tiny["seq2seq"], repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    model = HFSeq2Seq("acme/tiny-s2s")
+    fingerprint = model.fingerprint()
+    assert fingerprint["revision"] == commit and fingerprint["locator"] == "acme/tiny-s2s"
+    assert fingerprint["weights"] == HFSeq2Seq(str(tiny["seq2seq"])).fingerprint()["weights"]
+    out, _ = run(model, [Request(example_id="a", prompt="Das Haus ist klein.",
+                                 config=GenerateConfig(max_new_tokens=10))])
+    assert out[0].text == "Das Haus ist klein."
