@@ -50,7 +50,7 @@ class CocoMetric(SummableMetric):
     defaults: ClassVar[dict[str, Any]] = {"tokenizer": "auto"}
     choices: ClassVar[dict[str, tuple]] = {"tokenizer": ptb.TOKENIZERS}
     options_help = {"tokenizer": "auto (Java PTBTokenizer if java is on PATH, else ptb-python) | "
-                                 "ptb-java | ptb-python"}
+                                 "ptb-java | ptb-python | none (already tokenized: strip only)"}
     signature_fields: ClassVar[str] = ""
 
     def __init__(self, **options: Any):
@@ -179,16 +179,10 @@ class METEOR(CocoMetric):
     description = "METEOR 1.5 as pycocoevalcap (needs Java), x100"
     signature_fields = "meteor-1.5|lang:en|norm:yes"
 
-    def __init__(self, **options: Any):
-        super().__init__(**options)
-        self._scorer = None
-
     @property
     def scorer(self):
-        if self._scorer is None:
-            from harness.metrics.meteor import MeteorScorer
-            self._scorer = MeteorScorer()
-        return self._scorer
+        from harness.metrics.meteor import shared_scorer
+        return shared_scorer()
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         check_corpus(corpus)

