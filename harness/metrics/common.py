@@ -58,6 +58,8 @@ def check_corpus(corpus) -> None:
     if len(corpus.references) != len(corpus.predictions):
         raise DataError(f"{len(corpus.predictions)} predictions but {len(corpus.references)} "
                         f"reference lists; every example needs both")
+    if all(type(p) is str for p in corpus.predictions) and all(map(_usable_refs, corpus.references)):
+        return  # the common case, checked without building messages
     for i, (pred, refs) in enumerate(zip(corpus.predictions, corpus.references)):
         where = f"example {corpus.ids[i]!r}" if i < len(corpus.ids) else f"example #{i}"
         if not isinstance(pred, str):
@@ -69,6 +71,11 @@ def check_corpus(corpus) -> None:
             raise DataError(f"{where}: has no references; drop it or add at least one")
         if any(not isinstance(r, str) for r in present):
             raise DataError(f"{where}: a reference is not text")
+
+
+def _usable_refs(refs) -> bool:
+    return (type(refs) in (list, tuple) and len(refs) > 0
+            and all(type(r) is str for r in refs))
 
 
 def present_refs(refs: Sequence[str | None]) -> list[str]:

@@ -19,12 +19,18 @@ _SEP = "\x00"  # not whitespace for str.split, so it survives as a sentence boun
 
 @dataclass(frozen=True)
 class OrderCounts:
-    """Distinct (n-gram, sentence) pairs of one order, equal n-grams adjacent, sentences ascending."""
+    """Distinct (n-gram, sentence) pairs of one order, equal n-grams adjacent, sentences ascending.
+
+    With documents (groups of consecutive sentences), ``group`` numbers the (n-gram,
+    document) groups the pairs fall in and ``group_starts`` holds each group's first pair.
+    """
 
     sentence: np.ndarray  # sentence index
     count: np.ndarray  # occurrences of the n-gram in that sentence
     gram: np.ndarray  # dense n-gram id within this order, non-decreasing
     n_grams: int
+    group: np.ndarray | None = None
+    group_starts: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,15 @@ def stable_argsort(keys: np.ndarray, max_key: int) -> np.ndarray:
     return order
 
 
-def count_ngrams(sentences: Sequence[str], n: int = 4) -> NgramCounts:
+def count_ngrams(sentences: Sequence[str], n: int = 4, document: np.ndarray | None = None) -> NgramCounts:
+    """n-gram counts per sentence; ``document[s]`` (non-decreasing) also groups them per document."""
     ids, lengths, vocab_size = word_ids(sentences)
     sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    document_of = None if document is None else np.repeat(np.asarray(document, dtype=np.int32), lengths)
     ends = np.cumsum(lengths)
     remaining = np.repeat(ends, lengths) - np.arange(ids.size)  # words from a position to its sentence end
     gram_at = np.zeros(ids.size, dtype=np.int32)  # id of the current order's n-gram starting there
-    rows = np.arange(ids.size)
+    rows = np.arange(ids.size, dtype=np.int64)
     orders = []
     for k in range(1, n + 1):
         previous = None
@@ -89,14 +97,24 @@ def count_ngrams(sentences: Sequence[str], n: int = 4) -> NgramCounts:
             new_gram[1:] |= previous[1:] != previous[:-1]
         gram = np.cumsum(new_gram, dtype=np.int32) - 1
         gram_at[rows] = gram
-        orders.append(_group_by_sentence(gram, sentence_of[rows], new_gram))
+        orders.append(_group(gram, new_gram, sentence_of[rows],
+                             None if document_of is None else document_of[rows]))
     return NgramCounts(lengths=lengths, orders=tuple(orders))
 
 
-def _group_by_sentence(gram: np.ndarray, sentence: np.ndarray, new_gram: np.ndarray) -> OrderCounts:
-    new_pair = new_gram.copy()
-    new_pair[1:] |= sentence[1:] != sentence[:-1]
+def _boundaries(new: np.ndarray, key: np.ndarray) -> np.ndarray:
+    out = new.copy()
+    out[1:] |= key[1:] != key[:-1]
+    return out
+
+
+def _group(gram: np.ndarray, new_gram: np.ndarray, sentence: np.ndarray, document: np.ndarray | None) -> OrderCounts:
+    new_pair = _boundaries(new_gram, sentence)
     first = np.flatnonzero(new_pair)
-    count = np.diff(np.append(first, len(gram)))
+    count = np.diff(first, append=len(gram)).astype(np.int32)
     n_grams = int(gram[-1]) + 1 if len(gram) else 0
-    return OrderCounts(sentence=sentence[first], count=count, gram=gram[first], n_grams=n_grams)
+    if document is None:
+        return OrderCounts(sentence=sentence[first], count=count, gram=gram[first], n_grams=n_grams)
+    new_group = _boundaries(new_gram, document)[first]
+    return OrderCounts(sentence=sentence[first], count=count, gram=gram[first], n_grams=n_grams,
+                       group=np.cumsum(new_group, dtype=np.int32) - 1, group_starts=np.flatnonzero(new_group))

@@ -1,0 +1,226 @@
+"""Metric speed and agreement, harness vs the reference implementations, side by side.
+
+    python bench/metrics.py            # 1k / 10k examples (CIDEr 1k / 5k / 25k images); minutes
+    python bench/metrics.py --quick    # small sizes, well under a minute
+
+Data: real system outputs from ``<repo>/../shared/data`` (WMT21 de-en, REALSumm CNN/DM,
+MAGIC MSCOCO), taken in order and replicated (with a fixed shuffle) past their size.
+Reference timings: sacrebleu ``corpus_score``, a rouge-score ``RougeScorer`` loop in one
+process, pycocoevalcap's scorers. COCO rows start from PTB-tokenized text on both sides
+(tokenization is its own row). Each timing is the best of ``--repeat`` runs.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness.metrics.base import Corpus  # noqa: E402
+from harness.metrics.scoring import build_metric  # noqa: E402
+from harness.testing.golden import golden_captioning_cases, golden_summarization_cases, \
+    golden_translation_cases  # noqa: E402
+
+ROUGE_TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def take(pairs: list, n: int, seed: int = 0) -> list:
+    """The first n pairs; past the data's size, shuffled copies of it."""
+    out, rng = list(pairs[:n]), random.Random(seed)
+    while len(out) < n:
+        extra = list(pairs)
+        rng.shuffle(extra)
+        out += extra[:n - len(out)]
+    return out
+
+
+def translation_pairs() -> list[tuple[str, list[str]]]:
+    cases = [c for c in golden_translation_cases("wmt21_newstest2021_de-en") if c.refset == "ref-all"]
+    return [(p, list(r)) for c in cases for p, r in zip(c.predictions, c.references)]
+
+
+def summarization_pairs() -> list[tuple[str, list[str]]]:
+    return [(p, list(r)) for c in golden_summarization_cases() for p, r in zip(c.predictions, c.references)]
+
+
+def caption_pairs() -> list[tuple[str, list[str]]]:
+    cases = [c for c in golden_captioning_cases("magic_mscoco")]
+    return [(p, list(r)) for c in cases for p, r in zip(c.predictions, c.references)]
+
+
+def row(name: str, n: int, ours: float, theirs: float | None, diff: float | None, note: str = "") -> dict:
+    return {"metric": name, "n": n, "harness_s": ours, "reference_s": theirs,
+            "speedup": (theirs / ours) if theirs else None, "max_abs_diff": diff, "note": note}
+
+
+def bench_sacrebleu(name: str, spec: dict, reference, pairs, n: int, repeat: int) -> dict:
+    data = take(pairs, n)
+    corpus = Corpus([p for p, _ in data], [r for _, r in data])
+    streams = [[r[j] for _, r in data] for j in range(len(data[0][1]))]
+    metric = build_metric(spec)
+
+    def ours():
+        from harness.metrics import sacrebleu_metrics
+        sacrebleu_metrics._REF_CACHE.clear()  # time the references too, as sacrebleu does
+        return metric.aggregate(metric.statistics(corpus))
+    t_ours, value = best_time(ours, repeat)
+    t_ref, ref = best_time(lambda: reference().corpus_score(corpus.predictions, streams).score, repeat)
+    return row(name, n, t_ours, t_ref, abs(value - ref))
+
+
+def bench_rouge(pairs, n: int, repeat: int) -> dict:
+    from rouge_score import rouge_scorer
+    from harness.metrics.rouge import default_workers, rouge_table
+    data = take(pairs, n)
+    preds, refs = [p for p, _ in data], [r for _, r in data]
+    t_ours, table = best_time(lambda: rouge_table(preds, refs, tokenizer="default", use_stemmer=True,
+                                                  sentence_split="newline"), repeat)
+
+    def reference():
+        scorer = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
+        scores = [scorer.score_multi(r, p) for p, r in zip(preds, refs)]
+        return np.array([[s[t].fmeasure for t in ROUGE_TYPES] for s in scores])
+    t_ref, theirs = best_time(reference, repeat)
+    diff = float(np.max(np.abs(table.mean(axis=0) - theirs.mean(axis=0))) * 100)
+    return row("rouge1+2+L+Lsum", n, t_ours, t_ref, diff, f"workers={default_workers(n)}")
+
+
+def tokenized_captions(pairs, n: int):
+    from harness.metrics.ptb import tokenize_python
+    data = take(pairs, n, seed=1)
+    hyps = tokenize_python([p for p, _ in data])
+    flat = tokenize_python([r for _, rs in data for r in rs])
+    refs, at = [], 0
+    for _, rs in data:
+        refs.append(flat[at:at + len(rs)])
+        at += len(rs)
+    return hyps, refs
+
+
+def bench_coco(pairs, n: int, repeat: int, which: str) -> dict:
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+    hyps, refs = tokenized_captions(pairs, n)
+    gts, res = {i: r for i, r in enumerate(refs)}, {i: [h] for i, h in enumerate(hyps)}
+    names = {"cider": ["cider"], "coco_bleu": [f"coco_bleu{k}" for k in (1, 2, 3, 4)],
+             "coco_rougeL": ["coco_rougeL"]}[which]
+
+    def ours():
+        corpus = Corpus(hyps, refs)  # fresh corpus: nothing memoised between repeats
+        out = []
+        for name in names:
+            metric = build_metric({"name": name, "tokenizer": "none"})
+            stats = metric.statistics(corpus)
+            out.append((metric.aggregate(stats), metric.per_example(stats)))
+        return out
+    t_ours, values = best_time(ours, repeat)
+
+    def reference():
+        with contextlib.redirect_stdout(io.StringIO()):
+            if which == "cider":
+                score, per = Cider().compute_score(gts, res)
+                return [(100 * score, 100 * np.asarray(per))]
+            if which == "coco_bleu":
+                score, per = Bleu(4).compute_score(gts, res)
+                return [(100 * s, 100 * np.asarray(p)) for s, p in zip(score, per)]
+            score, per = Rouge().compute_score(gts, res)
+            return [(100 * score, 100 * np.asarray(per))]
+    t_ref, theirs = best_time(reference, repeat)
+    diff = max(abs(a[0] - b[0]) for a, b in zip(values, theirs))
+    per_image = max(float(np.max(np.abs(a[1] - b[1]))) for a, b in zip(values, theirs)) / 100
+    label = {"cider": "cider (CIDEr-D)", "coco_bleu": "coco_bleu1-4", "coco_rougeL": "coco_rougeL"}[which]
+    note = f"per-image max diff {per_image:.1e} (pycocoevalcap scale)"
+    return row(label, n, t_ours, t_ref, diff, note)
+
+
+def bench_ptb(pairs, n: int) -> dict:
+    from harness.metrics.ptb import tokenize_java, tokenize_python
+    texts = [r for _, rs in take(pairs, n) for r in rs][:n]
+    t_py, py = best_time(lambda: tokenize_python(texts), 1)
+    if shutil.which("java") is None:
+        return row("ptb tokenizer (python)", n, t_py, None, None, "java not on PATH")
+    t_java, java = best_time(lambda: tokenize_java(texts), 1)
+    mismatches = sum(a != b for a, b in zip(py, java))
+    return row("ptb tokenizer python vs java", n, t_py, t_java, None, f"{mismatches} mismatches")
+
+
+def bench_bootstrap(pairs, n: int, repeat: int) -> dict:
+    from sacrebleu.metrics import BLEU
+    from harness.metrics.bootstrap import bootstrap_summary
+    data = take(pairs, n)
+    corpus = Corpus([p for p, _ in data], [r for _, r in data])
+    metric = build_metric("bleu")
+    stats = metric.statistics(corpus)
+    t_ours, summary = best_time(lambda: bootstrap_summary(metric, stats, n=1000, seed=12345), repeat)
+    streams = [[r[j] for _, r in data] for j in range(2)]
+    sacre = BLEU()
+    sacre_stats = sacre._extract_corpus_statistics(corpus.predictions, streams)
+
+    def reference():
+        from sacrebleu.significance import _bootstrap_resample, estimate_ci
+        _, scores = _bootstrap_resample(sacre_stats, sacre, 1000)
+        return estimate_ci(np.array([s.score for s in scores]))
+    t_ref, (mean, half) = best_time(reference, repeat)
+    diff = max(abs(summary.mean - mean), abs(summary.half_width - half))
+    return row("bleu bootstrap 1000x", n, t_ours, t_ref, diff, "statistics precomputed on both sides")
+
+
+def print_table(rows: list[dict]) -> None:
+    fmt = "{:<30} {:>7} {:>11} {:>13} {:>9} {:>13}  {}"
+    print(fmt.format("metric", "n", "harness s", "reference s", "speedup", "max |diff|", "note"))
+    for r in rows:
+        print(fmt.format(r["metric"], r["n"], f"{r['harness_s']:.3f}",
+                         "-" if r["reference_s"] is None else f"{r['reference_s']:.3f}",
+                         "-" if r["speedup"] is None else f"{r['speedup']:.1f}x",
+                         "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}", r["note"]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--repeat", type=int, default=None, help="timings per cell, best kept")
+    args = parser.parse_args(argv)
+    if not golden_translation_cases():
+        sys.exit("shared evaluation data not found (expected <repo>/../shared/data or $HARNESS_SHARED_DATA)")
+    from sacrebleu.metrics import BLEU, CHRF, TER
+    repeat = args.repeat or 1
+    sizes = [200, 1000] if args.quick else [1000, 10000]
+    cider_sizes = [1000, 5000] if args.quick else [1000, 5000, 25000]
+    mt, summ, caps = translation_pairs(), summarization_pairs(), caption_pairs()
+    rows = []
+    for n in sizes:
+        rows.append(bench_sacrebleu("bleu", {"name": "bleu"}, BLEU, mt, n, repeat))
+        rows.append(bench_sacrebleu("chrf", {"name": "chrf"}, CHRF, mt, n, repeat))
+        rows.append(bench_sacrebleu("chrf++", {"name": "chrf++"}, lambda: CHRF(word_order=2), mt, n, repeat))
+        rows.append(bench_sacrebleu("ter", {"name": "ter"}, TER, mt, n, 1))
+        rows.append(bench_rouge(summ, n, repeat))
+        rows.append(bench_coco(caps, n, repeat, "coco_bleu"))
+        rows.append(bench_coco(caps, n, repeat, "coco_rougeL"))
+    for n in cider_sizes:
+        rows.append(bench_coco(caps, n, repeat, "cider"))
+    rows.append(bench_bootstrap(mt, 3000, repeat))
+    rows.append(bench_ptb(caps, 5000 if args.quick else 25000))
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
