@@ -63,7 +63,7 @@ class Registry(Generic[T]):
             if attr:
                 for part in attr.split("."):
                     obj = getattr(obj, part)
-                self._items.setdefault(name, obj)  # type: ignore[arg-type]
+                self.register(name)(obj)  # type: ignore[arg-type]
         if name not in self._items:
             raise UsageError(f"unknown {self.kind[:-1]} {name!r}{did_you_mean(name, self.names())}; "
                              f"`harness {self.kind}` lists them")
