@@ -123,3 +123,10 @@ def test_score_reports_interval_and_sacrebleu_style_summary():
     assert stats.shape == (4, 18) and len(first.per_example) == 4
     none, _ = score(build_metric("chrf"), corpus, data_fingerprint="d" * 16, n_bootstrap=0)
     assert none.ci is None and "bootstrap" not in none.details
+
+
+def test_index_blocks_continue_one_stream(monkeypatch):
+    monkeypatch.setattr(bootstrap, "_CHUNK_CELLS", 3 * 37)  # blocks of 3 resamples
+    blocks = list(bootstrap.index_blocks(37, 10, seed=12345))
+    assert [len(b) for b in blocks] == [3, 3, 3, 1]
+    assert np.array_equal(np.concatenate(blocks), bootstrap.draw_indices(37, 10, seed=12345))

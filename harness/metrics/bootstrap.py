@@ -45,11 +45,24 @@ def draw_indices(n: int, n_resamples: int, seed: int | None) -> np.ndarray:
     return np.random.default_rng(seed).choice(n, size=(n_resamples, n), replace=True)
 
 
+def index_blocks(n: int, n_resamples: int, seed: int | None):
+    """``draw_indices`` in blocks of rows, so 1,000 resamples of 100k examples fit in memory.
+
+    Drawing the rows block by block continues one random stream, so the blocks stacked
+    are exactly ``draw_indices(n, n_resamples, seed)``.
+    """
+    rng = np.random.default_rng(seed)
+    step = max(1, _CHUNK_CELLS // max(n, 1))
+    for start in range(0, n_resamples, step):
+        yield rng.choice(n, size=(min(step, n_resamples - start), n), replace=True)
+
+
 def bootstrap_scores(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345) -> np.ndarray:
     """Corpus scores of ``n`` bootstrap resamples of the statistics rows."""
     if len(stats) == 0:
         return np.zeros(0)
-    return np.asarray(metric.aggregate_many(stats, draw_indices(len(stats), n, seed)), dtype=np.float64)
+    return np.concatenate([np.asarray(metric.aggregate_many(stats, block), dtype=np.float64)
+                           for block in index_blocks(len(stats), n, seed)])
 
 
 def _bounds(scores: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -107,9 +120,11 @@ def paired_bootstrap(metric, stats_a: np.ndarray, stats_b: np.ndarray, n: int = 
                      seed: int | None = 12345) -> PairedResult:
     """Koehn-style paired bootstrap (sacrebleu ``--paired-bs``): same resamples for both."""
     _check_paired(stats_a, stats_b)
-    samples = draw_indices(len(stats_a), n, seed)
-    scores_a = np.asarray(metric.aggregate_many(stats_a, samples))
-    scores_b = np.asarray(metric.aggregate_many(stats_b, samples))
+    parts_a, parts_b = [], []
+    for block in index_blocks(len(stats_a), n, seed):  # the same resamples for both systems
+        parts_a.append(np.asarray(metric.aggregate_many(stats_a, block), dtype=np.float64))
+        parts_b.append(np.asarray(metric.aggregate_many(stats_b, block), dtype=np.float64))
+    scores_a, scores_b = np.concatenate(parts_a), np.concatenate(parts_b)
     score_a, score_b = metric.aggregate(stats_a), metric.aggregate(stats_b)
     diffs = np.abs(scores_b - scores_a)
     lo, hi = _bounds(scores_b, 0.05)
@@ -118,23 +133,42 @@ def paired_bootstrap(metric, stats_a: np.ndarray, stats_b: np.ndarray, n: int = 
                         float(scores_b.mean()), 0.5 * (hi - lo))
 
 
+_AR_ONE_DRAW_CELLS = 200_000_000  # up to this many trial × example coin flips, draw them as sacrebleu does
+
+
+def swap_blocks(n: int, n_trials: int, seed: int | None):
+    """Approximate-randomization coin flips (True: swap the systems' rows), in row blocks.
+
+    Up to ``_AR_ONE_DRAW_CELLS`` they are sacrebleu's single ``rng.integers(2, ...)`` draw;
+    beyond it they are drawn block by block (same distribution, other coin flips).
+    """
+    rng = np.random.default_rng(seed)
+    step = max(1, _CHUNK_CELLS // max(n, 1))
+    whole = rng.integers(2, size=(n_trials, n), dtype=bool) if n * n_trials <= _AR_ONE_DRAW_CELLS else None
+    for start in range(0, n_trials, step):
+        rows = min(step, n_trials - start)
+        yield whole[start:start + rows] if whole is not None else rng.integers(2, size=(rows, n), dtype=bool)
+
+
 def paired_approximate_randomization(metric, stats_a: np.ndarray, stats_b: np.ndarray,
                                      n: int = 10000, seed: int | None = 12345) -> PairedResult:
     """Approximate randomization (sacrebleu ``--paired-ar``): swap each example's rows at random."""
     _check_paired(stats_a, stats_b)
-    rng = np.random.default_rng(seed)
-    swap = rng.integers(2, size=(n, len(stats_a)), dtype=bool)
     score_a, score_b = metric.aggregate(stats_a), metric.aggregate(stats_b)
-    if hasattr(metric, "score_totals"):  # one matrix product per pseudo-system
-        keep = ~swap
-        scores_a = metric.score_totals(swap @ stats_a + keep @ stats_b, len(stats_a))
-        scores_b = metric.score_totals(keep @ stats_a + swap @ stats_b, len(stats_a))
-    else:
-        scores_a = np.array([metric.aggregate(np.where(s[:, None], stats_a, stats_b)) for s in swap])
-        scores_b = np.array([metric.aggregate(np.where(s[:, None], stats_b, stats_a)) for s in swap])
+    total = stats_a.sum(axis=0) + stats_b.sum(axis=0)
+    diffs = []
+    for swap in swap_blocks(len(stats_a), n, seed):
+        if hasattr(metric, "score_totals"):  # one matrix product per block of trials
+            to_a = swap.astype(np.float64) @ (stats_b - stats_a)  # what swapping moves into A
+            totals_a = stats_a.sum(axis=0) + to_a
+            scores_a = metric.score_totals(totals_a, len(stats_a))
+            scores_b = metric.score_totals(total - totals_a, len(stats_a))
+        else:
+            scores_a = np.array([metric.aggregate(np.where(s[:, None], stats_b, stats_a)) for s in swap])
+            scores_b = np.array([metric.aggregate(np.where(s[:, None], stats_a, stats_b)) for s in swap])
+        diffs.append(np.abs(np.asarray(scores_a) - np.asarray(scores_b)))
     return PairedResult("approximate-randomization", score_a, score_b,
-                        _p_value(np.abs(np.asarray(scores_a) - np.asarray(scores_b)),
-                                 abs(score_a - score_b)), n, seed)
+                        _p_value(np.concatenate(diffs), abs(score_a - score_b)), n, seed)
 
 
 def _check_paired(stats_a: np.ndarray, stats_b: np.ndarray) -> None:

@@ -116,11 +116,14 @@ class CocoBLEU(CocoMetric):
                 "guess": [int(x) for x in total[2:2 + n]], "correct": [int(x) for x in total[2 + n:]]}
 
 
-for _order in (1, 2, 3, 4):
-    _name = f"coco_bleu{_order}"
-    metrics.register(_name)(type(f"CocoBLEU{_order}", (CocoBLEU,), {
-        "name": _name, "order": _order, "__module__": __name__,
-        "description": f"BLEU-{_order} as pycocoevalcap (COCO captioning), x100"}))
+def _register_bleu(order: int) -> type:
+    name = f"coco_bleu{order}"
+    return metrics.register(name)(type(f"CocoBLEU{order}", (CocoBLEU,), {
+        "name": name, "order": order, "__module__": __name__,
+        "description": f"BLEU-{order} as pycocoevalcap (COCO captioning), x100"}))
+
+
+CocoBLEU1, CocoBLEU2, CocoBLEU3, CocoBLEU4 = (_register_bleu(order) for order in (1, 2, 3, 4))
 
 
 def lcs_length(a: list[str], b: list[str]) -> int:

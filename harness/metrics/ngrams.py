@@ -49,7 +49,7 @@ def word_ids(sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
         flat = f" {_SEP} ".join(sentences).split() if sentences else []
         lengths = None
     vocab = {w: i for i, w in enumerate(sorted(set(flat)))}
-    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat))
     if lengths is None:
         sep = vocab.get(_SEP, -1)
         marks = np.flatnonzero(ids == sep)
@@ -77,9 +77,10 @@ def count_ngrams(sentences: Sequence[str], n: int = 4, document: np.ndarray | No
     sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     document_of = None if document is None else np.repeat(np.asarray(document, dtype=np.int32), lengths)
     ends = np.cumsum(lengths)
-    remaining = np.repeat(ends, lengths) - np.arange(ids.size)  # words from a position to its sentence end
+    # words from a position to its sentence end
+    remaining = (np.repeat(ends, lengths) - np.arange(ids.size)).astype(np.int32)
     gram_at = np.zeros(ids.size, dtype=np.int32)  # id of the current order's n-gram starting there
-    rows = np.arange(ids.size, dtype=np.int64)
+    rows = np.arange(ids.size, dtype=np.int32)
     orders = []
     for k in range(1, n + 1):
         previous = None

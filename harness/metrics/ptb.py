@@ -31,7 +31,7 @@ TOKENIZERS = ("auto", "ptb-java", "ptb-python", "none")
 # later caption onto the wrong line, so both implementations read them as spaces.
 _LINE_BREAKS = re.compile("[\r\n\u2028\u2029\u000B\u000C\u0085]")
 _ASCII_WORD = re.compile(r"[A-Za-z]+(?=[ \n]|\Z)")
-_SPLIT_WORDS = {"cannot": 3, "gonna": 2, "gotta": 2, "lemme": 2, "gimme": 2, "wanna": 2}
+_SPLIT_WORDS = frozenset(["cannot", "gonna", "gotta", "lemme", "gimme", "wanna"])  # "can not", "gon na"
 
 
 def java_available() -> bool:
