@@ -40,22 +40,37 @@ class NgramCounts:
 
 
 def word_ids(sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
-    """(ids of all words in order, words per sentence, vocabulary size); ids are deterministic."""
-    if any(_SEP in s for s in sentences):
+    """(ids of all words in order, words per sentence, vocabulary size).
+
+    Ids number words by first appearance, so they do not depend on hash seeds.
+    """
+    if not sentences:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64), 0
+    joined = f" {_SEP} ".join(sentences)
+    if joined.count(_SEP) == max(len(sentences) - 1, 0):  # one split of all text: much faster
+        flat = joined.split()
+        lengths = None
+    else:  # a sentence contains the marker itself
         words = [s.split() for s in sentences]
         flat = [w for ws in words for w in ws]
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    else:  # one split of the joined text is much faster than one per sentence
-        flat = f" {_SEP} ".join(sentences).split() if sentences else []
-        lengths = None
-    vocab = {w: i for i, w in enumerate(sorted(set(flat)))}
-    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat))
+    ids, vocab = _factorize(flat)
     if lengths is None:
         sep = vocab.get(_SEP, -1)
         marks = np.flatnonzero(ids == sep)
         lengths = np.diff(np.concatenate([[-1], marks, [len(ids)]])) - 1
         ids = ids[ids != sep]
     return ids, lengths.astype(np.int64), len(vocab)
+
+
+def _factorize(words: list[str]) -> tuple[np.ndarray, dict[str, int]]:
+    try:
+        import pandas as pd
+    except ImportError:
+        vocab = {w: i for i, w in enumerate(dict.fromkeys(words))}
+        return np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words)), vocab
+    codes, uniques = pd.factorize(np.array(words, dtype=object))
+    return codes.astype(np.int32), {w: i for i, w in enumerate(uniques)}
 
 
 def stable_argsort(keys: np.ndarray, max_key: int) -> np.ndarray:
@@ -76,17 +91,16 @@ def count_ngrams(sentences: Sequence[str], n: int = 4, document: np.ndarray | No
     ids, lengths, vocab_size = word_ids(sentences)
     sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     document_of = None if document is None else np.repeat(np.asarray(document, dtype=np.int32), lengths)
-    ends = np.cumsum(lengths)
     # words from a position to its sentence end
-    remaining = (np.repeat(ends, lengths) - np.arange(ids.size)).astype(np.int32)
-    gram_at = np.zeros(ids.size, dtype=np.int32)  # id of the current order's n-gram starting there
-    rows = np.arange(ids.size, dtype=np.int32)
+    remaining = (np.repeat(np.cumsum(lengths), lengths) - np.arange(ids.size)).astype(np.int32)
+    rows = np.arange(ids.size, dtype=np.int32)  # start positions, kept in the previous order's grouping
+    gram = None
     orders = []
     for k in range(1, n + 1):
         previous = None
-        if k > 1:
-            rows = rows[remaining[rows] >= k]
-            previous = gram_at[rows]
+        if k > 1:  # the k-gram starts are the (k-1)-gram starts with k words left, in the same order
+            keep = remaining[rows] >= k
+            rows, previous = rows[keep], gram[keep]
         last = ids[rows + (k - 1)]
         perm = stable_argsort(last, vocab_size)
         rows, last = rows[perm], last[perm]
@@ -97,25 +111,25 @@ def count_ngrams(sentences: Sequence[str], n: int = 4, document: np.ndarray | No
             previous = previous[perm]
             new_gram[1:] |= previous[1:] != previous[:-1]
         gram = np.cumsum(new_gram, dtype=np.int32) - 1
-        gram_at[rows] = gram
         orders.append(_group(gram, new_gram, sentence_of[rows],
                              None if document_of is None else document_of[rows]))
     return NgramCounts(lengths=lengths, orders=tuple(orders))
 
 
-def _boundaries(new: np.ndarray, key: np.ndarray) -> np.ndarray:
-    out = new.copy()
-    out[1:] |= key[1:] != key[:-1]
-    return out
-
-
 def _group(gram: np.ndarray, new_gram: np.ndarray, sentence: np.ndarray, document: np.ndarray | None) -> OrderCounts:
-    new_pair = _boundaries(new_gram, sentence)
+    new_pair = new_gram.copy()
+    new_pair[1:] |= sentence[1:] != sentence[:-1]
     first = np.flatnonzero(new_pair)
-    count = np.diff(first, append=len(gram)).astype(np.int32)
+    count = np.empty(len(first), dtype=np.int32)
+    count[:-1] = first[1:] - first[:-1]
+    count[-1:] = len(gram) - first[-1:]
     n_grams = int(gram[-1]) + 1 if len(gram) else 0
+    pairs = OrderCounts(sentence=sentence[first], count=count, gram=gram[first], n_grams=n_grams)
     if document is None:
-        return OrderCounts(sentence=sentence[first], count=count, gram=gram[first], n_grams=n_grams)
-    new_group = _boundaries(new_gram, document)[first]
-    return OrderCounts(sentence=sentence[first], count=count, gram=gram[first], n_grams=n_grams,
+        return pairs
+    # documents ascend with sentences inside an n-gram, so comparing neighbouring pairs suffices
+    doc = document[first]
+    new_group = new_gram[first]
+    new_group[1:] |= doc[1:] != doc[:-1]
+    return OrderCounts(sentence=pairs.sentence, count=count, gram=pairs.gram, n_grams=n_grams,
                        group=np.cumsum(new_group, dtype=np.int32) - 1, group_starts=np.flatnonzero(new_group))
