@@ -33,6 +33,12 @@ def _texts(task_names: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]
     return texts, pairs, prompted
 
 
+def _captions() -> list[tuple[str, str]]:
+    from harness.task import get_task
+    return [(ex.image, ref) for ex in get_task("demo-captioning").load_examples()
+            for ref in ex.references]
+
+
 def build_models(folder: Path, quick: bool = False) -> dict[str, Path]:
     from harness import tiny_models
     texts, pairs, prompted = _texts(DEMO_TASKS)
@@ -44,7 +50,8 @@ def build_models(folder: Path, quick: bool = False) -> dict[str, Path]:
                                            train_steps=steps),
         "seq2seq": tiny_models.build_seq2seq(folder / "tiny-seq2seq", texts, seed=0,
                                              train_steps=steps, pairs=pairs),
-        "vision": tiny_models.build_vision2seq(folder / "tiny-vision2seq", texts, seed=0),
+        "vision": tiny_models.build_vision2seq(folder / "tiny-vision2seq", texts, seed=0,
+                                               train_steps=steps, captions=_captions()),
     }
 
 

@@ -183,11 +183,16 @@ def build_seq2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, se
 
 
 def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
-                     size: str = "tiny") -> Path:
-    """A ViT encoder + GPT-2 decoder (VisionEncoderDecoderModel) with a ViTImageProcessor."""
+                     size: str = "tiny", train_steps: int = 0,
+                     captions: Sequence[tuple[str, str]] = ()) -> Path:
+    """A ViT encoder + GPT-2 decoder (VisionEncoderDecoderModel) with a ViTImageProcessor.
+
+    With ``train_steps``, it is trained on ``captions``: (image path, caption) pairs.
+    """
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
     dims = _size(VISION_SIZES, size)
-    params = _params("vision2seq", texts, seed=seed, size=size)
+    params = _params("vision2seq", texts + [f"{i}\t{c}" for i, c in captions], seed=seed,
+                     size=size, train_steps=train_steps)
     if _already_built(out_dir, params):
         return out_dir
     _import()
@@ -212,6 +217,9 @@ def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *,
     _set_generation_defaults(model, decoder_start=BOS_ID)
     side = dims["image_size"]
     processor = ViTImageProcessorPil(size={"height": side, "width": side})
+    if train_steps and captions:
+        with _one_thread():
+            train_vision2seq(model, tokenizer, processor, captions, train_steps, seed)
     _save(model.eval(), tokenizer, out_dir, params, processor)
     return out_dir
 
@@ -275,6 +283,33 @@ def train_seq2seq(model, tokenizer, pairs: Sequence[tuple[str, str]], steps: int
         src, tgt = sources[step % len(sources)], targets[step % len(targets)]
         labels = tgt["input_ids"].masked_fill(tgt["attention_mask"] == 0, -100)
         loss = model(**src, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+
+def train_vision2seq(model, tokenizer, processor, captions: Sequence[tuple[str, str]],
+                     steps: int, seed: int, batch_size: int = 16) -> None:
+    """A few AdamW steps on (image path, caption) pairs."""
+    import random
+
+    import torch
+    from PIL import Image
+
+    pixels = {path: processor(Image.open(path).convert("RGB"), return_tensors="pt")["pixel_values"][0]
+              for path in sorted({p for p, _ in captions})}
+    order = list(range(len(captions)))
+    random.Random(seed).shuffle(order)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for step in range(steps):
+        start = (step * batch_size) % len(order)
+        chunk = [captions[i] for i in (order[start:] + order[:start])[:batch_size]]
+        enc = tokenizer([c + tokenizer.eos_token for _, c in chunk], return_tensors="pt",
+                        padding=True, truncation=True, max_length=32)
+        labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
+        batch_pixels = torch.stack([pixels[p] for p, _ in chunk])
+        loss = model(pixel_values=batch_pixels, labels=labels).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
