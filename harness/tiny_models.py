@@ -309,7 +309,8 @@ def train_vision2seq(model, tokenizer, processor, captions: Sequence[tuple[str, 
                         padding=True, truncation=True, max_length=32)
         labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
         batch_pixels = torch.stack([pixels[p] for p, _ in chunk])
-        loss = model(pixel_values=batch_pixels, labels=labels).loss
+        loss = model(pixel_values=batch_pixels, labels=labels,
+                     decoder_attention_mask=enc["attention_mask"]).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
