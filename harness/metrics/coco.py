@@ -32,6 +32,8 @@ def coco_tokens(corpus: Corpus, tokenizer: str) -> tuple[list[str], list[list[st
     """(tokenized predictions, tokenized references per example), memoised on the corpus."""
     def compute():
         refs = [present_refs(r) for r in corpus.references]
+        if tokenizer == "none":
+            return [p.strip() for p in corpus.predictions], [[r.strip() for r in rs] for rs in refs]
         flat = ptb.tokenize([r for rs in refs for r in rs], tokenizer)
         grouped, at = [], 0
         for rs in refs:

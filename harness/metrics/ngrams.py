@@ -90,7 +90,7 @@ def count_ngrams(sentences: Sequence[str], n: int = 4, document: np.ndarray | No
     """n-gram counts per sentence; ``document[s]`` (non-decreasing) also groups them per document."""
     ids, lengths, vocab_size = word_ids(sentences)
     sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    document_of = None if document is None else np.repeat(np.asarray(document, dtype=np.int32), lengths)
+    document = None if document is None else np.asarray(document, dtype=np.int32)
     # words from a position to its sentence end
     remaining = (np.repeat(np.cumsum(lengths), lengths) - np.arange(ids.size)).astype(np.int32)
     rows = np.arange(ids.size, dtype=np.int32)  # start positions, kept in the previous order's grouping
@@ -111,25 +111,27 @@ def count_ngrams(sentences: Sequence[str], n: int = 4, document: np.ndarray | No
             previous = previous[perm]
             new_gram[1:] |= previous[1:] != previous[:-1]
         gram = np.cumsum(new_gram, dtype=np.int32) - 1
-        orders.append(_group(gram, new_gram, sentence_of[rows],
-                             None if document_of is None else document_of[rows]))
+        orders.append(_group(gram, new_gram, sentence_of[rows], document))
     return NgramCounts(lengths=lengths, orders=tuple(orders))
 
 
 def _group(gram: np.ndarray, new_gram: np.ndarray, sentence: np.ndarray, document: np.ndarray | None) -> OrderCounts:
     new_pair = new_gram.copy()
     new_pair[1:] |= sentence[1:] != sentence[:-1]
-    first = np.flatnonzero(new_pair)
-    count = np.empty(len(first), dtype=np.int32)
-    count[:-1] = first[1:] - first[:-1]
-    count[-1:] = len(gram) - first[-1:]
     n_grams = int(gram[-1]) + 1 if len(gram) else 0
-    pairs = OrderCounts(sentence=sentence[first], count=count, gram=gram[first], n_grams=n_grams)
+    if new_pair.all():  # no n-gram repeats within a sentence (usual for the longer orders)
+        first, count = None, np.ones(len(gram), dtype=np.int32)
+    else:
+        first = np.flatnonzero(new_pair)
+        count = np.empty(len(first), dtype=np.int32)
+        count[:-1] = first[1:] - first[:-1]
+        count[-1:] = len(gram) - first[-1:]
+        sentence, gram, new_gram = sentence[first], gram[first], new_gram[first]
     if document is None:
-        return pairs
+        return OrderCounts(sentence=sentence, count=count, gram=gram, n_grams=n_grams)
     # documents ascend with sentences inside an n-gram, so comparing neighbouring pairs suffices
-    doc = document[first]
-    new_group = new_gram[first]
+    doc = document[sentence]
+    new_group = new_gram if first is not None else new_gram.copy()
     new_group[1:] |= doc[1:] != doc[:-1]
-    return OrderCounts(sentence=pairs.sentence, count=count, gram=pairs.gram, n_grams=n_grams,
+    return OrderCounts(sentence=sentence, count=count, gram=gram, n_grams=n_grams,
                        group=np.cumsum(new_group, dtype=np.int32) - 1, group_starts=np.flatnonzero(new_group))
