@@ -29,6 +29,22 @@ def test_realsumm_system_means(case):
 
 
 @pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
+@pytest.mark.parametrize("case", CASES[::2], ids=lambda c: c.system)
+def test_realsumm_unstemmed_and_canonical_reference(case):
+    from harness.testing.golden import summarization_canonical_references
+    canonical = summarization_canonical_references()
+    variants = {"vs_own_reference_unstemmed": (case.corpus(), {"use_stemmer": False}),
+                "vs_canonical_reference_stemmed": (
+                    Corpus(list(case.predictions), [[canonical[i]] for i in case.ids]), {})}
+    for key, (corpus, options) in variants.items():
+        for rouge_type in TYPES:
+            result, _ = score(build_metric({"name": rouge_type, **options}), corpus,
+                              data_fingerprint="f" * 16, n_bootstrap=0)
+            assert result.score == pytest.approx(case.expected[key][rouge_type]["f"] * 100, abs=1e-4), \
+                (key, rouge_type)
+
+
+@pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
 def test_realsumm_per_document_scores():
     case = CASES[0]
     per_doc = {str(d["id"]): d for d in case.expected["per_doc_vs_own_reference_stemmed"]}

@@ -100,6 +100,14 @@ def golden_summarization_cases() -> list[GoldenCase]:
     return cases
 
 
+def summarization_canonical_references() -> dict[str, str]:
+    """REALSumm's canonical reference per document id (``test.jsonl``); empty when absent."""
+    folder = _folder("summarization", SUMMARIZATION_DATASET)
+    if folder is None:
+        return {}
+    return {str(r["id"]): r["references"][0] for r in load_jsonl(folder / "test.jsonl")}
+
+
 def golden_captioning_cases(dataset: str | None = None) -> list[GoldenCase]:
     """Each system over the images it covers, in its file's order (as the golden script scored it);
     ``expected`` has Bleu_1..4, METEOR, ROUGE_L, CIDEr (0-1 / 0-10), bleu_stats, per_image."""
