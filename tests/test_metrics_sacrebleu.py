@@ -118,6 +118,7 @@ def test_ter_is_lower_is_better():
     ({"name": "bleu", "tokenize": "13b"}, "did you mean '13a'"),
     ({"name": "chrf", "word_order": "two"}, "not a valid int"),
     ({"name": "ter", "normalized": "maybe"}, "not a valid bool"),
+    ({"name": "bleu", "smooth_method": "floor", "smooth_value": "a little"}, "not a valid float"),
     ("blue", "did you mean 'bleu'"),
     ({"tokenize": "intl"}, "needs a 'name'"),
 ])

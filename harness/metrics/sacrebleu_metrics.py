@@ -21,7 +21,7 @@ import numpy as np
 
 from harness.errors import HarnessError, MissingDependency
 from harness.metrics.base import Corpus
-from harness.metrics.common import SummableMetric, check_corpus, nrefs, ref_streams, resolve_options
+from harness.metrics.common import SummableMetric, check_corpus, coerce, nrefs, ref_streams, resolve_options
 from harness.registry import metrics
 
 BLEU_TOKENIZERS = ("13a", "intl", "zh", "char", "none", "ja-mecab", "ko-mecab", "spm", "flores101",
@@ -148,7 +148,7 @@ class BLEU(SacrebleuMetric):
         value = self.options["smooth_value"]
         kwargs = dict(tokenize=self.options["tokenize"], lowercase=self.options["lowercase"],
                       smooth_method=self.options["smooth_method"],
-                      smooth_value=None if value is None else float(value))
+                      smooth_value=None if value is None else coerce(self.name, "smooth_value", value, 0.0))
         modules, extra = _TOKENIZER_EXTRAS.get(kwargs["tokenize"], ((), ""))
         if any(importlib.util.find_spec(m) is None for m in modules):
             raise MissingDependency(extra, why=f"for BLEU tokenize={kwargs['tokenize']!r}")
