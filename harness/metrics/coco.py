@@ -21,8 +21,8 @@ import numpy as np
 
 from harness.metrics import ptb
 from harness.metrics.base import Corpus
-from harness.metrics.common import (MeanMetric, SummableMetric, check_corpus, nrefs, package_version,
-                                    present_refs, resolve_options)
+from harness.metrics.common import (MeanMetric, SummableMetric, check_corpus, gc_paused, nrefs,
+                                    package_version, present_refs, resolve_options)
 from harness.registry import metrics
 
 ROUGE_BETA = 1.2
@@ -31,21 +31,31 @@ ROUGE_BETA = 1.2
 def coco_tokens(corpus: Corpus, tokenizer: str) -> tuple[list[str], list[list[str]]]:
     """(tokenized predictions, tokenized references per example), memoised on the corpus."""
     def compute():
-        refs = [present_refs(r) for r in corpus.references]
-        if tokenizer == "none":
-            return [p.strip() for p in corpus.predictions], [[r.strip() for r in rs] for rs in refs]
-        flat = ptb.tokenize([r for rs in refs for r in rs], tokenizer)
-        grouped, at = [], 0
-        for rs in refs:
-            grouped.append(flat[at:at + len(rs)])
-            at += len(rs)
-        return ptb.tokenize(list(corpus.predictions), tokenizer), grouped
+        with gc_paused():
+            return _tokens(corpus, tokenizer)
     return corpus.memo(("coco-ptb", tokenizer), compute)
+
+
+def _tokens(corpus: Corpus, tokenizer: str) -> tuple[list[str], list[list[str]]]:
+    refs = [present_refs(r) for r in corpus.references]
+    if tokenizer == "none":
+        return [p.strip() for p in corpus.predictions], [[r.strip() for r in rs] for rs in refs]
+    flat = ptb.tokenize([r for rs in refs for r in rs], tokenizer)
+    grouped, at = [], 0
+    for rs in refs:
+        grouped.append(flat[at:at + len(rs)])
+        at += len(rs)
+    return ptb.tokenize(list(corpus.predictions), tokenizer), grouped
 
 
 def coco_ngrams(corpus: Corpus, tokenizer: str):
     from harness.metrics.cider import CocoNgrams
-    return corpus.memo(("coco-ngrams", tokenizer), lambda: CocoNgrams.build(*coco_tokens(corpus, tokenizer)))
+
+    def compute():
+        tokens = coco_tokens(corpus, tokenizer)
+        with gc_paused():
+            return CocoNgrams.build(*tokens)
+    return corpus.memo(("coco-ngrams", tokenizer), compute)
 
 
 class CocoMetric(SummableMetric):

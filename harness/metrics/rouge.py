@@ -20,8 +20,8 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 
 from harness.metrics.base import Corpus
-from harness.metrics.common import (MeanMetric, check_corpus, nrefs, package_version, present_refs,
-                                    resolve_options, yes_no)
+from harness.metrics.common import (MeanMetric, check_corpus, gc_paused, nrefs, package_version,
+                                    present_refs, resolve_options, yes_no)
 from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, make_tokenizer, split_sentences
 from harness.registry import metrics
 
@@ -50,8 +50,9 @@ def _f_scores(prediction: str, references: Sequence[str], tokenizer, split: str)
 def _score_chunk(args: tuple) -> np.ndarray:
     predictions, references, tokenizer_name, use_stemmer, split = args
     tokenizer = make_tokenizer(tokenizer_name, use_stemmer)
-    return np.array([_f_scores(p, r, tokenizer, split) for p, r in zip(predictions, references)],
-                    dtype=np.float64).reshape(len(predictions), 4)
+    with gc_paused():
+        scores = [_f_scores(p, r, tokenizer, split) for p, r in zip(predictions, references)]
+    return np.array(scores, dtype=np.float64).reshape(len(predictions), 4)
 
 
 def default_workers(n_examples: int) -> int:

@@ -21,7 +21,8 @@ import numpy as np
 
 from harness.errors import HarnessError, MissingDependency
 from harness.metrics.base import Corpus
-from harness.metrics.common import SummableMetric, check_corpus, coerce, nrefs, ref_streams, resolve_options
+from harness.metrics.common import (SummableMetric, check_corpus, coerce, gc_paused, nrefs, ref_streams,
+                                    resolve_options)
 from harness.registry import metrics
 
 BLEU_TOKENIZERS = ("13a", "intl", "zh", "char", "none", "ja-mecab", "ko-mecab", "spm", "flores101",
@@ -86,7 +87,8 @@ class SacrebleuMetric(SummableMetric):
         if key in _REF_CACHE:
             _REF_CACHE.move_to_end(key)
             return _REF_CACHE[key]
-        info = self.scorer._cache_references(ref_streams(references))
+        with gc_paused():
+            info = self.scorer._cache_references(ref_streams(references))
         _REF_CACHE[key] = info
         while len(_REF_CACHE) > _REF_CACHE_SIZE:
             _REF_CACHE.popitem(last=False)
@@ -110,7 +112,8 @@ class SacrebleuMetric(SummableMetric):
 
 def _statistics(scorer, hypotheses: list[str], ref_info: list) -> list:
     scorer._ref_cache = ref_info
-    return scorer._extract_corpus_statistics(hypotheses, None)
+    with gc_paused():
+        return scorer._extract_corpus_statistics(hypotheses, None)
 
 
 def _chunk_statistics(args: tuple) -> list:
