@@ -5,6 +5,7 @@ pycocoevalcap's punctuation filter), so they also check the Python path where Ja
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import pytest
@@ -51,21 +52,63 @@ def test_recorded_expectations_are_the_jars():
     assert ptb.tokenize_java(texts) == [FROM_THE_JAR[t] for t in texts]
 
 
-def _all_coco_documents() -> list[list[str]]:
+# sha256 (first 16 hex digits) of the jar's output for each document of the COCO data, all
+# documents tokenized together in this order (references in file order, then each system)
+JAR_OUTPUT_SHA256 = {
+    "coco_fakecap/references": "58200bc025173338", "magic_flickr30k/references": "4124e56c1370afbb",
+    "magic_mscoco/references": "f0c1e765a796fc55", "coco_images12/references": "3aa06b1e54397a39",
+    "coco_fakecap/fakecap": "8e0dfaabc269d1b6", "magic_flickr30k/clipre": "93b1a668540e5593",
+    "magic_flickr30k/contrastive": "31db9ff543ec09c4", "magic_flickr30k/magic": "28c4d27604dbd3f2",
+    "magic_flickr30k/nucleus_run_1": "15e99d0a80237e00", "magic_flickr30k/nucleus_run_2": "1663ccf6eae1c3ac",
+    "magic_flickr30k/nucleus_run_3": "ff7c0cd9f8f3040a", "magic_flickr30k/top_k_run_1": "c9768afcda3d64d1",
+    "magic_flickr30k/top_k_run_2": "90125c76c0627b8f", "magic_flickr30k/top_k_run_3": "c0a40c223237cb4f",
+    "magic_flickr30k/zerocap": "7ed7ca6aa7f4f235", "magic_mscoco/clipre": "508f5d67e8e9e0d6",
+    "magic_mscoco/contrastive": "25bbcb708c3e8d52", "magic_mscoco/magic": "d9c358993dfca90d",
+    "magic_mscoco/nucleus_run_1": "8eb857ea7485ec02", "magic_mscoco/nucleus_run_2": "ad1f2b0d60d01fad",
+    "magic_mscoco/nucleus_run_3": "2dda5bb4d5281c22", "magic_mscoco/top_k_run_1": "cc960fed0b325064",
+    "magic_mscoco/top_k_run_2": "9129645fb684d9da", "magic_mscoco/top_k_run_3": "7ca523c052c70df9",
+    "magic_mscoco/zerocap": "18bab2a5f1ee21dd",
+}
+
+
+def _all_coco_documents() -> dict[str, list[str]]:
     """Each data set's references (file order) and each system's predictions, as COCOEvalCap sees them."""
-    docs = []
+    docs = {}
     for dataset in CAPTIONING_DATASETS + ("coco_images12",):
-        refs = captioning_references(dataset)
-        docs.append([r for rs in refs.values() for r in rs])
-    docs += [list(case.predictions) for case in golden_captioning_cases()]
-    return [d for d in docs if d]
+        docs[f"{dataset}/references"] = [r for rs in captioning_references(dataset).values() for r in rs]
+    docs.update({f"{c.dataset}/{c.system}": list(c.predictions) for c in golden_captioning_cases()})
+    return {name: lines for name, lines in docs.items() if lines}
+
+
+def _split_back(docs: dict[str, list[str]], tokens: list[str]) -> dict[str, list[str]]:
+    out, at = {}, 0
+    for name, lines in docs.items():
+        out[name] = tokens[at:at + len(lines)]
+        at += len(lines)
+    return out
+
+
+needs_data = pytest.mark.skipif(not golden_captioning_cases(), reason="shared evaluation data not found")
+
+
+@needs_data
+def test_python_tokenizer_reproduces_the_jar_on_all_coco_data_without_java(capsys):
+    docs = _all_coco_documents()
+    lines = [line for doc in docs.values() for line in doc]
+    tokens = _split_back(docs, ptb.tokenize(lines, "ptb-python"))
+    digests = {name: hashlib.sha256("\n".join(t).encode()).hexdigest()[:16] for name, t in tokens.items()}
+    different = sorted(name for name in JAR_OUTPUT_SHA256 if digests.get(name) != JAR_OUTPUT_SHA256[name])
+    with capsys.disabled():
+        print(f"\nPTB python vs recorded jar output: {len(different)} of {len(digests)} documents differ "
+              f"({len(lines)} captions)")
+    assert set(digests) == set(JAR_OUTPUT_SHA256) and different == []
 
 
 @needs_java
-@pytest.mark.skipif(not golden_captioning_cases(), reason="shared evaluation data not found")
+@needs_data
 def test_no_mismatch_with_the_jar_on_all_coco_data(capsys):
-    lines = [line for doc in _all_coco_documents() for line in doc]
-    java, python = ptb.tokenize_java(lines), ptb.tokenize_python(lines)
+    lines = [line for doc in _all_coco_documents().values() for line in doc]
+    java, python = ptb.tokenize_java(lines), ptb.tokenize(lines, "ptb-python")
     mismatches = [(t, j, p) for t, j, p in zip(lines, java, python) if j != p]
     with capsys.disabled():
         print(f"\nPTB python vs java on COCO data: {len(mismatches)} mismatches in {len(lines)} captions")
