@@ -44,13 +44,8 @@ class Metric:
     bootstrap: ClassVar[bool] = True  # False where aggregate() is not a function of rows
 
     def __init__(self, **options: Any):
-        unknown = set(options) - set(self.options_help)
-        if unknown:
-            from harness.errors import UsageError, did_you_mean
-            bad = sorted(unknown)[0]
-            raise UsageError(f"metric {self.name!r}: unknown option {bad!r}"
-                             f"{did_you_mean(bad, self.options_help)}; "
-                             f"options: {', '.join(self.options_help) or 'none'}")
+        from harness.errors import check_keys
+        check_keys(options, self.options_help, f"metric {self.name!r} option")
         self.options = options
 
     def statistics(self, corpus: Corpus) -> np.ndarray:

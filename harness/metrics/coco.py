@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.metrics import ptb
+from harness.metrics.lcs import lcs_length
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, SummableMetric, check_corpus, gc_paused, nrefs,
                                     package_version, present_refs, resolve_options)
@@ -136,21 +137,6 @@ def _register_bleu(order: int) -> type:
 
 
 CocoBLEU1, CocoBLEU2, CocoBLEU3, CocoBLEU4 = (_register_bleu(order) for order in (1, 2, 3, 4))
-
-
-def lcs_length(a: list[str], b: list[str]) -> int:
-    """Length of the longest common subsequence (bit-parallel; equal to pycocoevalcap's my_lcs)."""
-    if not a or not b:
-        return 0
-    masks: dict[str, int] = {}
-    for i, token in enumerate(b):
-        masks[token] = masks.get(token, 0) | (1 << i)
-    full = (1 << len(b)) - 1
-    v = full
-    for token in a:
-        u = v & masks.get(token, 0)
-        v = ((v + u) | (v - u)) & full
-    return len(b) - v.bit_count()
 
 
 def coco_rouge_l(hypothesis: str, references: list[str], beta: float = ROUGE_BETA) -> float:

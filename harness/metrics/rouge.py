@@ -1,4 +1,5 @@
-"""ROUGE-1/2/L/Lsum through rouge-score's own scoring functions.
+"""ROUGE-1/2/L/Lsum with rouge-score's semantics: its tokenizer, n-gram scoring, F-measure
+and union-LCS rules; only its LCS table is computed faster (lcs.py, same integers).
 
 Per example the statistic is rouge-score's F-measure; the corpus score is their mean
 (x100). With several references an example takes the best F over them, per ROUGE type —
@@ -15,6 +16,7 @@ chunked in order, so results are identical to one process.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -22,6 +24,7 @@ import numpy as np
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, check_corpus, gc_paused, nrefs, package_version,
                                     present_refs, resolve_options, yes_no)
+from harness.metrics.lcs import lcs_length, lcs_table
 from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, make_tokenizer, split_sentences
 from harness.registry import metrics
 
@@ -31,7 +34,7 @@ PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it
 
 def _f_scores(prediction: str, references: Sequence[str], tokenizer, split: str) -> list[float]:
     """Best F per ROUGE type over the references, as RougeScorer.score_multi picks it."""
-    from rouge_score.rouge_scorer import _create_ngrams, _score_lcs, _score_ngrams, _summary_level_lcs
+    from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
     pred_tokens = tokenizer.tokenize(prediction)
     pred_sents = [tokenizer.tokenize(s) for s in split_sentences(prediction, split)]
     pred_ngrams = (_create_ngrams(pred_tokens, 1), _create_ngrams(pred_tokens, 2))
@@ -41,10 +44,42 @@ def _f_scores(prediction: str, references: Sequence[str], tokenizer, split: str)
         ref_sents = [tokenizer.tokenize(s) for s in split_sentences(reference, split)]
         scores = (_score_ngrams(_create_ngrams(ref_tokens, 1), pred_ngrams[0]).fmeasure,
                   _score_ngrams(_create_ngrams(ref_tokens, 2), pred_ngrams[1]).fmeasure,
-                  _score_lcs(ref_tokens, pred_tokens).fmeasure,
-                  _summary_level_lcs(ref_sents, pred_sents).fmeasure)
+                  _lcs_f(ref_tokens, pred_tokens), _summary_level_f(ref_sents, pred_sents))
         best = [max(b, s) for b, s in zip(best, scores)]
     return best
+
+
+def _lcs_f(ref: list[str], can: list[str]) -> float:
+    """rouge-score's ``_score_lcs`` F; the LCS length from lcs.py (the same integer, faster)."""
+    from rouge_score.scoring import fmeasure
+    if not ref or not can:
+        return 0.0
+    lcs = lcs_length(ref, can)
+    return fmeasure(lcs / len(can), lcs / len(ref))
+
+
+def _summary_level_f(ref_sents: list[list[str]], can_sents: list[list[str]]) -> float:
+    """rouge-score's ``_summary_level_lcs`` F (union LCS, no double counting), line for line,
+    with its backtracking run on lcs.py's faster copy of its LCS table."""
+    from rouge_score.rouge_scorer import _backtrack_norec, _find_union
+    from rouge_score.scoring import fmeasure
+    m, n = sum(map(len, ref_sents)), sum(map(len, can_sents))
+    if not ref_sents or not can_sents or not m or not n:
+        return 0.0
+    ref_counts, can_counts = Counter(), Counter()
+    for sent in ref_sents:
+        ref_counts.update(sent)
+    for sent in can_sents:
+        can_counts.update(sent)
+    hits = 0
+    for ref in ref_sents:
+        union = _find_union([_backtrack_norec(lcs_table(ref, can), ref, can) for can in can_sents])
+        for token in (ref[i] for i in union):
+            if can_counts[token] > 0 and ref_counts[token] > 0:
+                hits += 1
+                can_counts[token] -= 1
+                ref_counts[token] -= 1
+    return fmeasure(hits / n, hits / m)
 
 
 def _score_chunk(args: tuple) -> np.ndarray:
