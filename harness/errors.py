@@ -23,6 +23,15 @@ class MissingDependency(HarnessError):
         super().__init__(f"{package} is required{(' ' + why) if why else ''}; run: {fix}")
 
 
+def check_keys(given: Iterable[str], known: Iterable[str], what: str) -> None:
+    """Reject the first unknown key: ``{what}: unknown 'x' (did you mean 'y'?); known: ...``."""
+    known = list(known)
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise UsageError(f"{what}: unknown {unknown[0]!r}{did_you_mean(unknown[0], known)}; "
+                         f"known: {', '.join(known) or 'none'}")
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

@@ -26,13 +26,8 @@ class Model:
     needs_locator: ClassVar[bool] = True  # False for baselines: `--model lead-3`
 
     def __init__(self, locator: str, **args: Any):
-        from harness.errors import UsageError, did_you_mean
-        unknown = set(args) - set(self.args_help)
-        if unknown:
-            bad = sorted(unknown)[0]
-            raise UsageError(f"model {type(self).__name__}: unknown --model-args key {bad!r}"
-                             f"{did_you_mean(bad, self.args_help)}; "
-                             f"keys: {', '.join(self.args_help) or 'none'}")
+        from harness.errors import check_keys
+        check_keys(args, self.args_help, f"model {type(self).__name__}: --model-args key")
         self.locator = locator
         self.args = args
 
