@@ -114,6 +114,21 @@ def bench_rouge(pairs, n: int, repeat: int) -> dict:
     return row("rouge1+2+L+Lsum", n, t_ours, t_ref, diff, f"workers={default_workers(n)}")
 
 
+def bench_rouge_workers(pairs, n: int, repeat: int) -> dict:
+    """The parallel part alone: the harness's ROUGE with 2 workers against itself with 1."""
+    from harness.metrics.rouge import rouge_table
+    data = take(pairs, n)
+    preds, refs = [p for p, _ in data], [r for _, r in data]
+
+    def run(workers: int):
+        return rouge_table(preds, refs, tokenizer="default", use_stemmer=True,
+                           sentence_split="newline", workers=workers)
+    t_two, two = best_time(lambda: run(2), repeat)
+    t_one, one = best_time(lambda: run(1), repeat)
+    diff = float(np.max(np.abs(two - one)) * 100)
+    return row("rouge 2 workers vs 1", n, t_two, t_one, diff, "same code, identical per-example scores")
+
+
 def tokenized_captions(pairs, n: int):
     from harness.metrics.ptb import tokenize_python
     data = take(pairs, n, seed=1)
@@ -225,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(bench_sacrebleu("chrf++", {"name": "chrf++"}, lambda: CHRF(word_order=2), mt, n, repeat))
         rows.append(bench_sacrebleu("ter", {"name": "ter"}, TER, mt, n, 1))
         rows.append(bench_rouge(summ, n, repeat))
+        rows.append(bench_rouge_workers(summ, n, repeat))
         rows.append(bench_coco(caps, n, repeat, "coco_bleu"))
         rows.append(bench_coco(caps, n, repeat, "coco_rougeL"))
     for n in cider_sizes:  # best of two: the first large run also pays the allocator's first-touch costs

@@ -106,9 +106,26 @@ def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]],
     bounds = np.linspace(0, len(predictions), n_chunks + 1).astype(int)
     jobs = [(list(predictions[a:b]), refs[a:b], tokenizer, use_stemmer, sentence_split)
             for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(min(workers, len(jobs))) as pool:
-        return np.concatenate(pool.map(_score_chunk, jobs))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
+            return np.concatenate(pool.map(_score_chunk, jobs))
+    # forked workers inherit the texts and the imported tokenizer (nltk takes ~1.5 s to
+    # import): only chunk numbers and score arrays cross the pipes
+    make_tokenizer(tokenizer, use_stemmer)
+    global _FORKED_JOBS
+    _FORKED_JOBS = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            return np.concatenate(pool.map(_score_forked_chunk, range(len(jobs))))
+    finally:
+        _FORKED_JOBS = []
+
+
+_FORKED_JOBS: list = []
+
+
+def _score_forked_chunk(index: int) -> np.ndarray:
+    return _score_chunk(_FORKED_JOBS[index])
 
 
 class Rouge(MeanMetric):
