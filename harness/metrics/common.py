@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -94,6 +94,41 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def chunk_bounds(n: int, workers: int) -> list[tuple[int, int]]:
+    """Non-empty [a, b) ranges, four per worker so an uneven chunk does not idle the others."""
+    bounds = np.linspace(0, n, workers * 4 + 1).astype(int)
+    return [(a, b) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b > a]
+
+
+_FORKED_JOBS: list = []
+
+
+def _run_forked(task: tuple[Callable, int]) -> Any:
+    fn, index = task
+    return fn(_FORKED_JOBS[index])
+
+
+def parallel_map(fn: Callable[[Any], Any], jobs: list, workers: int) -> list:
+    """``[fn(job) for job in jobs]`` in worker processes, in order.
+
+    With fork, workers inherit the jobs and everything the parent imported: only job
+    numbers and results cross the pipes (the texts would otherwise be pickled to them).
+    ``fn`` must be a module-level function.
+    """
+    import multiprocessing
+    processes = min(workers, len(jobs))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            return pool.map(fn, jobs)
+    global _FORKED_JOBS
+    _FORKED_JOBS = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            return pool.map(_run_forked, [(fn, i) for i in range(len(jobs))])
+    finally:
+        _FORKED_JOBS = []
 
 
 def present_refs(refs: Sequence[str | None]) -> list[str]:

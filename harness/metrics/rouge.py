@@ -22,8 +22,8 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 
 from harness.metrics.base import Corpus
-from harness.metrics.common import (MeanMetric, check_corpus, gc_paused, nrefs, package_version,
-                                    present_refs, resolve_options, yes_no)
+from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs, package_version,
+                                    parallel_map, present_refs, resolve_options, yes_no)
 from harness.metrics.lcs import lcs_length, lcs_table
 from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, make_tokenizer, split_sentences
 from harness.registry import metrics
@@ -101,31 +101,10 @@ def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]],
     workers = workers or default_workers(len(predictions))
     if workers <= 1 or len(predictions) < 2:
         return _score_chunk((list(predictions), refs, tokenizer, use_stemmer, sentence_split))
-    import multiprocessing
-    n_chunks = workers * 4
-    bounds = np.linspace(0, len(predictions), n_chunks + 1).astype(int)
     jobs = [(list(predictions[a:b]), refs[a:b], tokenizer, use_stemmer, sentence_split)
-            for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    if "fork" not in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
-            return np.concatenate(pool.map(_score_chunk, jobs))
-    # forked workers inherit the texts and the imported tokenizer (nltk takes ~1.5 s to
-    # import): only chunk numbers and score arrays cross the pipes
-    make_tokenizer(tokenizer, use_stemmer)
-    global _FORKED_JOBS
-    _FORKED_JOBS = jobs
-    try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-            return np.concatenate(pool.map(_score_forked_chunk, range(len(jobs))))
-    finally:
-        _FORKED_JOBS = []
-
-
-_FORKED_JOBS: list = []
-
-
-def _score_forked_chunk(index: int) -> np.ndarray:
-    return _score_chunk(_FORKED_JOBS[index])
+            for a, b in chunk_bounds(len(predictions), workers)]
+    make_tokenizer(tokenizer, use_stemmer)  # imported once here, inherited by forked workers
+    return np.concatenate(parallel_map(_score_chunk, jobs, workers))
 
 
 class Rouge(MeanMetric):

@@ -21,8 +21,8 @@ import numpy as np
 
 from harness.errors import HarnessError, MissingDependency
 from harness.metrics.base import Corpus
-from harness.metrics.common import (SummableMetric, check_corpus, coerce, gc_paused, nrefs, ref_streams,
-                                    resolve_options)
+from harness.metrics.common import (SummableMetric, check_corpus, chunk_bounds, coerce, gc_paused, nrefs, ref_streams,
+                                    parallel_map, resolve_options)
 from harness.registry import metrics
 
 BLEU_TOKENIZERS = ("13a", "intl", "zh", "char", "none", "ja-mecab", "ko-mecab", "spm", "flores101",
@@ -123,12 +123,9 @@ def _chunk_statistics(args: tuple) -> list:
 
 def _parallel_statistics(cls, options: dict, hypotheses: list[str], ref_info: list, workers: int) -> list:
     """Segment statistics in worker processes, in order: identical to one process."""
-    import multiprocessing
-    bounds = np.linspace(0, len(hypotheses), workers * 4 + 1).astype(int)
-    jobs = [(cls, options, hypotheses[a:b], ref_info[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(min(workers, len(jobs))) as pool:
-        return [row for part in pool.map(_chunk_statistics, jobs) for row in part]
+    jobs = [(cls, options, hypotheses[a:b], ref_info[a:b])
+            for a, b in chunk_bounds(len(hypotheses), workers)]
+    return [row for part in parallel_map(_chunk_statistics, jobs, workers) for row in part]
 
 
 @metrics.register("bleu")
