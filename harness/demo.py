@@ -62,14 +62,12 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def run_demo(output: Path, quick: bool = False) -> int:
+def evaluate_demo(built: dict[str, Path], output: Path, quick: bool = False,
+                  settings=None, on_record=None) -> list:
+    """Run the built models and the baselines on the demo tasks; the run records, in order."""
     from harness.engine import EngineSettings
     from harness.pipeline import RunOptions, evaluate
-    from harness.reports.table import format_table, throughput_line
 
-    started = time.perf_counter()
-    print(f"building tiny local models in {output / 'models'} ...", file=sys.stderr)
-    built = build_models(output / "models", quick=quick)
     limit = 20 if quick else None
     runs = [
         (f"hf-seq2seq:{_relative(built['seq2seq'])}", ("demo-translation", "demo-summarization")),
@@ -82,10 +80,22 @@ def run_demo(output: Path, quick: bool = False) -> int:
     options = RunOptions(limit=limit, output=output, gen_kwargs={"max_new_tokens": 32})
     for spec, tasks in runs:
         model_options = options if spec.startswith("hf-") else RunOptions(limit=limit, output=output)
-        for record in evaluate(spec, tasks, model_options, engine_settings=EngineSettings()):
-            print(throughput_line(record.to_dict()), file=sys.stderr)
-            records.append(record.to_dict())
-    print(format_table(records, signatures=False))
+        for record in evaluate(spec, tasks, model_options, engine_settings=settings or EngineSettings()):
+            if on_record is not None:
+                on_record(record)
+            records.append(record)
+    return records
+
+
+def run_demo(output: Path, quick: bool = False) -> int:
+    from harness.reports.table import format_table, throughput_line
+
+    started = time.perf_counter()
+    print(f"building tiny local models in {output / 'models'} ...", file=sys.stderr)
+    built = build_models(output / "models", quick=quick)
+    records = evaluate_demo(built, output, quick,
+                            on_record=lambda r: print(throughput_line(r.to_dict()), file=sys.stderr))
+    print(format_table([r.to_dict() for r in records], signatures=False))
     print(f"\n{len(records)} run records under {output}/ in {time.perf_counter() - started:.0f}s; "
           f"signatures are in each run.json", file=sys.stderr)
     return 0

@@ -179,3 +179,15 @@ def test_a_hub_id_resolves_to_its_cached_snapshot_and_commit(tiny, tmp_path, mon
     out, _ = run(model, [Request(example_id="a", prompt="Das Haus ist klein.",
                                  config=GenerateConfig(max_new_tokens=10))])
     assert out[0].text == "Das Haus ist klein."
+
+
+@pytest.mark.parametrize("cycle", [False, True])
+def test_close_frees_the_network_before_the_next_model_loads(tiny, cycle):
+    import weakref
+    model = HFCausal(str(tiny["causal"]))
+    run(model, [Request("a", "the cat", GenerateConfig(max_new_tokens=2))])
+    network = weakref.ref(model.network)
+    if cycle:  # as a forward hook's closure would: only a collection frees it
+        model.network.__dict__["_pinned"] = [model.network]
+    model.close()
+    assert network() is None

@@ -15,6 +15,7 @@ summed and scored by the METEOR 1.5 jar (meteor.py). Scores are pycocoevalcap's 
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,12 +42,20 @@ def _tokens(corpus: Corpus, tokenizer: str) -> tuple[list[str], list[list[str]]]
     refs = [present_refs(r) for r in corpus.references]
     if tokenizer == "none":
         return [p.strip() for p in corpus.predictions], [[r.strip() for r in rs] for rs in refs]
-    flat = ptb.tokenize([r for rs in refs for r in rs], tokenizer)
+    flat_refs, predictions = [r for rs in refs for r in rs], list(corpus.predictions)
+    if tokenizer == "ptb-java":
+        # two JVM starts (~0.15 s each) overlap instead of queueing
+        with ThreadPoolExecutor(1) as pool:
+            refs_job = pool.submit(ptb.tokenize, flat_refs, tokenizer)
+            tokenized = ptb.tokenize(predictions, tokenizer)
+            flat = refs_job.result()
+    else:
+        flat, tokenized = ptb.tokenize(flat_refs, tokenizer), ptb.tokenize(predictions, tokenizer)
     grouped, at = [], 0
     for rs in refs:
         grouped.append(flat[at:at + len(rs)])
         at += len(rs)
-    return ptb.tokenize(list(corpus.predictions), tokenizer), grouped
+    return tokenized, grouped
 
 
 def coco_ngrams(corpus: Corpus, tokenizer: str):

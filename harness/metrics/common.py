@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable, Mapping, Sequence
 
@@ -148,6 +149,7 @@ def nrefs(references: Sequence[Sequence[str | None]]) -> str:
     return str(counts.pop()) if len(counts) == 1 else "var"
 
 
+@lru_cache(maxsize=None)
 def package_version(name: str) -> str:
     try:
         return version(name)

@@ -82,7 +82,9 @@ class HFVision2Seq(HFModel):
         start = self._decoder_start()
         prefix = batch.encoded[0].payload[1]  # the same for the whole batch (group_key)
         decoder_ids = torch.tensor([[start, *prefix]] * len(images), dtype=torch.long)
-        return {"pixel_values": pixels, "decoder_input_ids": decoder_ids}
+        # no row is padded; saying so keeps transformers from warning when start == pad
+        return {"pixel_values": pixels, "decoder_input_ids": decoder_ids,
+                "decoder_attention_mask": torch.ones_like(decoder_ids)}
 
     def _read(self, example_id: str, location: str | None):
         from PIL import Image
