@@ -84,8 +84,8 @@ def test_batch_rows_count_beams():
 
 @pytest.mark.parametrize("size", [0, -2, "big"])
 def test_bad_batch_size_is_a_usage_error(size):
-    class Stub:  # rows_and_budget reads only these two attributes
-        safe_token_budget = None
+    class Stub:  # rows_and_budget reads only these attributes
+        safe_token_budget = safe_rows = None
 
         def token_budget(self):
             return 1000
@@ -95,10 +95,13 @@ def test_bad_batch_size_is_a_usage_error(size):
 
 def test_learned_budget_caps_later_runs():
     class Stub:
-        safe_token_budget = 700
+        safe_token_budget, safe_rows = 700, None
 
         def token_budget(self):
             return 8192
     assert EngineSettings().rows_and_budget(Stub())[1] == 700
     assert EngineSettings(max_batch_tokens=500).rows_and_budget(Stub())[1] == 500
     assert EngineSettings(batch_size="8").rows_and_budget(Stub()) == (8, 700)
+    Stub.safe_rows = 4
+    assert EngineSettings(batch_size=8).rows_and_budget(Stub()) == (4, 700)
+    assert EngineSettings().rows_and_budget(Stub())[0] > 4  # auto: the budget decides

@@ -78,6 +78,16 @@ def test_the_budget_that_worked_is_kept_for_the_next_task(models):
     model.close()
 
 
+def test_a_fixed_batch_size_cut_by_out_of_memory_stays_cut_for_the_next_task(models):
+    model = ADAPTERS["causal"](models["causal"].locator)
+    with faults.inject(oom_above_rows=3):
+        _, first = run(model, requests(), batch_size=8)
+        _, second = run(model, requests(GenerateConfig(max_new_tokens=12, seed=1)), batch_size=8)
+    assert first["batches"]["oom_retries"] >= 1 and second["batches"]["oom_retries"] == 0
+    assert model.safe_rows <= 3 and second["batches"]["max_rows"] <= 3
+    model.close()
+
+
 def test_out_of_memory_on_a_single_example_names_it(models):
     with faults.inject(oom_above_rows=0), pytest.raises(HarnessError, match="ex"):
         run(ADAPTERS["causal"](models["causal"].locator), requests()[:2])

@@ -51,12 +51,11 @@ class EngineSettings:
         size = self.batch_size
         if isinstance(size, str) and size.strip().isdigit():
             size = int(size)
-        if size == "auto":
-            budgets = [b for b in (self.max_batch_tokens, model.safe_token_budget) if b]
+        budgets = [b for b in (self.max_batch_tokens, model.safe_token_budget) if b]
+        if size == "auto":  # the budget is what out-of-memory taught; rows follow from it
             return MAX_ROWS, min(budgets) if budgets else model.token_budget()
-        if isinstance(size, int) and size >= 1:
-            budgets = [b for b in (self.max_batch_tokens, model.safe_token_budget) if b]
-            return size, min(budgets) if budgets else None
+        if isinstance(size, int) and size >= 1:  # a fixed count: the rows it was cut to
+            return min(size, model.safe_rows or size), min(budgets) if budgets else None
         raise UsageError(f"--batch-size must be 'auto' or a positive integer, not {size!r}")
 
 

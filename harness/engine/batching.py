@@ -72,7 +72,9 @@ class BatchedModel(Model):
         super().__init__(locator, **args)
         self.load_seconds = 0.0  # time spent loading weights/tokenizer (set when it happens)
         self.model_seconds = 0.0  # time spent inside the network's generate, summed
-        self.safe_token_budget: int | None = None  # learned from out-of-memory back-off
+        # learned from out-of-memory back-off, kept for the model's later tasks
+        self.safe_token_budget: int | None = None
+        self.safe_rows: int | None = None
 
     def encode(self, requests: Sequence[Request]) -> list[Encoded]:
         raise NotImplementedError
@@ -216,7 +218,7 @@ def run_batches(model: BatchedModel, planner: Planner,
                     planner.requeue(*upcoming[0])
                 planner.requeue(indices, batch)
                 planner.shrink_after_oom(batch)
-                model.safe_token_budget = planner.budget
+                model.safe_token_budget, model.safe_rows = planner.budget, planner.max_rows
                 current = submit(planner.next_batch())
                 continue
             stats.add(batch, generations)
