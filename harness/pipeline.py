@@ -1,27 +1,19 @@
 """The pipeline: task → examples → requests → engine → generations → metrics → run record."""
 from __future__ import annotations
 
-import getpass
-import platform
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness import data, store
+from harness.environment import describe_environment
 from harness.errors import UsageError
 from harness.models.base import Model
 from harness.registry import models
 from harness.task import Task, get_task
 from harness.types import Example, Generation
-
-PACKAGES = ("harness", "torch", "transformers", "tokenizers", "accelerate", "datasets",
-            "sacrebleu", "rouge-score", "pycocoevalcap", "nltk", "numpy", "scipy")
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -99,7 +91,7 @@ def _run_task(model: Model, model_spec: str, task: Task, options: RunOptions, se
         scores={task.name: {r.metric: r.to_dict() for r in results}},
         timings={"load_s": load_s, "prepare_s": t1 - t0, "generation_s": t2 - t1,
                  "scoring_s": t3 - t2, **accounting},
-        environment=environment(),
+        environment=describe_environment(),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         files={"folder": str(folder), "samples": "samples.jsonl",
                "stats": {r.metric: f"stats/{store.slug(r.metric)}.npy" for r in results}})
@@ -144,42 +136,3 @@ def sample_rows(examples: Sequence[Example], generations: Sequence[Generation],
                      "finish_reason": gen.finish_reason, "generated_tokens": gen.num_tokens,
                      "truncated": gen.truncated, "cached": gen.cached})
     return rows
-
-
-@lru_cache(maxsize=1)
-def _package_versions() -> tuple[tuple[str, str], ...]:
-    """Read once per process: each lookup parses a METADATA file (~2 ms apiece)."""
-    versions = []
-    for name in PACKAGES:
-        try:
-            versions.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            pass
-    return tuple(versions)
-
-
-def environment() -> dict:
-    versions = dict(_package_versions())
-    hardware: dict[str, Any] = {"machine": platform.machine(), "cpus": _cpu_count(),
-                                "processor": platform.processor() or None}
-    torch = sys.modules.get("torch")  # only describe GPUs when a model already loaded torch
-    if torch is not None and torch.cuda.is_available():
-        hardware["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-        hardware["torch_threads"] = torch.get_num_threads()
-    elif torch is not None:
-        hardware["torch_threads"] = torch.get_num_threads()
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "packages": versions, "hardware": hardware, "command": sys.argv,
-            "user": _user()}
-
-
-def _cpu_count() -> int | None:
-    import os
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
-def _user() -> str | None:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers
-        return None

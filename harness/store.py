@@ -27,7 +27,7 @@ class RunRecord:
     seed: int
     scores: Mapping[str, Mapping[str, Any]]  # task -> metric -> {score, signature, ci95, ...}
     timings: Mapping[str, Any]  # seconds per phase, throughput, engine accounting
-    environment: Mapping[str, Any]  # versions, hardware, command line
+    environment: Mapping[str, Any]  # versions, harness revision, hardware, command line
     created: str
     schema_version: int = SCHEMA_VERSION
     files: Mapping[str, Any] = field(default_factory=dict)
