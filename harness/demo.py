@@ -1,8 +1,8 @@
 """The offline demo: tiny models built here, evaluated with the baselines on the demo tasks.
 
 Nothing is downloaded: tokenizers are trained on the demo texts, models are small random
-configurations (the seq2seq one trained for a few steps on the demo translation pairs, so
-its scores are above the floor), and everything runs through the real generation path.
+configurations trained for a few hundred steps on the demo data (so their scores are above
+the floor), and everything runs through the real generation path.
 """
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from harness.engine import EngineSettings
+    from harness.store import RunRecord
 
 DEMO_TASKS = ("demo-translation", "demo-summarization", "demo-captioning")
 
@@ -63,7 +68,8 @@ def _relative(path: Path) -> str:
 
 
 def evaluate_demo(built: dict[str, Path], output: Path, quick: bool = False,
-                  settings=None, on_record=None) -> list:
+                  settings: EngineSettings | None = None,
+                  on_record: Callable[[RunRecord], None] | None = None) -> list[RunRecord]:
     """Run the built models and the baselines on the demo tasks; the run records, in order."""
     from harness.engine import EngineSettings
     from harness.pipeline import RunOptions, evaluate

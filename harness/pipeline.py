@@ -15,6 +15,7 @@ from harness.registry import models
 from harness.task import Task, get_task
 from harness.types import Example, Generation
 
+
 @dataclass(frozen=True)
 class RunOptions:
     """What one `harness run` asks for, besides the model and the tasks."""
