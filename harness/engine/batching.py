@@ -183,11 +183,13 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
-def _free_accelerator_memory() -> None:
+def free_accelerator_memory(collect: bool = True) -> None:
+    """Return cached GPU blocks to the driver; ``collect`` first frees objects held in cycles."""
     import gc
 
     import torch
-    gc.collect()
+    if collect:
+        gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
 
@@ -212,7 +214,7 @@ def run_batches(model: BatchedModel, planner: Planner,
                 generations = None
             if generations is None:
                 # outside the except block: the traceback's frames no longer pin the batch's tensors
-                _free_accelerator_memory()
+                free_accelerator_memory()
                 stats.oom_retries += 1
                 if upcoming is not None:  # planned under the old budget: plan it again
                     planner.requeue(*upcoming[0])

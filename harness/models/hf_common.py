@@ -5,7 +5,6 @@ Nothing here imports torch or transformers at module level; loading happens on f
 """
 from __future__ import annotations
 
-import gc
 import os
 import re
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.engine.batching import CPU_TOKEN_BUDGET, BatchedModel
+from harness.engine.batching import CPU_TOKEN_BUDGET, BatchedModel, free_accelerator_memory
 from harness.errors import HarnessError, MissingDependency, UsageError
 
 COMMON_ARGS = {
@@ -230,14 +229,10 @@ class HFModel(BatchedModel):
             return
         alive = weakref.ref(self._network)
         self._network = None
-        if alive() is not None:
-            # held by a reference cycle: collect now so its memory is free before the next
-            # model loads. Not by default: a full collection costs ~0.2 s even with nothing
-            # to free, and transformers models normally go with their last reference.
-            gc.collect()
-        torch = _torch()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        # collect only when a reference cycle still holds the network, so its memory is free
+        # before the next model loads: a full collection costs ~0.2 s even with nothing to
+        # free, and transformers models normally go with their last reference
+        free_accelerator_memory(collect=alive() is not None)
 
 
 def resolve(locator: str, revision: str | None) -> tuple[Path, str | None]:
