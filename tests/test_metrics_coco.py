@@ -46,7 +46,7 @@ def _pycocoevalcap(hyps, refs) -> dict:
     return out
 
 
-def _check(corpus: Corpus, tokenizer: str = "ptb-python"):
+def assert_matches_pycocoevalcap(corpus: Corpus, tokenizer: str = "ptb-python"):
     hyps, refs = coco_tokens(corpus, tokenizer)
     expected = _pycocoevalcap(hyps, refs)
     for name in METRICS:
@@ -58,14 +58,15 @@ def _check(corpus: Corpus, tokenizer: str = "ptb-python"):
 
 
 def test_edge_cases_together_equal_pycocoevalcap():
-    _check(Corpus([p for _, p, _ in EDGE_CASES], [r for _, _, r in EDGE_CASES]))
+    assert_matches_pycocoevalcap(Corpus([p for _, p, _ in EDGE_CASES], [r for _, _, r in EDGE_CASES]))
 
 
 @pytest.mark.parametrize("case", EDGE_CASES, ids=lambda c: c[0])
 def test_edge_case_with_one_neighbour_equals_pycocoevalcap(case):
     # CIDEr-D needs more than one image (idf = log #images); pair each case with a plain one
     _, prediction, references = case
-    _check(Corpus([prediction, "A cat on a mat."], [references, ["A cat sits on a mat.", "Cat."]]))
+    assert_matches_pycocoevalcap(Corpus([prediction, "A cat on a mat."],
+                                        [references, ["A cat sits on a mat.", "Cat."]]))
 
 
 def test_single_image_cider_is_zero_as_in_pycocoevalcap():
