@@ -44,7 +44,8 @@ def _tokens(corpus: Corpus, tokenizer: str) -> tuple[list[str], list[list[str]]]
         return [p.strip() for p in corpus.predictions], [[r.strip() for r in rs] for rs in refs]
     flat_refs, predictions = [r for rs in refs for r in rs], list(corpus.predictions)
     if tokenizer == "ptb-java":
-        # two JVM starts (~0.15 s each) overlap instead of queueing
+        # two JVM starts (~0.15 s each) overlap instead of queueing; the pure-Python lexer
+        # stays sequential: two threads of it contend for the GIL and took twice as long
         with ThreadPoolExecutor(1) as pool:
             refs_job = pool.submit(ptb.tokenize, flat_refs, tokenizer)
             tokenized = ptb.tokenize(predictions, tokenizer)
