@@ -37,7 +37,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from harness.registry import models
-    rows = [[name, cls.input_kind, cls.description,
+    rows = [[name, cls.input_kind.value, cls.description,
              ",".join(cls.args_help)] for name, cls in models.items()]
     _print_columns(["name", "input", "description", "model-args"], rows)
     return 0

@@ -70,8 +70,7 @@ def _run_task(model: Model, model_spec: str, task: Task, options: RunOptions, se
     from harness.engine import generate
     t0 = time.perf_counter()
     examples = task.load_examples(options.data, options.limit)
-    if hasattr(model, "check_ids"):
-        model.check_ids([e.id for e in examples], task.name, limited=options.limit is not None)
+    model.check_examples(examples, task.name, limited=options.limit is not None)
     config = task.generate_config(options.gen_kwargs, seed=options.seed)
     requests = task.requests(examples, model.input_kind, config)
     t1 = time.perf_counter()

@@ -17,7 +17,7 @@ import yaml
 from harness import data
 from harness.errors import DataError, UsageError, did_you_mean
 from harness.registry import tasks
-from harness.types import Example, GenerateConfig, Request
+from harness.types import Example, GenerateConfig, InputKind, Request
 
 FAMILIES = ("translation", "summarization", "captioning")
 REQUIRED = ("name", "family", "source", "metrics")
@@ -106,18 +106,20 @@ class Task:
     def generate_config(self, overrides: Mapping[str, Any] = {}, seed: int = 0) -> GenerateConfig:
         return GenerateConfig(seed=seed).updated(self.spec.generation).updated(overrides)
 
-    def requests(self, examples: Sequence[Example], input_kind: str,
+    def requests(self, examples: Sequence[Example], input_kind: InputKind,
                  config: GenerateConfig) -> list[Request]:
         prompt = self.spec.prompt
         chat = str(prompt.get("chat", "auto")).lower() in ("auto", "true")
-        shots = self._fewshot(examples) if input_kind == "prompt" else ""
+        shots = self._fewshot(examples) if input_kind == InputKind.PROMPT else ""
         out = []
         for ex in examples:
-            if input_kind == "image":
+            if input_kind == InputKind.IMAGE:
                 if ex.image is None:
                     raise DataError(f"{ex.origin}: example {ex.id!r} has no 'image' for a vision model")
                 text = prompt.get("image_prompt")
-            elif input_kind == "source":
+            elif input_kind == InputKind.NONE:
+                text = None
+            elif input_kind == InputKind.SOURCE:
                 text = (prompt.get("source_prefix") or "") + (ex.source or "")
             else:
                 text = shots + self._render(prompt.get("template", "{source}"), ex)

@@ -9,7 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
+from enum import Enum
 from typing import Any, Mapping
+
+
+class InputKind(str, Enum):
+    """What a model reads from an example; decides how its requests are built."""
+
+    PROMPT = "prompt"  # a rendered prompt template (decoder-only models)
+    SOURCE = "source"  # the source text, with any task prefix (encoder-decoders, baselines)
+    IMAGE = "image"  # the image, with an optional text prefix
+    NONE = "none"  # nothing: a file of existing predictions is matched by example id
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ class Generation:
     prompt_tokens: int = 0
     truncated: bool = False  # the input was cut to fit the model's max length
     cached: bool = False
+    error: str | None = None  # why this example has no output (text is then ""); never cached
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
-# Install harness (editable) and what the tests need into the current Python environment.
+# Install harness (editable) and what the tests need into the project's own virtual environment
+# (.venv, reused when present). Prints the interpreter to use on its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
+VENV=${HARNESS_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "harness: creating the virtual environment $VENV" >&2
+    "${PYTHON:-python3}" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+stamp="$VENV/.harness-installed"
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then
+    echo "harness: $VENV is up to date (delete $stamp to reinstall)" >&2
+    exit 0
+fi
 # A bare `torch` requirement can pull a multi-GB CUDA build; keep an existing torch, else take
-# the CPU-sized 2.13 wheel (GPU users install their own CUDA torch first).
-"$PY" -c "import torch" 2>/dev/null || "$PY" -m pip install -q "torch==2.13.0"
-"$PY" -m pip install -q -e ".[test]"
+# the CPU-sized 2.13 wheel (GPU users install their own CUDA torch into $VENV first).
+if ! "$PY" -c "import torch" 2>/dev/null; then
+    echo "harness: installing torch 2.13.0 (CPU wheel) into $VENV" >&2
+    "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0"
+fi
+echo "harness: installing harness and its dependencies into $VENV (a first install takes a few minutes)" >&2
+"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+touch "$stamp"

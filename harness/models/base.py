@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterator, Sequence
 
-from harness.types import Generation, Request
+from harness.types import Example, Generation, InputKind, Request
 
 
 class Model:
     """Base of every model adapter; register with ``@models.register("kind")``."""
 
     description: ClassVar[str] = ""
-    # what Request.prompt holds for this model: "prompt" (a rendered prompt template, for
-    # decoder-only models), "source" (the raw source text, for encoder-decoders and
-    # baselines) or "image" (Request.image set, prompt None or a text prefix)
-    input_kind: ClassVar[str] = "prompt"
+    input_kind: ClassVar[InputKind] = InputKind.PROMPT  # what Request.prompt/image hold
     args_help: ClassVar[dict[str, str]] = {}  # --model-args keys -> meaning
     # False where storing outputs gains nothing (a predictions file, a baseline): the engine
     # then skips its generation cache
@@ -34,6 +31,10 @@ class Model:
     def fingerprint(self) -> dict[str, str]:
         """Identifies the weights: locator, resolved revision, content hash where known."""
         return {"locator": self.locator}
+
+    def check_examples(self, examples: Sequence[Example], task: str, limited: bool) -> None:
+        """Refuse examples this model cannot answer (e.g. ids missing from a predictions
+        file) before any generation; ``limited`` is true when --limit cut the task short."""
 
     def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
         """Yield one Generation per request, in any order."""

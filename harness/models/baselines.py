@@ -6,13 +6,13 @@ from typing import Iterator, Sequence
 
 from harness.models.base import Model
 from harness.registry import models
-from harness.types import Generation, Request
+from harness.types import Generation, InputKind, Request
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 
 
 class _Baseline(Model):
-    input_kind = "source"
+    input_kind = InputKind.SOURCE
     cacheable = False
     needs_locator = False
 

@@ -13,13 +13,13 @@ from harness.engine.batching import Batch, Encoded
 from harness.errors import UsageError
 from harness.models.hf_common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
 from harness.registry import models
-from harness.types import Generation, Request
+from harness.types import Generation, InputKind, Request
 
 
 @models.register("hf-causal")
 class HFCausal(HFModel):
     description = "decoder-only transformers model: a hub id or a save_pretrained folder"
-    input_kind = "prompt"
+    input_kind = InputKind.PROMPT
     padding_side = "left"
     auto_class = "AutoModelForCausalLM"
     args_help = {**COMMON_ARGS,

@@ -12,7 +12,7 @@ from typing import Sequence
 from harness.engine.batching import Batch, Encoded
 from harness.models.hf_common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
 from harness.registry import models
-from harness.types import Generation, Request
+from harness.types import Generation, InputKind, Request
 
 UNLIMITED = 1 << 30
 
@@ -20,7 +20,7 @@ UNLIMITED = 1 << 30
 @models.register("hf-seq2seq")
 class HFSeq2Seq(HFModel):
     description = "encoder-decoder transformers model: a hub id or a save_pretrained folder"
-    input_kind = "source"
+    input_kind = InputKind.SOURCE
     padding_side = "right"
     auto_class = "AutoModelForSeq2SeqLM"
     args_help = COMMON_ARGS

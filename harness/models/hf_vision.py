@@ -15,7 +15,7 @@ from harness.engine.batching import Batch, Encoded
 from harness.errors import DataError, HarnessError
 from harness.models.hf_common import COMMON_ARGS, HFModel, _as_int, _transformers
 from harness.registry import models
-from harness.types import Generation, Request
+from harness.types import Generation, InputKind, Request
 
 URL_TIMEOUT_S = 30
 
@@ -23,7 +23,7 @@ URL_TIMEOUT_S = 30
 @models.register("hf-vision2seq")
 class HFVision2Seq(HFModel):
     description = "image-to-text encoder-decoder (VisionEncoderDecoder): a hub id or a folder"
-    input_kind = "image"
+    input_kind = InputKind.IMAGE
     padding_side = "right"
     auto_class = "AutoModelForImageTextToText"
     args_help = {**COMMON_ARGS,

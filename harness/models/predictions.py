@@ -9,7 +9,7 @@ from harness.data import read_rows
 from harness.errors import DataError
 from harness.models.base import Model
 from harness.registry import models
-from harness.types import Generation, Request
+from harness.types import Example, Generation, InputKind, Request
 
 
 @models.register("predictions")
@@ -17,7 +17,7 @@ class Predictions(Model):
     """A JSONL of {"id", "prediction"} rows; ids must match the task's examples."""
 
     description = "existing outputs: a JSONL file of {id, prediction}"
-    input_kind = "source"
+    input_kind = InputKind.NONE
     cacheable = False
     args_help = {"field": "the JSON field holding the output text (default: prediction)"}
 
@@ -42,9 +42,10 @@ class Predictions(Model):
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
         return {"locator": str(self.path), "weights": f"sha256:{digest}"}
 
-    def check_ids(self, example_ids: Sequence[str], task: str, limited: bool = False) -> None:
+    def check_examples(self, examples: Sequence[Example], task: str, limited: bool) -> None:
         """Every example needs a prediction and, unless the task was cut short with
         --limit, every prediction an example."""
+        example_ids = [e.id for e in examples]
         wanted = set(example_ids)
         missing = [i for i in example_ids if i not in self.texts]
         unknown = [i for i in self.texts if i not in wanted]
