@@ -148,8 +148,8 @@ def measure(model, prompts: list[str], args) -> dict:
 
 
 def bench_one(kind: str, folder: Path, args, texts: list[str]) -> bool:
-    from harness.models.hf_causal import HFCausal
-    from harness.models.hf_seq2seq import HFSeq2Seq
+    from harness.models.hf.causal import HFCausal
+    from harness.models.hf.seq2seq import HFSeq2Seq
     adapter = HFCausal if kind == "causal" else HFSeq2Seq
     model = adapter(str(folder), dtype=args.dtype, device=args.device)
     model.network  # noqa: B018 - loaded before anything is timed

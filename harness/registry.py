@@ -76,7 +76,7 @@ class Registry(Generic[T]):
 
 tasks: Registry = Registry("tasks", ("harness.task",))
 models: Registry = Registry("models", (
-    "harness.models.predictions", "harness.models.baselines", "harness.models.hf_causal",
-    "harness.models.hf_seq2seq", "harness.models.hf_vision"))
+    "harness.models.predictions", "harness.models.baselines", "harness.models.hf.causal",
+    "harness.models.hf.seq2seq", "harness.models.hf.vision"))
 metrics: Registry = Registry("metrics", (
     "harness.metrics.sacrebleu_metrics", "harness.metrics.rouge", "harness.metrics.coco"))

@@ -3,7 +3,8 @@ import random
 
 import pytest
 
-from harness.engine.batching import Batch, Encoded, Planner, batch_cost
+from harness.engine.batches import Planner
+from harness.models.batched import Batch, Encoded, batch_cost
 from harness.engine import EngineSettings
 from harness.errors import HarnessError, UsageError
 from harness.types import GenerateConfig, Request

@@ -4,8 +4,8 @@ import pytest
 from harness import tiny_models
 from harness.engine import EngineSettings, faults, generate
 from harness.errors import HarnessError
-from harness.models.hf_causal import HFCausal
-from harness.models.hf_seq2seq import HFSeq2Seq
+from harness.models.hf.causal import HFCausal
+from harness.models.hf.seq2seq import HFSeq2Seq
 from harness.types import GenerateConfig, Request
 
 ADAPTERS = {"causal": HFCausal, "seq2seq": HFSeq2Seq}

@@ -9,7 +9,7 @@ import time
 
 from harness import tiny_models
 from harness.engine import EngineSettings, generate
-from harness.models.hf_causal import HFCausal
+from harness.models.hf.causal import HFCausal
 from harness.testing import REPO_ROOT
 from harness.types import GenerateConfig, Request
 
@@ -19,7 +19,7 @@ SCRIPT = textwrap.dedent("""
     import sys
     from pathlib import Path
     from harness.engine import EngineSettings, generate
-    from harness.models.hf_causal import HFCausal
+    from harness.models.hf.causal import HFCausal
     from harness.types import GenerateConfig, Request
     folder, cache = sys.argv[1], Path(sys.argv[2])
     config = GenerateConfig(max_new_tokens=16, do_sample=True, temperature=1.3, seed=5)

@@ -6,8 +6,8 @@ import pytest
 from harness import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
-from harness.models.hf_causal import HFCausal
-from harness.models.hf_seq2seq import HFSeq2Seq
+from harness.models.hf.causal import HFCausal
+from harness.models.hf.seq2seq import HFSeq2Seq
 from harness.registry import models
 from harness.types import GenerateConfig, Request
 
@@ -60,7 +60,7 @@ def test_fingerprint_hashes_the_files_and_notices_changes(tiny, tmp_path):
     config = copy / "generation_config.json"
     config.write_text(config.read_text().replace("}", ', "note": 1}', 1))
     assert HFSeq2Seq(str(copy)).fingerprint()["weights"] != first["weights"]
-    assert HFSeq2Seq(str(copy), dtype="bfloat16").fingerprint()["dtype"] == "bfloat16"
+    assert HFSeq2Seq(str(copy), dtype="bfloat16").output_settings()["dtype"] == "bfloat16"
 
 
 def test_causal_truncation_keeps_the_end_and_the_leading_special_token(tiny):

@@ -6,8 +6,9 @@ import pytest
 
 from harness import tiny_models
 from harness.engine import EngineSettings, generate
-from harness.errors import DataError
-from harness.models.hf_vision import HFVision2Seq
+from harness.errors import HarnessError
+from harness.models.base import ExampleError
+from harness.models.hf.vision import HFVision2Seq
 from harness.testing import shared_data
 from harness.types import GenerateConfig, Request
 
@@ -86,11 +87,34 @@ def test_an_unreadable_image_names_the_example_and_path(folder, images, tmp_path
     broken.write_bytes(content)
     reqs = requests(images[:3]) + [Request(example_id="img-77", prompt=None, config=CONFIG,
                                            image=str(broken))]
-    with pytest.raises(DataError, match=f"example 'img-77'.*{broken}"):
+    with pytest.raises(HarnessError, match=f"example 'img-77'.*{broken}.*--on-error skip"):
         run(HFVision2Seq(str(folder)), reqs)
 
 
 def test_a_missing_image_names_the_example_and_path(folder, tmp_path):
     missing = tmp_path / "gone.png"
-    with pytest.raises(DataError, match=f"example 'gone'.*{missing}"):
+    with pytest.raises(HarnessError, match=f"example 'gone'.*{missing}"):
         run(HFVision2Seq(str(folder)), requests([missing]))
+
+
+def test_on_error_skip_records_the_unreadable_image_and_a_rerun_retries_only_it(folder, images, tmp_path):
+    broken = tmp_path / "later.jpg"
+    broken.write_bytes(b"not yet an image")
+    reqs = requests(images[:4]) + [Request(example_id="img-77", prompt=None, config=CONFIG,
+                                           image=str(broken))]
+    settings = EngineSettings(cache_dir=tmp_path / "cache", progress=False, on_error="skip")
+    out, accounting = generate(HFVision2Seq(str(folder)), reqs, settings)
+    assert [g.error is None for g in out] == [True] * 4 + [False]
+    assert "img-77" in out[-1].error and str(broken) in out[-1].error and out[-1].text == ""
+    assert accounting["n_errors"] == 1 and accounting["n_generated"] == 4
+
+    broken.write_bytes(Path(images[0]).read_bytes())  # the file arrives: only it is generated
+    again, accounting = generate(HFVision2Seq(str(folder)), reqs, settings)
+    assert all(g.error is None for g in again) and all(g.cached for g in again[:4])
+    assert [g.text for g in again[:4]] == [g.text for g in out[:4]]
+    assert accounting["n_cached"] == 4 and accounting["n_generated"] == 1
+
+
+def test_an_example_error_names_its_example():
+    error = ExampleError("x", "why")
+    assert isinstance(error, HarnessError) and str(error) == "example 'x': why"

@@ -2,7 +2,7 @@
 import pytest
 
 from harness import tiny_models
-from harness.engine.fingerprint import folder_sha256
+from harness.models.hf.weights import folder_sha256
 from harness.errors import UsageError
 
 

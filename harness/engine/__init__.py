@@ -3,9 +3,12 @@
     generations, accounting = generate(model, requests, EngineSettings(), desc="wmt21")
 
 Every model goes through the cache (unless it sets ``cacheable = False`` or the settings
-turn the cache off); only missing generations are computed, each committed as soon as its
-batch finishes. ``BatchedModel`` adapters get length-sorted token-budget batches with
-out-of-memory back-off (see ``batching``); other models are simply iterated.
+turn the cache off), keyed by the model's fingerprint and output settings and by each
+request's content; only missing generations are computed, each committed as soon as it is
+made. The model's ``driver`` says how it is fed: token-budget batches (``batches``), the
+whole list at once (``stream``) or concurrent single requests with retries
+(``concurrent``). An example the model cannot answer stops the run naming it, or, with
+``on_error="skip"``, is recorded as a per-example error and retried by the next run.
 
 Greedy outputs do not depend on the batch size on CPU in float32 (tested). On GPUs, kernels
 chosen per batch shape and reduced precision can flip near-tied tokens, so outputs may
@@ -16,20 +19,24 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.engine import faults
-from harness.engine.batching import MAX_ROWS, BatchedModel, Planner, run_batches
+from harness.engine.batches import MAX_ROWS, BatchStats, Planner, run_batches
 from harness.engine.cache import GenerationCache
+from harness.engine.concurrent import run_concurrent
+from harness.engine.ledger import Ledger
 from harness.engine.progress import Progress
+from harness.engine.stream import run_stream
 from harness.errors import HarnessError, UsageError
-from harness.models.base import Model
+from harness.models.base import Driver, ErrorAction, Model
+from harness.models.batched import BatchedModel
 from harness.types import Generation, Request
 
-__all__ = ["EngineSettings", "generate", "BatchedModel"]
+__all__ = ["EngineSettings", "generate"]
+ON_ERROR = ("fail", "skip")
 
 
 def _default_cache_dir() -> Path:
@@ -38,13 +45,19 @@ def _default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """How to run generation; from --batch-size, --max-batch-tokens, --no-cache, --cache-dir."""
+    """How to run generation; from --batch-size, --max-batch-tokens, --no-cache, --cache-dir,
+    --on-error."""
 
     batch_size: int | str = "auto"  # "auto": token-budget batches with OOM back-off; int: fixed count
-    max_batch_tokens: int | None = None  # override of the token budget (see batching.batch_cost)
+    max_batch_tokens: int | None = None  # override of the token budget (see models.batched.batch_cost)
     use_cache: bool = True
     cache_dir: Path = field(default_factory=_default_cache_dir)
     progress: bool = True
+    on_error: str = "fail"  # "fail": stop at an example the model cannot answer; "skip": record it
+
+    def __post_init__(self):
+        if self.on_error not in ON_ERROR:
+            raise UsageError(f"--on-error must be one of {', '.join(ON_ERROR)}, not {self.on_error!r}")
 
     def rows_and_budget(self, model: BatchedModel) -> tuple[int, int | None]:
         """(max rows per batch, token budget or None) for this model."""
@@ -59,127 +72,80 @@ class EngineSettings:
         raise UsageError(f"--batch-size must be 'auto' or a positive integer, not {size!r}")
 
 
+def cache_identity(model: Model) -> dict[str, Any]:
+    """What the cache's model key hashes: the weights and every output-changing setting."""
+    return {**model.fingerprint(), "output_settings": dict(model.output_settings())}
+
+
 def generate(model: Model, requests: Sequence[Request], settings: EngineSettings,
              desc: str = "") -> tuple[list[Generation], dict[str, Any]]:
     """Generations in the order of ``requests``, and the accounting of how they were made."""
     started = time.perf_counter()
-    load_before = getattr(model, "load_seconds", 0.0)
-    use_cache = settings.use_cache and getattr(model, "cacheable", True)
-    cache = GenerationCache(settings.cache_dir, model.fingerprint()) if use_cache else None
+    load_before = model.load_seconds
+    use_cache = settings.use_cache and model.cacheable
+    cache = GenerationCache(settings.cache_dir, cache_identity(model)) if use_cache else None
     try:
-        run = _Run(model, requests, cache)
-        progress = Progress(len(requests), run.n_done, desc, settings.progress)
+        ledger = Ledger(requests, cache, by_content=model.cacheable)
+        progress = Progress(len(requests), ledger.n_done, desc, settings.progress)
         try:
             _reset_peak_memory()
-            if isinstance(model, BatchedModel):
-                stats = _generate_batched(model, run, settings, progress)
-            else:
-                stats = _generate_plain(model, run, progress)
+            stats, retries = _drive(model, ledger, settings, progress)
         finally:
             progress.close()
     finally:
         if cache is not None:
             cache.close()
-    results = run.finished()
-    load_seconds = getattr(model, "load_seconds", 0.0) - load_before
+    results = ledger.finished()
+    load_seconds = model.load_seconds - load_before
     total = time.perf_counter() - started
-    return results, _accounting(model, run, stats, settings, load_seconds, total)
+    return results, _accounting(model, ledger, stats, retries, settings, load_seconds, total)
 
 
-class _Run:
-    """The requests of one call: what is done, what is pending, duplicates folded."""
+def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
+           progress: Progress) -> tuple[BatchStats | None, int]:
+    def on_failure(position: int, error: BaseException) -> None:
+        decision = model.classify_error(error)
+        if decision.action not in (ErrorAction.SKIP, ErrorAction.RETRY):
+            raise error
+        if settings.on_error == "fail":
+            example = ledger.requests[position].example_id
+            raise HarnessError(f"{_reason(error, example)}; earlier generations are cached: fix "
+                               f"it and rerun, or rerun with --on-error skip to score the rest "
+                               f"and record it as failed") from error
+        progress.update(ledger.fail(position, _reason(error, ledger.requests[position].example_id)), 0)
 
-    def __init__(self, model: Model, requests: Sequence[Request], cache: GenerationCache | None):
-        self.requests = list(requests)
-        self.cache = cache
-        self.results: list[Generation | None] = [None] * len(self.requests)
-        # identical requests to a model are generated once; a model whose output depends on
-        # the example itself (a predictions file, a baseline) is not content-addressed
-        by_content = getattr(model, "cacheable", True)
-        self.keys = [r.key() if by_content else f"{r.example_id}\0{r.key()}"
-                     for r in self.requests]
-        self.copies: dict[str, list[int]] = defaultdict(list)  # request key -> positions
-        for position, key in enumerate(self.keys):
-            self.copies[key].append(position)
-        cached = cache.get_many(self.copies) if cache is not None else {}
-        for key, generation in cached.items():
-            self._fill(key, generation)
-        self.n_cached = sum(r is not None for r in self.results)
-        self.pending = [positions[0] for key, positions in self.copies.items() if key not in cached]
-
-    @property
-    def n_done(self) -> int:
-        return sum(r is not None for r in self.results)
-
-    def _fill(self, key: str, generation: Generation) -> int:
-        for position in self.copies[key]:
-            example_id = self.requests[position].example_id
-            self.results[position] = replace(generation, example_id=example_id)
-        return len(self.copies[key])
-
-    def commit(self, positions: Sequence[int], generations: Sequence[Generation]) -> int:
-        """Store finished generations (one transaction); returns how many results they fill."""
-        keyed = [(self.keys[p], g) for p, g in zip(positions, generations)]
-        if self.cache is not None:
-            self.cache.put_many(keyed)
-        return sum(self._fill(key, g) for key, g in keyed)
-
-    def finished(self) -> list[Generation]:
-        missing = [self.requests[i].example_id for i, r in enumerate(self.results) if r is None]
-        if missing:
-            raise HarnessError(f"no generation for {len(missing)} example(s), first "
-                               f"{missing[0]!r}; the model skipped them")
-        return self.results  # type: ignore[return-value]
+    if not ledger.pending:
+        return None, 0
+    if model.driver is Driver.BATCHES:
+        return _generate_batched(model, ledger, settings, progress, on_failure), 0
+    if model.driver is Driver.CONCURRENT:
+        return None, run_concurrent(model, ledger, progress.update, on_failure)
+    run_stream(model, ledger, progress.update)
+    return None, 0
 
 
-def _generate_batched(model: BatchedModel, run: _Run, settings: EngineSettings,
-                      progress: Progress):
-    pending = [run.requests[p] for p in run.pending]
-    if not pending:
-        return None
+def _reason(error: BaseException, example_id: str) -> str:
+    text = str(error) or type(error).__name__
+    return text if example_id in text else f"example {example_id!r}: {text}"
+
+
+def _generate_batched(model: BatchedModel, ledger: Ledger, settings: EngineSettings,
+                      progress: Progress, on_failure) -> BatchStats:
+    pending = [ledger.requests[p] for p in ledger.pending]
     encoded = model.encode(pending)
     rows, budget = settings.rows_and_budget(model)
-    planner = Planner(list(zip(run.pending, pending, encoded)), model.group_key, budget, rows)
+    planner = Planner(list(zip(ledger.pending, pending, encoded)), model.group_key, budget, rows)
 
     def on_batch(positions, batch, generations):
         generations = [replace(g, truncated=g.truncated or e.truncated)
                        for g, e in zip(generations, batch.encoded)]
-        filled = run.commit(positions, generations)
+        filled = ledger.commit(positions, generations)
         progress.update(filled, sum(g.num_tokens for g in generations))
         faults.after_commit()
 
-    stats = run_batches(model, planner, on_batch)
+    stats = run_batches(model, planner, on_batch, on_failure)
     stats.budgets = (budget or 0, planner.budget or 0)
     return stats
-
-
-def _generate_plain(model: Model, run: _Run, progress: Progress, every_s: float = 2.0):
-    """Iterate a model that batches nothing itself; commit every few seconds."""
-    pending = [run.requests[p] for p in run.pending]
-    if not pending:
-        return None
-    by_id: dict[str, deque[int]] = defaultdict(deque)
-    for position, request in zip(run.pending, pending):
-        by_id[request.example_id].append(position)
-    buffer: list[tuple[int, Generation]] = []
-    last_commit = time.perf_counter()
-
-    def flush():
-        if buffer:
-            filled = run.commit([p for p, _ in buffer], [g for _, g in buffer])
-            progress.update(filled, sum(g.num_tokens for _, g in buffer))
-            buffer.clear()
-
-    for generation in model.generate(pending):
-        if not by_id.get(generation.example_id):
-            raise HarnessError(f"{type(model).__name__} returned a generation for example "
-                               f"{generation.example_id!r}, which was not asked for (or twice)")
-        buffer.append((by_id[generation.example_id].popleft(), generation))
-        if len(buffer) >= 256 or time.perf_counter() - last_commit > every_s:
-            flush()
-            last_commit = time.perf_counter()
-    flush()
-    return None
 
 
 def _reset_peak_memory() -> None:
@@ -196,26 +162,26 @@ def _peak_memory() -> tuple[int, str]:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "process peak RSS"
 
 
-def _accounting(model: Model, run: _Run, stats, settings: EngineSettings,
-                load_seconds: float, total: float) -> dict[str, Any]:
-    generated = [run.results[p] for p in run.pending]
+def _accounting(model: Model, ledger: Ledger, stats: BatchStats | None, retries: int,
+                settings: EngineSettings, load_seconds: float, total: float) -> dict[str, Any]:
+    generated = [ledger.results[p] for p in ledger.pending]
     tokens = sum(g.num_tokens for g in generated if g is not None)
     generation_seconds = max(total - load_seconds, 1e-9)
     peak, peak_kind = _peak_memory()
+    made = len(ledger.pending) - ledger.n_errors
     out: dict[str, Any] = {
-        "n_requests": len(run.requests), "n_cached": run.n_cached,
-        "n_generated": len(run.pending),
-        "n_truncated": sum(1 for g in run.results if g is not None and g.truncated),
-        "examples_per_s": len(run.pending) / generation_seconds if run.pending else 0.0,
-        "generated_tokens_per_s": tokens / generation_seconds if run.pending else 0.0,
+        "n_requests": len(ledger.requests), "n_cached": ledger.n_cached,
+        "n_generated": made, "n_errors": ledger.n_errors, "retries": retries,
+        "n_truncated": sum(1 for g in ledger.results if g is not None and g.truncated),
+        "examples_per_s": made / generation_seconds if made else 0.0,
+        "generated_tokens_per_s": tokens / generation_seconds if made else 0.0,
         "generated_tokens": tokens,
         "seconds": {"load": load_seconds, "generation": generation_seconds, "total": total},
         "peak_memory_bytes": peak, "peak_memory_kind": peak_kind,
-        "cache": str(settings.cache_dir / "generations.sqlite") if run.cache else None,
+        "cache": str(settings.cache_dir / "generations.sqlite") if ledger.cache else None,
         "padding_efficiency": None,
     }
-    if isinstance(model, BatchedModel):
-        out.update(model.describe())
+    out.update(model.describe())
     if stats is not None:
         out["padding_efficiency"] = stats.real_tokens / max(stats.processed_tokens, 1)
         out["seconds"]["model"] = stats.model_seconds

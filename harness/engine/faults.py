@@ -50,15 +50,19 @@ def inject(**faults) -> Iterator[Faults]:
         _injected = previous
 
 
+class InjectedOutOfMemory(MemoryError):
+    """What a fault raises in place of an accelerator's out-of-memory error; adapters
+    classify every MemoryError as one (``Model.classify_error``)."""
+
+
 def check_batch(rows: int, tokens: int) -> None:
-    """Raise the out-of-memory error CUDA would raise, when a fault asks for it."""
+    """Raise an out-of-memory error before a batch runs, when a fault asks for it."""
     fault = active()
     too_many_rows = fault.oom_above_rows is not None and rows > fault.oom_above_rows
     too_many_tokens = fault.oom_above_tokens is not None and tokens > fault.oom_above_tokens
     if too_many_rows or too_many_tokens:
-        import torch
-        raise torch.cuda.OutOfMemoryError(
-            f"CUDA out of memory (injected fault: batch of {rows} rows, {tokens} tokens)")
+        raise InjectedOutOfMemory(f"out of memory (injected fault: batch of {rows} rows, "
+                                  f"{tokens} tokens)")
 
 
 def after_commit() -> None:

@@ -1,14 +1,57 @@
-"""The model adapter contract.
+"""The model adapter contract: what every backend implements and what the engine may ask.
 
-An adapter receives the whole list of requests so the engine can sort, batch and cache;
-adapters that run a neural network subclass ``engine.batching.BatchedModel`` instead and
-implement only encoding and one batch's generation.
+An adapter receives the whole list of requests (the engine owns order, batching, caching
+and resume) and says how it wants to be driven:
+
+- ``Driver.BATCHES``: the engine cuts length-sorted, token-budget batches and calls
+  ``generate_batch`` (``BatchedModel`` in ``models/batched.py``: in-process networks).
+- ``Driver.STREAM``: the engine hands over every pending request at once and commits the
+  generations as ``generate`` yields them (a file of predictions, baselines, engines that
+  schedule a whole list themselves, like vLLM).
+- ``Driver.CONCURRENT``: the engine calls ``generate_one`` from up to ``concurrency``
+  threads and retries what ``classify_error`` calls transient (HTTP endpoints).
+
+Adapters classify their own errors (``classify_error``): the engine only knows the actions.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
+from harness.errors import HarnessError
 from harness.types import Example, Generation, InputKind, Request
+
+__all__ = ["Model", "Driver", "ErrorAction", "ErrorDecision", "ExampleError", "InputKind"]
+
+
+class Driver(str, Enum):
+    BATCHES = "batches"
+    STREAM = "stream"
+    CONCURRENT = "concurrent"
+
+
+class ErrorAction(str, Enum):
+    RETRY = "retry"  # transient (rate limit, dropped connection): try the same request again
+    SHRINK = "shrink"  # out of memory: split the batch and lower the token budget
+    SKIP = "skip"  # this example cannot be answered; the others can
+    FAIL = "fail"  # nothing more can be done in this run
+
+
+@dataclass(frozen=True)
+class ErrorDecision:
+    action: ErrorAction
+    retry_after_s: float | None = None  # a server's Retry-After, when it sent one
+
+
+class ExampleError(HarnessError):
+    """One example cannot be answered (an unreadable image, a refused prompt); the run goes on
+    without it under ``--on-error skip`` and stops naming it under ``--on-error fail``."""
+
+    def __init__(self, example_id: str, message: str):
+        super().__init__(f"example {example_id!r}: {message}")
+        self.example_id = example_id
+        self.reason = message
 
 
 class Model:
@@ -16,29 +59,55 @@ class Model:
 
     description: ClassVar[str] = ""
     input_kind: ClassVar[InputKind] = InputKind.PROMPT  # what Request.prompt/image hold
+    driver: ClassVar[Driver] = Driver.STREAM
     args_help: ClassVar[dict[str, str]] = {}  # --model-args keys -> meaning
     # False where storing outputs gains nothing (a predictions file, a baseline): the engine
-    # then skips its generation cache
+    # then skips its generation cache and keys duplicates by example, not by content
     cacheable: ClassVar[bool] = True
     needs_locator: ClassVar[bool] = True  # False for baselines: `--model lead-3`
+    concurrency: int = 1  # Driver.CONCURRENT: requests in flight at once
+    max_retries: int = 0  # Driver.CONCURRENT: tries after the first for a transient error
 
     def __init__(self, locator: str, **args: Any):
         from harness.errors import check_keys
         check_keys(args, self.args_help, f"model {type(self).__name__}: --model-args key")
         self.locator = locator
         self.args = args
+        self.load_seconds = 0.0  # weights/tokenizer loading, wherever it happens lazily
 
     def fingerprint(self) -> dict[str, str]:
         """Identifies the weights: locator, resolved revision, content hash where known."""
         return {"locator": self.locator}
+
+    def output_settings(self) -> Mapping[str, Any]:
+        """Every setting besides the weights and the request that can change an output
+        (truncation, precision, templates, the adapter's own code version); the engine keys
+        the generation cache on it, so a change here regenerates instead of serving stale text."""
+        return {"adapter": getattr(type(self), "registered_name", type(self).__name__)}
+
+    def describe(self) -> dict[str, Any]:
+        """Where and how the model ran (device, dtype, threads...), for the run record."""
+        return {}
 
     def check_examples(self, examples: Sequence[Example], task: str, limited: bool) -> None:
         """Refuse examples this model cannot answer (e.g. ids missing from a predictions
         file) before any generation; ``limited`` is true when --limit cut the task short."""
 
     def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
-        """Yield one Generation per request, in any order."""
+        """Driver.STREAM: yield one Generation per request, in any order."""
         raise NotImplementedError
 
+    def generate_one(self, request: Request) -> Generation:
+        """Driver.CONCURRENT: one request; called from several threads at once."""
+        raise NotImplementedError
+
+    def classify_error(self, exc: BaseException) -> ErrorDecision:
+        """What the engine should do about an exception raised while generating."""
+        if isinstance(exc, ExampleError):
+            return ErrorDecision(ErrorAction.SKIP)
+        if isinstance(exc, MemoryError):
+            return ErrorDecision(ErrorAction.SHRINK)
+        return ErrorDecision(ErrorAction.FAIL)
+
     def close(self) -> None:
-        """Free accelerator memory; called once the run is over."""
+        """Free accelerator memory; called once generation is over."""

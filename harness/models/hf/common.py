@@ -13,7 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.engine.batching import CPU_TOKEN_BUDGET, BatchedModel, free_accelerator_memory
+from harness.models.base import ErrorAction, ErrorDecision
+from harness.models.batched import CPU_TOKEN_BUDGET, BatchedModel
 from harness.errors import HarnessError, MissingDependency, UsageError
 
 COMMON_ARGS = {
@@ -32,6 +33,9 @@ COMMON_ARGS = {
 }
 DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
           "float16": "float16", "fp16": "float16", "auto": "auto"}
+# Bumped when a change to these adapters can change an output for the same weights and
+# request (decoding, truncation, templates): the generation cache then regenerates.
+ADAPTER_VERSION = 1
 HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 # Files a model repository may also carry that a PyTorch load never reads
 SKIP_ON_DOWNLOAD = ["*.h5", "*.msgpack", "*.ot", "*.onnx", "*.onnx_data", "*.tflite", "*.gguf",
@@ -124,17 +128,26 @@ class HFModel(BatchedModel):
 
     def fingerprint(self) -> dict[str, str]:
         if self._fingerprint is None:
-            from harness.engine.fingerprint import folder_sha256
+            from harness.models.hf.weights import folder_sha256
             folder = self.folder()
             self._fingerprint = {
                 "locator": self.locator,
                 "revision": self._commit or self.settings.revision or "",
                 "weights": folder_sha256(folder),
-                # outputs also depend on the adapter and the requested precision
-                "adapter": getattr(type(self), "registered_name", type(self).__name__),
-                "dtype": self.settings.dtype,
             }
         return self._fingerprint
+
+    def output_settings(self) -> dict[str, Any]:
+        """Resolved, not as asked: dtype=auto is float32 on CPU and bfloat16 on most GPUs."""
+        s = self.settings
+        device = resolve_device(s.device)
+        return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
+                "transformers": _transformers().__version__,
+                "dtype": str(resolve_dtype(s.dtype, device)).replace("torch.", ""),
+                "device": device.split(":")[0], "device_map": s.device_map,
+                "max_length": s.max_length, "trust_remote_code": s.trust_remote_code,
+                "attn_implementation": s.attn_implementation or "default",
+                "static_cache": s.static_cache or s.compile, "compile": s.compile}
 
     # --- loading --------------------------------------------------------------------------
     @property
@@ -197,9 +210,6 @@ class HFModel(BatchedModel):
                 network.generation_config.disable_compile = True
         return network
 
-    def input_device(self):
-        return self.network.device
-
     # --- accounting -----------------------------------------------------------------------
     def token_budget(self) -> int:
         network, torch = self.network, _torch()
@@ -233,6 +243,32 @@ class HFModel(BatchedModel):
         # before the next model loads: a full collection costs ~0.2 s even with nothing to
         # free, and transformers models normally go with their last reference
         free_accelerator_memory(collect=alive() is not None)
+
+    def free_memory(self) -> None:
+        free_accelerator_memory()
+
+    def classify_error(self, exc: BaseException) -> ErrorDecision:
+        if is_out_of_memory(exc):
+            return ErrorDecision(ErrorAction.SHRINK)
+        return super().classify_error(exc)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    import torch
+    if isinstance(exc, torch.OutOfMemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def free_accelerator_memory(collect: bool = True) -> None:
+    """Return cached GPU blocks to the driver; ``collect`` first frees objects held in cycles."""
+    import gc
+
+    import torch
+    if collect:
+        gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def resolve(locator: str, revision: str | None) -> tuple[Path, str | None]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from harness.engine.batching import Batch, Encoded
-from harness.models.hf_common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
+from harness.models.batched import Batch, Encoded
+from harness.models.hf.common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
@@ -61,5 +61,5 @@ class HFSeq2Seq(HFModel):
 
     def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
         # decoder rows begin with the decoder start token, then the generated ones
-        from harness.engine.decoding import run_generate
+        from harness.models.hf.decoding import run_generate
         return run_generate(self, batch, prepared, start=1)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.engine.batching import Batch, Encoded
+from harness.models.batched import Batch, Encoded
 from harness.errors import UsageError
-from harness.models.hf_common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
+from harness.models.hf.common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
@@ -33,6 +33,9 @@ class HFCausal(HFModel):
             raise UsageError(f"--model-args chat_template={self.chat_template!r}: "
                              f"expected auto, on or off")
         self._limits: dict[int, int] = {}  # max_new_tokens -> input tokens kept
+
+    def output_settings(self) -> dict[str, Any]:
+        return {**super().output_settings(), "chat_template": self.chat_template}
 
     def load_tokenizer(self):
         tokenizer = super().load_tokenizer()
@@ -92,5 +95,5 @@ class HFCausal(HFModel):
         return padded([e.payload for e in batch.encoded], pad_id(self.tokenizer), "left")
 
     def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
-        from harness.engine.decoding import run_generate
+        from harness.models.hf.decoding import run_generate
         return run_generate(self, batch, prepared, start=prepared["input_ids"].shape[1])

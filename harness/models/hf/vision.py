@@ -3,7 +3,7 @@ Donut, ...): ``hf-vision2seq:<hub id or folder>``.
 
 Images are read, decoded and preprocessed by a thread pool inside ``prepare``, which the
 engine runs one batch ahead in the background, so the network does not wait on JPEG
-decoding. An unreadable image raises a DataError naming the example and the path.
+decoding. An unreadable image raises an ExampleError naming the example and the path.
 ``Request.prompt``, when set, is a text prefix the decoder continues from.
 """
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
-from harness.engine.batching import Batch, Encoded
-from harness.errors import DataError, HarnessError
-from harness.models.hf_common import COMMON_ARGS, HFModel, _as_int, _transformers
+from harness.models.batched import Batch, Encoded
+from harness.errors import HarnessError
+from harness.models.base import ExampleError
+from harness.models.hf.common import COMMON_ARGS, HFModel, _as_int, _transformers
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
@@ -89,7 +90,7 @@ class HFVision2Seq(HFModel):
     def _read(self, example_id: str, location: str | None):
         from PIL import Image
         if not location:
-            raise DataError(f"example {example_id!r}: no image to caption")
+            raise ExampleError(example_id, "no image to caption")
         try:
             if location.startswith(("http://", "https://")):
                 import io
@@ -100,8 +101,8 @@ class HFVision2Seq(HFModel):
                 image = Image.open(location)
             return image.convert("RGB")  # decodes now, in this worker thread
         except Exception as exc:
-            raise DataError(f"example {example_id!r}: cannot read image {location}: "
-                            f"{type(exc).__name__}: {exc}") from exc
+            raise ExampleError(example_id, f"cannot read image {location}: "
+                                           f"{type(exc).__name__}: {exc}") from exc
 
     def _decoder_start(self) -> int:
         config = self.network.config
@@ -114,7 +115,7 @@ class HFVision2Seq(HFModel):
 
     def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
         start = prepared["decoder_input_ids"].shape[1]
-        from harness.engine.decoding import run_generate
+        from harness.models.hf.decoding import run_generate
         return run_generate(self, batch, prepared, start=start)
 
     def close(self) -> None:

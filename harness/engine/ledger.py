@@ -1,0 +1,66 @@
+"""The requests of one engine call: which are done, cached, pending or failed.
+
+Identical requests to a content-addressed model are generated once and fanned out to every
+example that asked. Finished generations are committed to the cache as they come; failed
+ones never are, so a rerun retries exactly those.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from typing import Sequence
+
+from harness.engine.cache import GenerationCache
+from harness.errors import HarnessError
+from harness.types import Generation, Request
+
+
+class Ledger:
+    def __init__(self, requests: Sequence[Request], cache: GenerationCache | None,
+                 by_content: bool):
+        self.requests = list(requests)
+        self.cache = cache
+        self.results: list[Generation | None] = [None] * len(self.requests)
+        # a model whose output depends on the example itself (a predictions file, a
+        # baseline) is keyed by example too
+        self.keys = [r.key() if by_content else f"{r.example_id}\0{r.key()}"
+                     for r in self.requests]
+        self.copies: dict[str, list[int]] = defaultdict(list)  # request key -> positions
+        for position, key in enumerate(self.keys):
+            self.copies[key].append(position)
+        cached = cache.get_many(self.copies) if cache is not None else {}
+        for key, generation in cached.items():
+            self._fill(key, generation)
+        self.n_cached = sum(r is not None for r in self.results)
+        self.pending = [positions[0] for key, positions in self.copies.items() if key not in cached]
+        self.n_errors = 0
+
+    @property
+    def n_done(self) -> int:
+        return sum(r is not None for r in self.results)
+
+    def _fill(self, key: str, generation: Generation) -> int:
+        for position in self.copies[key]:
+            example_id = self.requests[position].example_id
+            self.results[position] = replace(generation, example_id=example_id)
+        return len(self.copies[key])
+
+    def commit(self, positions: Sequence[int], generations: Sequence[Generation]) -> int:
+        """Store finished generations (one transaction); returns how many results they fill."""
+        keyed = [(self.keys[p], g) for p, g in zip(positions, generations)]
+        if self.cache is not None:
+            self.cache.put_many([(k, g) for k, g in keyed if g.error is None])
+        self.n_errors += sum(len(self.copies[k]) for k, g in keyed if g.error is not None)
+        return sum(self._fill(key, g) for key, g in keyed)
+
+    def fail(self, position: int, message: str) -> int:
+        """Record that a request could not be answered; every example that asked shares it."""
+        request = self.requests[position]
+        return self.commit([position], [Generation(request.example_id, "", error=message)])
+
+    def finished(self) -> list[Generation]:
+        missing = [self.requests[i].example_id for i, r in enumerate(self.results) if r is None]
+        if missing:
+            raise HarnessError(f"no generation for {len(missing)} example(s), first "
+                               f"{missing[0]!r}; the model skipped them")
+        return self.results  # type: ignore[return-value]
