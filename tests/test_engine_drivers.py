@@ -122,3 +122,21 @@ def test_backoff_honours_retry_after_and_otherwise_grows_with_full_jitter():
 def test_bad_on_error_value_is_a_usage_error():
     with pytest.raises(HarnessError, match="--on-error must be one of fail, skip"):
         EngineSettings(on_error="ignore")
+
+
+class Scheduler(Model):
+    """A stream adapter (vLLM-like) that schedules the whole list and reports a failed
+    request in its Generation rather than raising."""
+
+    def generate(self, requests):
+        for request in requests:
+            error = "prompt too long for the engine" if request.example_id == "ex1" else None
+            yield Generation(request.example_id, "" if error else request.prompt, error=error)
+
+
+def test_a_stream_adapters_failed_generation_follows_on_error(tmp_path):
+    out, accounting = generate(Scheduler("s"), requests(3), settings(tmp_path, on_error="skip"))
+    assert [g.error for g in out] == [None, "prompt too long for the engine", None]
+    assert accounting["n_errors"] == 1 and accounting["n_generated"] == 2
+    with pytest.raises(HarnessError, match="example 'ex1': prompt too long"):
+        generate(Scheduler("s"), requests(3), settings(tmp_path / "other"))

@@ -31,7 +31,7 @@ from harness.engine.ledger import Ledger
 from harness.engine.progress import Progress
 from harness.engine.stream import run_stream
 from harness.errors import HarnessError, UsageError
-from harness.models.base import Driver, ErrorAction, Model
+from harness.models.base import Driver, ErrorAction, ExampleError, Model
 from harness.models.batched import BatchedModel
 from harness.types import Generation, Request
 
@@ -121,6 +121,9 @@ def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
     if model.driver is Driver.CONCURRENT:
         return None, run_concurrent(model, ledger, progress.update, on_failure)
     run_stream(model, ledger, progress.update)
+    failed = next((g for g in ledger.results if g is not None and g.error), None)
+    if failed is not None and settings.on_error == "fail":
+        on_failure(ledger.results.index(failed), ExampleError(failed.example_id, failed.error))
     return None, 0
 
 

@@ -139,9 +139,10 @@ def run_batches(model: BatchedModel, planner: Planner, on_batch: OnBatch,
 
 
 def _position_of(batch: Batch, error: BaseException) -> int:
-    example_id = getattr(error, "example_id", None)
     ids = [r.example_id for r in batch.requests]
-    return ids.index(example_id) if example_id in ids else -1
+    if isinstance(error, ExampleError) and error.example_id in ids:
+        return ids.index(error.example_id)
+    return -1
 
 
 def _requeue_others(planner: Planner, indices: list[int], batch: Batch,

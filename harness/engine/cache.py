@@ -86,9 +86,5 @@ class GenerationCache:
             self._db.executemany(
                 "INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
-    def count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM generations WHERE model_key = ?",
-                                (self.model_key,)).fetchone()[0]
-
     def close(self) -> None:
         self._db.close()
