@@ -5,7 +5,8 @@ the model's fingerprint (locator, revision, weight hash), the request key hashes
 image, chat flag and generation config (``Request.key()``). The engine commits after each
 batch, so a run killed at any point (even ``kill -9``) loses at most the batch in flight and
 a rerun generates only what is missing. ``synchronous=NORMAL`` keeps commits durable against
-a process crash; only a power loss may drop the last few.
+a process crash; only a power loss may drop the last few. A damaged file is moved aside with
+a warning (``harness.sqlite_files``) and the run goes on, regenerating what it held.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from harness import sqlite_files
 from harness.types import Generation
 
 SCHEMA_VERSION = 1
@@ -51,24 +53,34 @@ class GenerationCache:
         cache_dir.mkdir(parents=True, exist_ok=True)
         self.path = cache_dir / "generations.sqlite"
         self.model_key = model_key(fingerprint)
+        self._fingerprint = json.dumps(dict(fingerprint), sort_keys=True)
         # several runs may share one cache: WAL lets readers and one writer proceed together
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._db:
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            self._db.execute("INSERT OR IGNORE INTO models VALUES (?, ?)",
-                             (self.model_key, json.dumps(dict(fingerprint), sort_keys=True)))
+        self._db = sqlite_files.connect(self.path, _SCHEMA)
+        self._use(self._register)
+
+    def _register(self, db: sqlite3.Connection) -> None:
+        with db:
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("INSERT OR IGNORE INTO models VALUES (?, ?)", (self.model_key, self._fingerprint))
+
+    def _use(self, action):
+        fresh = self._db
+        self._db, result = sqlite_files.guarded(self.path, _SCHEMA, self._db, action)
+        if self._db is not fresh:  # moved aside: the new file needs this model's row too
+            self._register(self._db)
+        return result
 
     def get_many(self, request_keys: Iterable[str]) -> dict[str, Generation]:
         """The cached generations among ``request_keys`` (example_id left empty)."""
         keys = list(dict.fromkeys(request_keys))
+        return self._use(lambda db: self._read(db, keys))
+
+    def _read(self, db: sqlite3.Connection, keys: list[str]) -> dict[str, Generation]:
         found: dict[str, Generation] = {}
         for start in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
+            rows = db.execute(
                 f"SELECT request_key, {_COLUMNS} FROM generations "
                 f"WHERE model_key = ? AND request_key IN ({marks})", [self.model_key, *chunk])
             for key, text, num_tokens, finish, prompt_tokens, truncated in rows:
@@ -82,9 +94,12 @@ class GenerationCache:
         now = time.time()
         rows = [(self.model_key, key, g.example_id, g.text, g.num_tokens, g.finish_reason,
                  g.prompt_tokens, int(g.truncated), now) for key, g in items]
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+        def write(db: sqlite3.Connection) -> None:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               rows)
+        self._use(write)
 
     def close(self) -> None:
         self._db.close()

@@ -13,43 +13,65 @@ import os
 import sqlite3
 from pathlib import Path
 
+from harness import sqlite_files
+
 SKIPPED_SUFFIXES = (".md", ".lock")  # model cards and download locks do not change outputs
 _TABLE = "hashes_v2"  # v1 was keyed on path, size and mtime alone
 
 
-def _db() -> sqlite3.Connection:
-    folder = Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(folder / "file-hashes.sqlite", timeout=60)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (path TEXT PRIMARY KEY, stat TEXT, sha256 TEXT)")
-    return db
+_SCHEMA = f"CREATE TABLE IF NOT EXISTS {_TABLE} (path TEXT PRIMARY KEY, stat TEXT, sha256 TEXT);"
+
+
+class _Memo:
+    """The hash memo file; a damaged one is moved aside and started afresh, never fatal."""
+
+    def __init__(self):
+        folder = Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "file-hashes.sqlite"
+        self.db = sqlite_files.connect(self.path, _SCHEMA)
+
+    def use(self, action):
+        self.db, result = sqlite_files.guarded(self.path, _SCHEMA, self.db, action)
+        return result
+
+    def lookup(self, path: str, stat_key: str) -> str | None:
+        row = self.use(lambda db: db.execute(f"SELECT stat, sha256 FROM {_TABLE} WHERE path = ?",
+                                             (path,)).fetchone())
+        return row[1] if row and row[0] == stat_key else None
+
+    def remember(self, path: str, stat_key: str, digest: str) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute(f"INSERT OR REPLACE INTO {_TABLE} VALUES (?, ?, ?)", (path, stat_key, digest))
+        self.use(write)
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def _stat_key(stat: os.stat_result) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}"
 
 
-def file_sha256(path: Path, db: sqlite3.Connection | None = None) -> str:
+def file_sha256(path: Path, memo: _Memo | None = None) -> str:
     real = path.resolve()  # hub snapshots are symlinks into a blob store
     stat_key = _stat_key(real.stat())
-    own = db is None
-    db = db or _db()
+    own = memo is None
+    memo = memo or _Memo()
     try:
-        row = db.execute(f"SELECT stat, sha256 FROM {_TABLE} WHERE path = ?", (str(real),)).fetchone()
-        if row and row[0] == stat_key:
-            return row[1]
+        known = memo.lookup(str(real), stat_key)
+        if known is not None:
+            return known
         digest = hashlib.sha256()
         with open(real, "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 24), b""):
                 digest.update(chunk)
-        with db:
-            db.execute(f"INSERT OR REPLACE INTO {_TABLE} VALUES (?, ?, ?)",
-                       (str(real), stat_key, digest.hexdigest()))
+        memo.remember(str(real), stat_key, digest.hexdigest())
         return digest.hexdigest()
     finally:
         if own:
-            db.close()
+            memo.close()
 
 
 def model_files(folder: Path) -> list[Path]:
@@ -61,9 +83,9 @@ def model_files(folder: Path) -> list[Path]:
 
 def folder_sha256(folder: Path) -> str:
     """One hash over the relative names and contents of a model folder's files."""
-    db = _db()
+    memo = _Memo()
     try:
-        lines = [f"{p.relative_to(folder).as_posix()} {file_sha256(p, db)}" for p in model_files(folder)]
+        lines = [f"{p.relative_to(folder).as_posix()} {file_sha256(p, memo)}" for p in model_files(folder)]
     finally:
-        db.close()
+        memo.close()
     return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()

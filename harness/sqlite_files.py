@@ -1,0 +1,77 @@
+"""The SQLite files the harness keeps for itself (the generation cache, weight hashes),
+opened so that a damaged file never stops a run: a file SQLite cannot read is moved aside
+(nothing is deleted), a warning names both paths, and a fresh file takes its place.
+
+Only damage is handled so: a locked, read-only or full database still stops the run with
+SQLite's message.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    # "file is not a database", "database disk image is malformed": the base class exactly;
+    # its subclasses (OperationalError, IntegrityError...) are about use, not damage, except
+    # for text whose bytes were overwritten
+    if isinstance(exc, sqlite3.OperationalError):
+        return "could not decode" in str(exc).lower()
+    return type(exc) is sqlite3.DatabaseError
+
+
+def connect(path: Path, schema: str) -> sqlite3.Connection:
+    """A WAL connection to ``path`` with ``schema`` applied; a corrupt file is moved aside."""
+    try:
+        return _open(path, schema)
+    except sqlite3.DatabaseError as exc:
+        if not is_corrupt(exc):
+            raise
+        quarantine(path, exc)
+        return _open(path, schema)
+
+
+def _open(path: Path, schema: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=60)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        # durable against a process crash (kill -9); only a power loss may drop the last commits
+        db.execute("PRAGMA synchronous=NORMAL")
+        with db:
+            db.executescript(schema)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def quarantine(path: Path, exc: BaseException) -> Path:
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            os.replace(part, f"{aside}{suffix}")
+    print(f"harness: warning: {path} is damaged ({exc}); moved it to {aside} and started a new "
+          f"one", file=sys.stderr)
+    return aside
+
+
+def guarded(path: Path, schema: str, db: sqlite3.Connection,
+            action: Callable[[sqlite3.Connection], T]) -> tuple[sqlite3.Connection, T]:
+    """``action(db)``; if the file turns out damaged mid-use (a truncated file opens fine
+    and fails on its first read), move it aside and run ``action`` on a fresh file."""
+    try:
+        return db, action(db)
+    except sqlite3.DatabaseError as exc:
+        if not is_corrupt(exc):
+            raise
+        db.close()
+        quarantine(path, exc)
+        db = _open(path, schema)
+        return db, action(db)
