@@ -31,7 +31,7 @@ def _run(tmp_path, capsys, task: Path, data: Path, preds: Path) -> dict:
     out = capsys.readouterr()
     assert code == 0, out.err
     record = json.loads(out.out)
-    return {m: r["score"] for m, r in record["scores"][task.stem].items()}
+    return {m: r["score"] for m, r in record["scores"].items()}
 
 
 @pytest.mark.parametrize("system, ter", [("Facebook-AI", True), ("happypoet", False), ("UEdin", False)])
