@@ -92,8 +92,8 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
     """
     from harness.engine import EngineSettings
     tasks = _get_tasks(task_names)  # bad names and options fail before a model loads
-    kind = model.input_kind if model is not None else models.get(parse_model_spec(model_spec)[0]).input_kind
-    post = {task.name: postprocessing(task, options.postprocess, kind) for task in tasks}
+    cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
+    post = {task.name: postprocessing(task, options.postprocess, cls.input_kind) for task in tasks}
     settings = engine_settings or EngineSettings()
     run_id = store.new_run_id()
     started = time.perf_counter()

@@ -173,7 +173,8 @@ def _task_folders(root: Path) -> Iterator[tuple[Path, list[Path]]]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .tmp-*: unfinished writes
         here = Path(folder)
-        legacy = [here] if RECORD in files and not RUN_ID.match(here.name) else []
+        legacy = [here] if RECORD in files and not RUN_ID.match(here.name) \
+            and not here.name.startswith(".") else []
         runs = legacy + [here / d for d in dirs
                          if RUN_ID.match(d) and (here / d / RECORD).is_file()]
         if runs:
