@@ -42,18 +42,18 @@ def main() -> None:
         settings = EngineSettings(cache_dir=root / "cache")
         started = time.perf_counter()
         records = evaluate_demo(built, root / "out", args.quick, settings,
-                                on_record=lambda r: print(throughput_line(r.to_dict()), file=sys.stderr))
-        table = format_table([r.to_dict() for r in records], signatures=False)
+                                on_record=lambda r: print(throughput_line(r), file=sys.stderr))
+        table = format_table(records, signatures=False)
         total = time.perf_counter() - started
     print(table)
     rows: dict[str, list[float]] = {}
     for r in records:
-        seconds = r.timings["seconds"]
-        row = rows.setdefault(r.model["kind"], [0.0, 0.0, 0.0, 0.0])
-        row[0] += seconds.get("total", 0.0) + r.timings["scoring_s"]
-        row[1] += seconds.get("model", 0.0)
-        row[2] += seconds.get("load", 0.0)
-        row[3] += r.timings["scoring_s"]
+        t = r.timings
+        row = rows.setdefault(r.model.kind, [0.0, 0.0, 0.0, 0.0])
+        row[0] += t.load_s + t.generate_s + t.score_s
+        row[1] += t.model_s or 0.0
+        row[2] += t.load_s
+        row[3] += t.score_s
     print(f"\n{'model':<16}{'gen+score s':>12}{'model s':>9}{'load s':>8}{'scoring s':>11}")
     for name, (wall, model, load, scoring) in rows.items():
         print(f"{name:<16}{wall:12.2f}{model:9.2f}{load:8.2f}{scoring:11.2f}")

@@ -72,19 +72,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         limit=args.limit, seed=args.seed, output=Path(args.output),
         metrics=tuple(m for m in (args.metrics or "").split(",") if m),
         gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
-        data=Path(args.data) if args.data else None, n_bootstrap=args.bootstrap)
+        data=Path(args.data) if args.data else None, n_bootstrap=args.bootstrap,
+        postprocess=args.postprocess)
     task_names = [t for t in args.tasks.split(",") if t]
     records = evaluate(args.model, task_names, options,
                        model_args=parse_kv(args.model_args, "--model-args"),
                        engine_settings=settings)
-    dicts = [r.to_dict() for r in records]
     if args.json:
+        dicts = [r.to_dict() for r in records]
         print(json.dumps(dicts if len(dicts) > 1 else dicts[0], indent=2, ensure_ascii=False))
         return 0
-    for rec in dicts:
+    for rec in records:
         print(throughput_line(rec), file=sys.stderr)
-    print(format_table(dicts))
-    print(f"\nrun records: {', '.join(r['files']['folder'] + '/run.json' for r in dicts)}")
+    print(format_table(records))
+    for rec in records:
+        if rec.errors:
+            first = rec.errors[0]
+            print(f"harness: warning: {rec.task.name}: {rec.n_errors} of {rec.task.n_examples} "
+                  f"examples failed and were not scored (first: {first.id!r}: {first.error}); "
+                  f"all are in {rec.folder}/samples.jsonl", file=sys.stderr)
+    print("\nrun folders:")
+    for rec in records:
+        print(f"  {rec.folder}")
     return 0
 
 
@@ -122,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", help="generation cache folder (default ~/.cache/harness)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--bootstrap", type=int, default=1000, help="resamples for 95%% CIs (0: none)")
+    p.add_argument("--postprocess", help="what to do to outputs before scoring: 'task' (the "
+                   "task's steps), 'none', or steps, e.g. strip,first_line (default: 'none' for "
+                   "a predictions file, which is scored as written; 'task' otherwise)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="offline demo: tiny local models on the demo tasks")

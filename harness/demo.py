@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from harness.engine import EngineSettings
-    from harness.store import RunRecord
+    from harness.record import RunRecord
 
 DEMO_TASKS = ("demo-translation", "demo-summarization", "demo-captioning")
 
@@ -100,8 +100,8 @@ def run_demo(output: Path, quick: bool = False) -> int:
     print(f"building tiny local models in {output / 'models'} ...", file=sys.stderr)
     built = build_models(output / "models", quick=quick)
     records = evaluate_demo(built, output, quick,
-                            on_record=lambda r: print(throughput_line(r.to_dict()), file=sys.stderr))
-    print(format_table([r.to_dict() for r in records], signatures=False))
+                            on_record=lambda r: print(throughput_line(r), file=sys.stderr))
+    print(format_table(records, signatures=False))
     print(f"\n{len(records)} run records under {output}/ in {time.perf_counter() - started:.0f}s; "
           f"signatures are in each run.json", file=sys.stderr)
     return 0

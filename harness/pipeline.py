@@ -1,19 +1,28 @@
-"""The pipeline: task → examples → requests → engine → generations → metrics → run record."""
+"""The pipeline: task → examples → requests → engine → generations → metrics → run record.
+
+``evaluate`` generates every task first, closes the model, then scores each task and writes
+its record: metrics (Java for the PTB tokenizer and METEOR, ROUGE's worker processes) never
+run while the model still holds its accelerator, and generations are small enough to keep.
+"""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from harness import data, store
 from harness.environment import describe_environment
-from harness.errors import UsageError
+from harness.errors import DataError, UsageError, did_you_mean
 from harness.models.base import Model
+from harness.record import (MAX_LISTED_ERRORS, Environment, ExampleError, ModelInfo, RunRecord,
+                            Score, TaskInfo, Timings)
+from harness.record.accounting import Generated as EngineReport
+from harness.record.accounting import from_engine
 from harness.registry import models
-from harness.task import Task, get_task
-from harness.types import Example, Generation
+from harness.task import POSTPROCESS, Task, get_task
+from harness.types import Example, GenerateConfig, Generation, InputKind, MetricResult
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,34 @@ class RunOptions:
     output: Path = Path("results")
     n_bootstrap: int = 1000
     write: bool = True
+    # "task" (the task's steps), "none", or "strip,first_line"; None: "none" for a file of
+    # predictions (final output, scored as written), "task" for models that generate
+    postprocess: str | None = None
+
+
+@dataclass(frozen=True)
+class Postprocess:
+    """The steps applied to outputs before scoring, as recorded, and the function doing it."""
+
+    steps: tuple[str, ...]
+    apply: Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class _Generated:
+    """One task's generations, kept until the model is closed and scoring starts."""
+
+    task: Task
+    info: TaskInfo
+    examples: list[Example]
+    config: GenerateConfig
+    generations: list[Generation]
+    post: Postprocess
+    model: ModelInfo
+    made: EngineReport
+    load_s: float
+    prepare_s: float
+    created: datetime
 
 
 def parse_model_spec(spec: str) -> tuple[str, str]:
@@ -47,74 +84,175 @@ def load_model(spec: str, model_args: Mapping[str, Any] | None = None) -> Model:
 
 def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = RunOptions(),
              model_args: Mapping[str, Any] | None = None, engine_settings: Any = None,
-             model: Model | None = None) -> list[store.RunRecord]:
-    """Run one model over tasks; returns (and by default writes) one run record per task."""
+             model: Model | None = None) -> list[RunRecord]:
+    """Run one model over tasks; returns (and by default writes) one run record per task.
+
+    The tasks of one call share a run id. A task whose scoring or recording raises gets a
+    record with status ``failed`` (never taken for a result), and the error is re-raised.
+    """
     from harness.engine import EngineSettings
-    tasks = [get_task(name) for name in task_names]  # fail on a bad name before loading a model
+    tasks = _get_tasks(task_names)  # bad names and options fail before a model loads
+    cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
+    post = {task.name: postprocessing(task, options.postprocess, cls.input_kind) for task in tasks}
     settings = engine_settings or EngineSettings()
+    run_id = store.new_run_id()
     started = time.perf_counter()
     model = model or load_model(model_spec, model_args)
     load_s = time.perf_counter() - started
-    records = []
     try:
+        outputs = []
         for task in tasks:
-            records.append(_run_task(model, model_spec, task, options, settings, load_s))
+            outputs.append(_generate(model, model_spec, task, options, settings,
+                                     post[task.name], load_s))
             load_s = 0.0
     finally:
         model.close()
-    return records
+    return [_score_and_record(out, options, run_id) for out in outputs]
 
 
-def _run_task(model: Model, model_spec: str, task: Task, options: RunOptions, settings: Any,
-              load_s: float) -> store.RunRecord:
+def _get_tasks(task_names: Sequence[str]) -> list[Task]:
+    tasks, seen = [], {}
+    for name in task_names:
+        task = get_task(name)
+        key = store.slug(task.name)
+        if key in seen:  # their runs would share one folder
+            raise UsageError(f"--tasks: {name!r} and {seen[key]!r} are both task "
+                             f"{task.name!r}; list it once")
+        seen[key] = name
+        tasks.append(task)
+    return tasks
+
+
+def postprocessing(task: Task, choice: str | None, input_kind: InputKind) -> Postprocess:
+    """What --postprocess asks for; by default a predictions file is scored as written.
+
+    Re-splitting sentences that a system already wrote one per line moved REALSumm's
+    presumm_out_abs rougeLsum from 39.4906 (rouge-score on the file) to 39.4721.
+    """
+    if choice is None:
+        choice = "none" if input_kind == InputKind.NONE else "task"
+    if choice == "task":
+        return Postprocess(tuple(task.spec.postprocess), task.postprocess)
+    steps = () if choice == "none" else tuple(s.strip() for s in choice.split(",") if s.strip())
+    for step in steps:
+        if step not in POSTPROCESS:
+            raise UsageError(f"--postprocess: unknown step {step!r}{did_you_mean(step, POSTPROCESS)}"
+                             f"; give 'task', 'none' or a comma list of: {', '.join(POSTPROCESS)}")
+
+    def apply(text: str) -> str:
+        for step in steps:
+            text = POSTPROCESS[step](text)
+        return text
+    return Postprocess(steps, apply)
+
+
+def _generate(model: Model, model_spec: str, task: Task, options: RunOptions, settings: Any,
+              post: Postprocess, load_s: float) -> _Generated:
     from harness.engine import generate
+    created = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     examples = task.load_examples(options.data, options.limit)
     model.check_examples(examples, task.name, limited=options.limit is not None)
     config = task.generate_config(options.gen_kwargs, seed=options.seed)
     requests = task.requests(examples, model.input_kind, config)
-    t1 = time.perf_counter()
+    info = TaskInfo(name=task.name, version=task.version, family=task.family,
+                    source=task.data_source(), metrics=task.metric_names(),
+                    description=task.spec.description, data_fingerprint=data.fingerprint(examples),
+                    n_examples=len(examples), limit=options.limit,
+                    data_override=str(options.data) if options.data else None)
+    prepare_s = time.perf_counter() - t0
     generations, accounting = generate(model, requests, settings, desc=task.name)
-    t2 = time.perf_counter()
-    predictions = [task.postprocess(g.text) for g in generations]
-    fingerprint = data.fingerprint(examples)
-    results, stats = score_predictions(task, examples, predictions, fingerprint, options)
-    t3 = time.perf_counter()
-    folder = store.run_dir(options.output, model_spec, task.name)
-    record = store.RunRecord(
-        task={**task.describe(), "data_fingerprint": fingerprint, "n_examples": len(examples),
-              "limit": options.limit, "data_override": str(options.data) if options.data else None},
-        model={"spec": model_spec, "kind": model_spec.partition(":")[0],
-               "locator": model.locator, "args": dict(model.args),
-               "fingerprint": model.fingerprint()},
-        generation=config.to_dict(), seed=options.seed,
-        scores={task.name: {r.metric: r.to_dict() for r in results}},
-        timings={"load_s": load_s, "prepare_s": t1 - t0, "generation_s": t2 - t1,
-                 "scoring_s": t3 - t2, **accounting},
-        environment=describe_environment(),
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        files={"folder": str(folder), "samples": "samples.jsonl",
-               "stats": {r.metric: f"stats/{store.slug(r.metric)}.npy" for r in results}})
-    if options.write:
-        store.write_run(folder, record, sample_rows(examples, generations, predictions, results),
-                        stats)
-    return record
+    made = from_engine(accounting)
+    model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],
+                           locator=model.locator, args=dict(model.args),
+                           fingerprint=model.fingerprint(), runtime=dict(made.runtime))
+    return _Generated(task, info, examples, config, generations, post, model_info, made,
+                      load_s + made.load_s, prepare_s, created)
+
+
+def _score_and_record(out: _Generated, options: RunOptions, run_id: str) -> RunRecord:
+    started = time.perf_counter()
+    predictions: list[str] | None = None
+    try:
+        predictions = [out.post.apply(g.text) if g.error is None else "" for g in out.generations]
+        scored = [i for i, g in enumerate(out.generations) if g.error is None]
+        if not scored:
+            first = out.generations[0] if out.generations else None
+            raise DataError(f"task {out.task.name!r}: no example to score; every one failed"
+                            + (f", e.g. {first.example_id!r}: {first.error}" if first else ""))
+        examples = [out.examples[i] for i in scored]
+        # the signatures name the data actually scored, so a partial run never matches a whole one
+        fingerprint = out.info.data_fingerprint if len(scored) == len(out.examples) \
+            else data.fingerprint(examples)
+        scoring = score_predictions(out.task, examples, [predictions[i] for i in scored],
+                                    fingerprint, options)
+        scores = {r.metric: _score_entry(spec, r) for spec, r, _ in scoring}
+        record = _record(out, options, run_id, scores, len(scored), time.perf_counter() - started)
+        stats = {r.metric: matrix for _, r, matrix in scoring}
+        if options.write:
+            store.write_run(options.output, record,
+                            sample_rows(out, predictions, scored, [r for _, r, _ in scoring]), stats)
+        else:
+            record._stats = stats
+        return record
+    except Exception as err:
+        if options.write:
+            _write_failed(out, options, run_id, predictions, err, time.perf_counter() - started)
+        raise
+
+
+def _write_failed(out: _Generated, options: RunOptions, run_id: str,
+                  predictions: list[str] | None, err: Exception, score_s: float) -> None:
+    failed = _record(out, options, run_id, {}, 0, score_s, error=err)
+    try:
+        store.write_run(options.output, failed, sample_rows(out, predictions, [], []), {})
+    except OSError:
+        pass  # the error being raised is what the user needs; this record was a courtesy
+
+
+def _record(out: _Generated, options: RunOptions, run_id: str, scores: dict[str, Score],
+            n_scored: int, score_s: float, error: Exception | None = None) -> RunRecord:
+    failures = [ExampleError(id=g.example_id, error=g.error)
+                for g in out.generations if g.error is not None]
+    made = out.made
+    timings = Timings(load_s=out.load_s, prepare_s=out.prepare_s, generate_s=made.generate_s,
+                      model_s=made.model_s, overhead_s=made.overhead_s, score_s=score_s,
+                      total_s=out.load_s + out.prepare_s + made.generate_s + score_s)
+    return RunRecord(
+        run_id=run_id, status="failed" if error else "partial" if failures else "complete",
+        created=out.created, task=out.info, model=out.model, generation=out.config,
+        seed=options.seed, postprocess=list(out.post.steps), n_scored=n_scored,
+        n_errors=len(failures), errors=failures[:MAX_LISTED_ERRORS],
+        error=f"{type(error).__name__}: {error}" if error else None, scores=scores,
+        timings=timings, throughput=made.throughput, engine=made.engine,
+        environment=Environment.model_validate(describe_environment()))
+
+
+def _score_entry(spec: Any, result: MetricResult) -> Score:
+    return Score(spec={"name": spec} if isinstance(spec, str) else dict(spec),
+                 score=result.score, signature=result.signature, ci95=result.ci,
+                 higher_is_better=result.higher_is_better, details=dict(result.details),
+                 stats=f"stats/{store.slug(result.metric)}.npy")
 
 
 def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequence[str],
-                      fingerprint: str, options: RunOptions) -> tuple[list, dict]:
+                      fingerprint: str, options: RunOptions) -> list[tuple[Any, MetricResult, Any]]:
+    """(spec, result, statistics matrix) per metric the run asks for."""
     from harness.metrics.base import Corpus
     from harness.metrics.scoring import build_metric, score
     corpus = Corpus(predictions=list(predictions), references=[list(e.references) for e in examples],
                     ids=[e.id for e in examples])
-    results, stats = [], {}
+    out, seen = [], set()
     for spec in metric_specs(task, options.metrics):
         metric = build_metric(spec)
+        if metric.name in seen:  # one score per name: the record and stats/ are keyed by it
+            raise UsageError(f"task {task.name!r}: metric {metric.name!r} is asked for twice; "
+                             f"keep one (scores are keyed by metric name)")
+        seen.add(metric.name)
         result, matrix = score(metric, corpus, data_fingerprint=fingerprint,
                                n_bootstrap=options.n_bootstrap, seed=options.seed)
-        results.append(result)
-        stats[result.metric] = matrix
-    return results, stats
+        out.append((spec, result, matrix))
+    return out
 
 
 def metric_specs(task: Task, subset: Sequence[str]) -> list:
@@ -125,14 +263,19 @@ def metric_specs(task: Task, subset: Sequence[str]) -> list:
     return [by_name.get(name, name) for name in subset]
 
 
-def sample_rows(examples: Sequence[Example], generations: Sequence[Generation],
-                predictions: Sequence[str], results: Sequence[Any]) -> list[dict]:
+def sample_rows(out: _Generated, predictions: Sequence[str] | None, scored: Sequence[int],
+                results: Sequence[MetricResult]) -> list[dict]:
+    """One row per example asked for; failed examples have ``error`` and no scores."""
+    row_of = {i: k for k, i in enumerate(scored)}
     rows = []
-    for i, (ex, gen, pred) in enumerate(zip(examples, generations, predictions)):
-        per_example = {r.metric: r.per_example[i] for r in results if r.per_example is not None}
+    for i, (ex, gen) in enumerate(zip(out.examples, out.generations)):
+        pred = predictions[i] if predictions is not None else gen.text
+        k = row_of.get(i)
+        per_example = {} if k is None else {
+            r.metric: r.per_example[k] for r in results if r.per_example is not None}
         rows.append({"id": ex.id, "input": ex.source if ex.source is not None else ex.image,
                      "prediction": pred, "raw_output": gen.text if gen.text != pred else None,
                      "references": list(ex.references), "scores": per_example,
                      "finish_reason": gen.finish_reason, "generated_tokens": gen.num_tokens,
-                     "truncated": gen.truncated, "cached": gen.cached})
+                     "truncated": gen.truncated, "cached": gen.cached, "error": gen.error})
     return rows

@@ -1,47 +1,53 @@
-"""Writing and reading run records, per-example samples and metric statistics.
+"""Run records, per-example samples and metric statistics on disk.
 
-One folder per (model, task): ``<output>/<model-slug>/<task>/`` holding ``run.json``,
-``samples.jsonl`` and ``stats/<metric>.npy``. Every file is written to a temporary name
-and renamed, so a killed run never leaves a half-written record.
+Layout, one folder per run, so runs never overwrite each other::
+
+    <output>/<model-slug>/<task-slug>/<run-id>/run.json, samples.jsonl, stats/<metric>.npy
+    <output>/<model-slug>/<task-slug>/latest        the newest run that did not fail (its id)
+
+A run is written into ``.tmp-<run-id>`` beside its final place and renamed into place, so
+a run folder exists whole or not at all; readers skip dot-folders (a crashed write's
+leftover). ``latest`` is replaced atomically after the rename, and never names a failed run.
+Records from schema 1 (``<output>/<model>/<task>/run.json``) are read and converted.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
+import secrets
+import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-SCHEMA_VERSION = 1
+from harness.errors import DataError
+from harness.record import SCHEMA_VERSION, RunRecord
+
+RECORD = "run.json"
+LATEST = "latest"
+RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-z]+$")
+MAX_SLUG = 96
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """Everything needed to trust, compare and reproduce one task's scores (run.json)."""
-
-    task: Mapping[str, Any]  # name, version, family, source, data_fingerprint, n_examples, limit
-    model: Mapping[str, Any]  # spec, kind, locator, args, fingerprint
-    generation: Mapping[str, Any]  # the GenerateConfig used
-    seed: int
-    scores: Mapping[str, Mapping[str, Any]]  # task -> metric -> {score, signature, ci95, ...}
-    timings: Mapping[str, Any]  # seconds per phase, throughput, engine accounting
-    environment: Mapping[str, Any]  # versions, harness revision, hardware, command line
-    created: str
-    schema_version: int = SCHEMA_VERSION
-    files: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        return {"schema_version": out.pop("schema_version"), **out}
+def new_run_id(now: datetime | None = None) -> str:
+    """``20261130T115103Z-3fa9c1``: sorts by start time; the suffix keeps same-second runs apart."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "model"
+    """A single safe path component: never empty, ``.``, ``..``, hidden, or a path."""
+    out = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
+    if len(out) > MAX_SLUG:  # long local paths as model locators; the hash keeps them apart
+        out = f"{out[:MAX_SLUG - 9]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return out or f"_{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-def run_dir(output: Path, model_spec: str, task: str) -> Path:
+def task_dir(output: Path, model_spec: str, task: str) -> Path:
     return Path(output) / slug(model_spec) / slug(task)
 
 
@@ -59,30 +65,132 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def write_run(folder: Path, record: RunRecord, samples: Iterable[Mapping[str, Any]],
-              stats: Mapping[str, Any]) -> Path:
-    """Write samples and statistics first, the record last: a run.json means a whole run."""
-    import io
+def _write_file(path: Path, data: bytes) -> None:
+    # inside a run's temporary folder: the folder rename is what makes it visible
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
+
+def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, Any]],
+              stats: Mapping[str, Any]) -> Path:
+    """Write one run's folder whole under ``output``; returns the folder.
+
+    ``stats`` maps metric names to statistics matrices, saved where ``record.scores`` says.
+    """
     import numpy as np
 
+    parent = task_dir(output, record.model.spec, record.task.name)
+    final, tmp = parent / record.run_id, parent / f".tmp-{record.run_id}"
+    if tmp.exists():  # this process's own earlier attempt at the same run (a failed record)
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
     lines = "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in samples)
-    atomic_write(folder / "samples.jsonl", lines.encode())
+    _write_file(tmp / record.files.samples, lines.encode())
     for name, matrix in stats.items():
         buf = io.BytesIO()
         np.save(buf, np.asarray(matrix, dtype=np.float64))
-        atomic_write(folder / "stats" / f"{slug(name)}.npy", buf.getvalue())
-    atomic_write(folder / "run.json",
-                 (json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n").encode())
-    return folder / "run.json"
+        _write_file(tmp / record.score(name).stats, buf.getvalue())
+    _write_file(tmp / RECORD, (record.to_json() + "\n").encode())
+    _publish(tmp, final)
+    if record.status != "failed":
+        atomic_write(parent / LATEST, f"{record.run_id}\n".encode())
+    record._folder = final
+    return final
 
 
-def read_run(path: Path) -> dict:
-    """A run.json as a dict; refuses records from a newer schema than this code knows."""
-    record = json.loads(Path(path).read_text(encoding="utf-8"))
-    version = record.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        from harness.errors import DataError
+def _publish(tmp: Path, final: Path) -> None:
+    os.rename(tmp, final)  # atomic: the run appears whole; fails if the id is taken
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the rename itself survives a power cut
+    finally:
+        os.close(fd)
+
+
+def read_record(path: Path) -> RunRecord:
+    """One run.json (schema 1 or 2) as a RunRecord."""
+    from pydantic import ValidationError
+
+    from harness.record.v1 import upgrade
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise DataError(f"{path}: not a readable run record ({err})") from None
+    version = raw.get("schema_version") if isinstance(raw, dict) else None
+    if version not in (1, SCHEMA_VERSION):
         raise DataError(f"{path}: schema_version {version!r} is not readable by this harness "
-                        f"(knows up to {SCHEMA_VERSION}); upgrade harness")
+                        f"(it reads 1 and {SCHEMA_VERSION}); upgrade harness")
+    try:
+        record = RunRecord.model_validate(upgrade(raw) if version == 1 else raw)
+    except (ValidationError, KeyError, TypeError, ValueError) as err:
+        raise DataError(f"{path}: malformed schema-{version} run record: {err}") from None
+    record._folder = path.parent
     return record
+
+
+def load_runs(paths: Path | str | Sequence[Path | str], *, all_runs: bool = False,
+              statuses: Sequence[str] = ("complete",)) -> list[RunRecord]:
+    """The run records under ``paths``: the one reader reports use.
+
+    Each path is a run folder or its run.json (read whatever its status, but a status not in
+    ``statuses`` is refused), a task folder (its latest run), or any folder above (every
+    task folder under it: a model folder, a whole results folder). ``all_runs`` gives every
+    run of each task folder, oldest first, instead of the latest. Failed and partial runs
+    are left out unless ``statuses`` names them.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    records: list[RunRecord] = []
+    for path in map(Path, paths):
+        if path.name == RECORD and path.is_file():
+            path = path.parent
+        if not path.is_dir():
+            raise DataError(f"{path}: no such run, task or results folder")
+        if (path / RECORD).is_file() and RUN_ID.match(path.name):
+            records.append(_explicit(path, statuses))
+            continue
+        for folder, runs in _task_folders(path):
+            records.extend(_pick(folder, runs, all_runs, statuses))
+    return records
+
+
+def _explicit(run: Path, statuses: Sequence[str]) -> RunRecord:
+    record = read_record(run / RECORD)
+    if record.status not in statuses:
+        why = f": {record.error}" if record.error else ""
+        raise DataError(f"{run}: this run is {record.status}{why}; its scores are not a result "
+                        f"(pass statuses=({record.status!r},) to read it anyway)")
+    return record
+
+
+def _task_folders(root: Path) -> Iterator[tuple[Path, list[Path]]]:
+    """(task folder, its run folders) under ``root``; a schema-1 record in the task
+    folder itself is one of its runs."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .tmp-*: unfinished writes
+        here = Path(folder)
+        legacy = [here] if RECORD in files and not RUN_ID.match(here.name) \
+            and not here.name.startswith(".") else []
+        runs = legacy + [here / d for d in dirs
+                         if RUN_ID.match(d) and (here / d / RECORD).is_file()]
+        if runs:
+            yield here, runs
+        dirs[:] = [d for d in dirs if not RUN_ID.match(d)]
+
+
+def _pick(folder: Path, runs: list[Path], all_runs: bool,
+          statuses: Sequence[str]) -> list[RunRecord]:
+    # start times order runs; ids alone do not within one second
+    records = sorted((read_record(run / RECORD) for run in runs),
+                     key=lambda r: (r.created, r.run_id))
+    accepted = [r for r in records if r.status in statuses]
+    if all_runs or not accepted:
+        return accepted
+    pointer = folder / LATEST
+    named = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
+    # the pointer wins: a run becomes latest only once it is whole and did not fail
+    return [r for r in accepted if r.run_id == named] or accepted[-1:]

@@ -63,8 +63,8 @@ def test_json_output_is_only_the_run_record(tmp_path):
                    "--data", str(data), "--output", str(tmp_path / "out"), "--json")
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)
-    assert record["schema_version"] == 1
-    bleu = record["scores"]["demo-translation"]["bleu"]
+    assert record["schema_version"] == 2
+    bleu = record["scores"]["bleu"]
     import sacrebleu
     expected = sacrebleu.corpus_bleu(["The house is small.", "A dog barks."],
                                      [["The house is small.", "The dog barks."]]).score

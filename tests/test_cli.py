@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import REPO, run_cli, write_jsonl
 
@@ -52,3 +53,33 @@ def test_task_yaml_errors_name_file_and_line(tmp_path):
     assert proc.returncode == 2
     assert f"{task}:7: unknown metric 'rogue1'" in proc.stderr
     assert "did you mean" in proc.stderr
+
+
+def test_run_prints_table_then_run_folders_and_predictions_have_no_rates(tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "source": "x", "references": ["The house."]},
+                                              {"id": "b", "source": "y", "references": ["A dog."]}])
+    preds = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prediction": "The house."},
+                                               {"id": "b", "prediction": "The dog."}])
+    proc = run_cli("run", "--model", f"predictions:{preds}", "--tasks", "demo-translation", "--data",
+                   str(data), "--output", str(tmp_path / "out"), "--no-progress", "--bootstrap", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "ter ↓" in proc.stdout
+    *_, heading, last = proc.stdout.rstrip().splitlines()
+    folder = Path(last.strip())
+    assert heading == "run folders:" and (folder / "run.json").is_file()
+    assert folder.resolve().is_relative_to((tmp_path / "out").resolve())
+    assert "demo-translation: 2 examples" in proc.stderr
+    assert "ex/s" not in proc.stderr and "tok/s" not in proc.stderr
+
+
+def test_postprocess_flag_is_recorded_and_checked(tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "source": "x", "references": ["The house."]}])
+    preds = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prediction": "  The house.\nmore"}])
+    args = ["run", "--model", f"predictions:{preds}", "--tasks", "demo-translation", "--data", str(data),
+            "--output", str(tmp_path / "out"), "--bootstrap", "0", "--metrics", "chrf"]
+    record = json.loads(run_cli(*args, "--postprocess", "task", "--json").stdout)
+    assert record["postprocess"] == ["strip", "first_line"] and record["scores"]["chrf"]["score"] == 100.0
+    record = json.loads(run_cli(*args, "--json").stdout)
+    assert record["postprocess"] == [] and record["scores"]["chrf"]["score"] < 100.0
+    proc = run_cli(*args, "--postprocess", "strip,nope")
+    assert proc.returncode == 2 and "--postprocess: unknown step 'nope'" in proc.stderr

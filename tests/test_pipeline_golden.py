@@ -31,7 +31,7 @@ def _run(tmp_path, capsys, task: Path, data: Path, preds: Path) -> dict:
     out = capsys.readouterr()
     assert code == 0, out.err
     record = json.loads(out.out)
-    return {m: r["score"] for m, r in record["scores"][task.stem].items()}
+    return {m: r["score"] for m, r in record["scores"].items()}
 
 
 @pytest.mark.parametrize("system, ter", [("Facebook-AI", True), ("happypoet", False), ("UEdin", False)])
@@ -90,3 +90,26 @@ def test_coco_captioning(tmp_path, capsys, folder, system):
                   folder / f"systems/{system}.jsonl")
     for ours, theirs in names.items():
         assert scores[ours] == pytest.approx(golden[theirs] * 100, abs=1e-4), ours
+
+
+@pytest.mark.parametrize("postprocess, rouge_lsum", [
+    (None, 39.4906),  # rouge-score on the file as written (expected.json, vs the canonical reference)
+    ("task", 39.4721),  # cnn-dailymail's sentences_to_lines re-splits sentences already one per line
+])
+def test_realsumm_predictions_are_scored_as_written(tmp_path, capsys, postprocess, rouge_lsum):
+    folder = DATA / "summarization/realsumm_cnndm100"
+    golden = json.loads((folder / "expected.json").read_text())["systems"]["presumm_out_abs"]
+    args = ["run", "--model", f"predictions:{folder / 'systems/presumm_out_abs.jsonl'}",
+            "--tasks", "cnn-dailymail", "--data", str(folder / "test.jsonl"),
+            "--output", str(tmp_path / "out"), "--json", "--bootstrap", "0"]
+    code = main(args + (["--postprocess", postprocess] if postprocess else []))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    record = json.loads(out.out)
+    assert record["scores"]["rougeLsum"]["score"] == pytest.approx(rouge_lsum, abs=5e-5)
+    if postprocess is None:
+        assert record["postprocess"] == []
+        want = golden["vs_canonical_reference_stemmed"]["rougeLsum"]["f"] * 100
+        assert record["scores"]["rougeLsum"]["score"] == pytest.approx(want, abs=1e-9)
+    else:
+        assert record["postprocess"] == ["strip", "sentences_to_lines"]

@@ -1,0 +1,116 @@
+"""Run folders on disk: runs never overwrite each other, appear whole, and are read by one reader."""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import write_jsonl
+from harness import store
+from harness.errors import DataError
+from harness.pipeline import RunOptions, evaluate
+from harness.store import load_runs
+
+ROWS = [{"id": "a", "source": "Das Haus ist klein.", "references": ["The house is small."]},
+        {"id": "b", "source": "Der Hund bellt.", "references": ["The dog barks."]},
+        {"id": "c", "source": "Es regnet.", "references": ["It is raining."]}]
+
+
+@pytest.fixture
+def run(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", ROWS)
+
+    def run_once(seed=12345, tasks=("demo-translation",), model="copy-source"):
+        options = RunOptions(output=tmp_path / "out", data=data, seed=seed, n_bootstrap=20,
+                             metrics=("bleu",))
+        return evaluate(model, list(tasks), options)
+    return run_once
+
+
+def test_two_runs_coexist_and_latest_names_the_second(run, tmp_path):
+    [first] = run(seed=1)
+    [second] = run(seed=2)
+    task = tmp_path / "out" / "copy-source" / "demo-translation"
+    assert first.folder != second.folder and first.folder.parent == second.folder.parent == task
+    assert sorted(p.name for p in task.iterdir()) == sorted([first.run_id, second.run_id, "latest"])
+    assert (task / "latest").read_text().strip() == second.run_id
+    for folder in (first.folder, second.folder):
+        assert {p.name for p in folder.iterdir()} == {"run.json", "samples.jsonl", "stats"}
+    assert [r.seed for r in load_runs(task)] == [2]
+    assert [r.seed for r in load_runs(task, all_runs=True)] == [1, 2]
+    assert [r.seed for r in load_runs(first.folder)] == [1]
+    assert [r.seed for r in load_runs(first.folder / "run.json")] == [1]
+    assert [r.seed for r in load_runs(tmp_path / "out")] == [2]
+    assert [r.seed for r in load_runs(tmp_path / "out" / "copy-source", all_runs=True)] == [1, 2]
+
+
+def test_every_latest_run_under_a_results_folder(run, tmp_path):
+    run(tasks=("demo-translation",))
+    run(tasks=("demo-translation",), model="lead-3")
+    records = load_runs(tmp_path / "out")
+    assert sorted((r.model.spec, r.task.name) for r in records) == [
+        ("copy-source", "demo-translation"), ("lead-3", "demo-translation")]
+
+
+def test_the_tasks_of_one_call_share_a_run_id(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", [{**r, "references": [r["references"][0]]} for r in ROWS])
+    task = tmp_path / "other.yaml"
+    task.write_text(json.dumps({"name": "other", "family": "translation", "source": {"path": str(data)},
+                                "metrics": ["chrf"]}))
+    records = evaluate("copy-source", ["demo-translation", str(task)],
+                       RunOptions(output=tmp_path / "out", limit=2, n_bootstrap=0))
+    assert records[0].run_id == records[1].run_id
+    assert [r.folder.parent.name for r in records] == ["demo-translation", "other"]
+
+
+def test_a_crash_before_the_rename_leaves_no_run_and_the_next_run_is_fine(run, tmp_path, monkeypatch):
+    def crash(tmp, final):
+        raise KeyboardInterrupt  # as if killed between writing the files and publishing them
+    monkeypatch.setattr(store, "_publish", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run(seed=1)
+    task = tmp_path / "out" / "copy-source" / "demo-translation"
+    [leftover] = list(task.iterdir())
+    assert leftover.name.startswith(".tmp-") and (leftover / "run.json").is_file()
+    assert load_runs(tmp_path / "out") == [] and load_runs(task, all_runs=True) == []
+    monkeypatch.undo()
+    [record] = run(seed=2)
+    assert [r.run_id for r in load_runs(task, all_runs=True)] == [record.run_id]
+    assert (task / "latest").read_text().strip() == record.run_id
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../../etc", "/abs/path", "a/../../b", "", ".hidden",
+                                  "latest/..", "x" * 300, "hf-causal:./my-checkpoint"])
+def test_slugs_are_one_visible_component_inside_the_output(name, tmp_path):
+    part = store.slug(name)
+    assert part and "/" not in part and not part.startswith(".") and part not in (".", "..")
+    assert len(part) <= store.MAX_SLUG
+    folder = store.task_dir(tmp_path, name, name)
+    assert folder.resolve().parent.parent == tmp_path.resolve()
+
+
+def test_model_and_task_names_cannot_escape_the_output(tmp_path):
+    data = write_jsonl(tmp_path / "data.jsonl", ROWS)
+    task = tmp_path / "evil.yaml"
+    task.write_text(json.dumps({"name": "../../escaped", "family": "translation",
+                                "source": {"path": str(data)}, "metrics": ["chrf"]}))
+    from harness.models.baselines import CopySource
+    [record] = evaluate("../..", [str(task)], RunOptions(output=tmp_path / "out", n_bootstrap=0),
+                        model=CopySource())
+    assert Path(os.path.commonpath([record.folder.resolve(), (tmp_path / "out").resolve()])) == \
+        (tmp_path / "out").resolve()
+    assert load_runs(tmp_path / "out")[0].task.name == "../../escaped"
+
+
+def test_a_missing_path_says_what_it_expected(tmp_path):
+    with pytest.raises(DataError, match="no such run, task or results folder"):
+        load_runs(tmp_path / "nowhere")
+
+
+def test_new_run_ids_sort_by_time_and_differ_within_a_second():
+    from datetime import datetime, timezone
+    early = store.new_run_id(datetime(2026, 11, 30, 11, 51, 3, tzinfo=timezone.utc))
+    late = store.new_run_id(datetime(2026, 11, 30, 11, 51, 4, tzinfo=timezone.utc))
+    assert early.startswith("20261130T115103Z-") and early < late
+    assert store.RUN_ID.match(early)
+    assert len({store.new_run_id() for _ in range(50)}) == 50
