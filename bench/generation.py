@@ -175,12 +175,12 @@ def bench_one(kind: str, folder: Path, args, texts: list[str]) -> bool:
     print(f"(b) batched, best size {best:<3d}{rate_b:9.0f} tok/s  padding efficiency {pad_b:.2f}  "
           f"[sweep, one run each: {', '.join(f'{s}: {tokens / t:.0f}' for s, t in m['sweep'].items())}]")
     print(f"(c) harness engine       {rate_c:9.0f} tok/s  padding efficiency "
-          f"{acc['padding_efficiency']:.2f}  batches {acc['batches']['count']} "
-          f"(mean {acc['batches']['mean_rows']:.1f} rows)")
+          f"{acc.padding_efficiency:.2f}  batches {acc.batches.count} "
+          f"(mean {acc.batches.mean_rows:.1f} rows)")
     if len(engine) > 1:
         print("    engine by threads: " + ", ".join(
             f"{t}: {tokens / engine[t][0]:.0f} tok/s" for t in sorted(engine)))
-    overhead = wall_c - acc["seconds"]["model"]
+    overhead = wall_c - acc.model_s
     print(f"    engine overhead {overhead:.3f} s of {wall_c:.2f} s ({100 * overhead / wall_c:.1f}%: "
           f"tokenizing, planning, padding, decoding, bookkeeping)")
     same = {"a=b": agreement(texts_a, texts_b), "a=c": agreement(texts_a, texts_c),

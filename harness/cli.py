@@ -65,6 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     batch_size: Any = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
     settings = EngineSettings(batch_size=batch_size, max_batch_tokens=args.max_batch_tokens,
+                              on_error=args.on_error,
                               use_cache=not args.no_cache,
                               progress=not args.no_progress and not args.json,
                               **({"cache_dir": Path(args.cache_dir)} if args.cache_dir else {}))
@@ -128,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", default="auto", help="'auto' (token budget) or a fixed count")
     p.add_argument("--max-batch-tokens", type=int, help="token budget per batch")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
+                   help="an example the model cannot answer (an unreadable image, a request "
+                        "that keeps failing): stop naming it (fail, default), or record it, "
+                        "score the rest and mark the run partial (skip); a rerun retries it")
     p.add_argument("--cache-dir", help="generation cache folder (default ~/.cache/harness)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--bootstrap", type=int, default=1000, help="resamples for 95%% CIs (0: none)")

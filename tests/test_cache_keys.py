@@ -55,11 +55,11 @@ def test_different_settings_on_one_cache_regenerate_and_say_truncated(tiny, tmp_
     settings = EngineSettings(cache_dir=tmp_path, progress=False)
     first, _ = generate(HFCausal(folder), reqs, settings)
     again, accounting = generate(HFCausal(folder, chat_template="off", max_length=8), reqs, settings)
-    assert accounting["n_cached"] == 0 and accounting["n_generated"] == 4
+    assert accounting.n_cached == 0 and accounting.n_generated == 4
     assert all(g.truncated and not g.cached and g.prompt_tokens == 8 for g in again)
     assert not any(g.truncated for g in first)
     _, accounting = generate(HFCausal(folder), reqs, settings)
-    assert accounting["n_cached"] == 4  # the first run's generations are still there
+    assert accounting.n_cached == 4  # the first run's generations are still there
 
 
 def test_weights_replaced_with_their_mtime_kept_are_hashed_again(tmp_path):

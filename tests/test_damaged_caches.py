@@ -39,9 +39,9 @@ def test_a_damaged_generation_cache_is_moved_aside_and_the_run_goes_on(tmp_path,
     err = capsys.readouterr().err
     aside = [p for p in tmp_path.glob("generations.sqlite.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
     assert len(aside) == 1 and str(cache) in err and "moved it to" in err
-    assert accounting["n_cached"] == 0 and accounting["n_generated"] == len(reqs)
+    assert accounting.n_cached == 0 and accounting.n_generated == len(reqs)
     _, accounting = generate(Reverser(), reqs, settings)
-    assert accounting["n_cached"] == len(reqs)  # the fresh file works
+    assert accounting.n_cached == len(reqs)  # the fresh file works
 
 
 def test_a_damaged_weights_hash_memo_does_not_block_a_model(tmp_path, monkeypatch, capsys):

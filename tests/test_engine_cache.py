@@ -45,10 +45,10 @@ def test_results_follow_request_order_and_rerun_is_served_from_cache(tmp_path):
     first, acc1 = generate(model, requests(5), settings(tmp_path))
     assert [g.example_id for g in first] == [f"ex{i}" for i in range(5)]
     assert [g.text for g in first] == [f"prompt number {i}"[::-1] for i in range(5)]
-    assert acc1["n_generated"] == 5 and acc1["n_cached"] == 0
+    assert acc1.n_generated == 5 and acc1.n_cached == 0
     again = Reverser()
     second, acc2 = generate(again, requests(5), settings(tmp_path))
-    assert again.calls == 0 and acc2["n_cached"] == 5
+    assert again.calls == 0 and acc2.n_cached == 5
     assert [g.text for g in second] == [g.text for g in first]
     assert all(g.cached for g in second) and not any(g.cached for g in first)
 
@@ -57,7 +57,7 @@ def test_a_changed_generation_config_is_a_different_key(tmp_path):
     generate(Reverser(), requests(3), settings(tmp_path))
     model = Reverser()
     _, acc = generate(model, requests(3, GenerateConfig(max_new_tokens=7)), settings(tmp_path))
-    assert acc["n_cached"] == 0 and model.calls == 3
+    assert acc.n_cached == 0 and model.calls == 3
 
 
 def test_no_cache_and_uncacheable_models_bypass_the_store(tmp_path):
@@ -71,7 +71,7 @@ def test_identical_requests_are_generated_once(tmp_path):
     reqs = requests(2) + [Request(example_id="dup", prompt="prompt number 0", config=GenerateConfig())]
     model = Reverser()
     out, acc = generate(model, reqs, settings(tmp_path))
-    assert model.calls == 2 and acc["n_generated"] == 2
+    assert model.calls == 2 and acc.n_generated == 2
     assert out[2].example_id == "dup" and out[2].text == out[0].text
 
 
@@ -84,7 +84,7 @@ def test_partial_cache_generates_only_the_rest(tmp_path):
     generate(Reverser(), requests(3), settings(tmp_path))
     model = Reverser()
     out, acc = generate(model, requests(6), settings(tmp_path))
-    assert model.calls == 3 and acc["n_cached"] == 3 and len(out) == 6
+    assert model.calls == 3 and acc.n_cached == 3 and len(out) == 6
 
 
 def test_cache_file_is_wal_and_keys_models_apart(tmp_path):

@@ -71,7 +71,7 @@ def test_transient_errors_are_retried_until_every_request_is_answered_once(tmp_p
     model = Endpoint(busy=2)
     out, accounting = generate(model, requests(40), settings(tmp_path))
     assert [g.text for g in out] == [f"PROMPT {i}" for i in range(40)]
-    assert accounting["retries"] == 80 and accounting["n_errors"] == 0
+    assert accounting.retries == 80 and accounting.n_errors == 0
     assert set(model.tries.values()) == {3}  # nothing asked twice once it had succeeded
     assert 1 < model.most_in_flight <= 4
 
@@ -79,18 +79,18 @@ def test_transient_errors_are_retried_until_every_request_is_answered_once(tmp_p
 def test_a_request_still_failing_after_its_retries_is_a_per_example_error(tmp_path):
     out, accounting = generate(Endpoint(busy=9, max_retries=2), requests(3),
                                settings(tmp_path, on_error="skip"))
-    assert all(g.error and "429" in g.error for g in out) and accounting["n_errors"] == 3
+    assert all(g.error and "429" in g.error for g in out) and accounting.n_errors == 3
     again, accounting = generate(Endpoint(), requests(3), settings(tmp_path))
-    assert accounting["n_generated"] == 3 and all(g.error is None for g in again)
+    assert accounting.n_generated == 3 and all(g.error is None for g in again)
 
 
 def test_skip_records_the_refused_example_and_a_rerun_asks_only_for_it(tmp_path):
     out, accounting = generate(Endpoint(refuse={"ex3"}), requests(6), settings(tmp_path, on_error="skip"))
     assert [g.example_id for g in out if g.error] == ["ex3"] and out[3].text == ""
-    assert "refused" in out[3].error and accounting["n_errors"] == 1
+    assert "refused" in out[3].error and accounting.n_errors == 1
     model = Endpoint()
     again, accounting = generate(model, requests(6), settings(tmp_path))
-    assert list(model.tries) == ["ex3"] and accounting["n_cached"] == 5
+    assert list(model.tries) == ["ex3"] and accounting.n_cached == 5
     assert again[3].text == "PROMPT 3"
 
 
@@ -137,6 +137,6 @@ class Scheduler(Model):
 def test_a_stream_adapters_failed_generation_follows_on_error(tmp_path):
     out, accounting = generate(Scheduler("s"), requests(3), settings(tmp_path, on_error="skip"))
     assert [g.error for g in out] == [None, "prompt too long for the engine", None]
-    assert accounting["n_errors"] == 1 and accounting["n_generated"] == 2
+    assert accounting.n_errors == 1 and accounting.n_generated == 2
     with pytest.raises(HarnessError, match="example 'ex1': prompt too long"):
         generate(Scheduler("s"), requests(3), settings(tmp_path / "other"))

@@ -48,7 +48,7 @@ def test_greedy_outputs_do_not_depend_on_batching(models, kind):
     fixed, _ = run(models[kind], reqs, batch_size=3)
     auto, acc = run(models[kind], reqs)
     small, acc_small = run(models[kind], reqs, max_batch_tokens=80)
-    assert acc["batches"]["count"] == 1 and acc_small["batches"]["count"] > 3
+    assert acc.batches.count == 1 and acc_small.batches.count > 3
     expected = [(g.example_id, g.text, g.num_tokens, g.finish_reason) for g in one]
     for other in (fixed, auto, small):
         assert [(g.example_id, g.text, g.num_tokens, g.finish_reason) for g in other] == expected
@@ -63,8 +63,8 @@ def test_out_of_memory_back_off_loses_and_repeats_nothing(models, kind):
     with faults.inject(oom_above_rows=3):
         backed_off, acc = run(model, reqs)
     assert [g.text for g in backed_off] == [g.text for g in clean]
-    assert acc["batches"]["oom_retries"] >= 1 and acc["batches"]["max_rows"] <= 3
-    assert acc["batches"]["token_budget_end"] < acc["batches"]["token_budget_start"]
+    assert acc.batches.oom_retries >= 1 and acc.batches.max_rows <= 3
+    assert acc.batches.token_budget_end < acc.batches.token_budget_start
     model.close()
 
 
@@ -73,7 +73,7 @@ def test_the_budget_that_worked_is_kept_for_the_next_task(models):
     with faults.inject(oom_above_tokens=150):
         _, first = run(model, requests())
         _, second = run(model, requests(GenerateConfig(max_new_tokens=12, seed=1)))
-    assert first["batches"]["oom_retries"] >= 1 and second["batches"]["oom_retries"] == 0
+    assert first.batches.oom_retries >= 1 and second.batches.oom_retries == 0
     assert model.safe_token_budget <= 150
     model.close()
 
@@ -83,8 +83,8 @@ def test_a_fixed_batch_size_cut_by_out_of_memory_stays_cut_for_the_next_task(mod
     with faults.inject(oom_above_rows=3):
         _, first = run(model, requests(), batch_size=8)
         _, second = run(model, requests(GenerateConfig(max_new_tokens=12, seed=1)), batch_size=8)
-    assert first["batches"]["oom_retries"] >= 1 and second["batches"]["oom_retries"] == 0
-    assert model.safe_rows <= 3 and second["batches"]["max_rows"] <= 3
+    assert first.batches.oom_retries >= 1 and second.batches.oom_retries == 0
+    assert model.safe_rows <= 3 and second.batches.max_rows <= 3
     model.close()
 
 
@@ -100,7 +100,7 @@ def test_beam_rows_count_against_the_budget(models):
     with faults.inject(oom_above_rows=6):  # 6 rows = 2 requests of 3 beams
         backed_off, acc = run(ADAPTERS["seq2seq"](models["seq2seq"].locator), reqs)
     assert [g.text for g in backed_off] == [g.text for g in plain]
-    assert acc["batches"]["max_rows"] <= 2
+    assert acc.batches.max_rows <= 2
 
 
 @pytest.mark.parametrize("kind", ["causal", "seq2seq"])
@@ -161,13 +161,12 @@ def test_beam_search_outputs_do_not_depend_on_batching(models):
 
 def test_accounting_reports_throughput_padding_and_device(models):
     _, acc = run(models["causal"], requests(), max_batch_tokens=200)
-    assert acc["n_generated"] == len(prompts()) and acc["device"] == "cpu"
-    assert acc["dtype"] == "float32" and acc["threads"] >= 1
-    assert 0.5 < acc["padding_efficiency"] <= 1.0
-    assert acc["generated_tokens_per_s"] > 0 and acc["examples_per_s"] > 0
-    seconds = acc["seconds"]
-    assert seconds["model"] <= seconds["generation"] and seconds["overhead"] >= 0
-    assert acc["peak_memory_bytes"] > 0
+    assert acc.n_generated == len(prompts()) and acc.runtime["device"] == "cpu"
+    assert acc.runtime["dtype"] == "float32" and acc.runtime["threads"] >= 1
+    assert 0.5 < acc.padding_efficiency <= 1.0
+    assert acc.generated_tokens_per_s > 0 and acc.examples_per_s > 0
+    assert acc.model_s <= acc.generate_s and acc.overhead_s >= 0
+    assert acc.peak_memory_bytes > 0
 
 
 def test_load_is_lazy_and_timed_once(tiny):
@@ -175,7 +174,7 @@ def test_load_is_lazy_and_timed_once(tiny):
     assert model.load_seconds == 0.0
     _, first = run(model, requests()[:2])
     _, second = run(model, requests()[2:4])
-    assert first["seconds"]["load"] > 0 and second["seconds"]["load"] == 0
+    assert first.load_s > 0 and second.load_s == 0
     model.close()
 
 
@@ -184,5 +183,5 @@ def test_rerun_with_cache_does_not_load_the_model(tiny, tmp_path):
     first, _ = generate(HFSeq2Seq(str(tiny["seq2seq"])), requests(), settings)
     fresh = HFSeq2Seq(str(tiny["seq2seq"]))
     second, acc = generate(fresh, requests(), settings)
-    assert acc["n_cached"] == len(first) and fresh._network is None
+    assert acc.n_cached == len(first) and fresh._network is None
     assert [g.text for g in second] == [g.text for g in first]

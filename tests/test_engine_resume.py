@@ -63,7 +63,7 @@ def test_kill_9_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path_factory,
 
     model = HFCausal(str(folder))
     resumed, acc = generate(model, requests(), EngineSettings(cache_dir=cache_dir, progress=False))
-    assert acc["n_cached"] == survived and acc["n_generated"] == N_REQUESTS - survived
+    assert acc.n_cached == survived and acc.n_generated == N_REQUESTS - survived
     fresh, _ = generate(model, requests(), EngineSettings(use_cache=False, progress=False))
     assert [(g.example_id, g.text, g.num_tokens) for g in resumed] == \
         [(g.example_id, g.text, g.num_tokens) for g in fresh]

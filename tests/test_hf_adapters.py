@@ -71,7 +71,7 @@ def test_causal_truncation_keeps_the_end_and_the_leading_special_token(tiny):
     assert encoded.truncated and encoded.length == 10
     assert encoded.payload == full[:1] + full[-9:] and full[0] == model.tokenizer.bos_token_id
     out, acc = run(model, [request])
-    assert out[0].truncated and out[0].prompt_tokens == 10 and acc["n_truncated"] == 1
+    assert out[0].truncated and out[0].prompt_tokens == 10 and acc.n_truncated == 1
 
 
 def test_causal_default_limit_is_context_minus_new_tokens(tiny):
@@ -122,7 +122,7 @@ def test_threads_setting_is_applied_and_recorded(tiny):
         model = HFSeq2Seq(str(tiny["seq2seq"]), threads=1)
         _, acc = run(model, [Request(example_id="a", prompt="Das Haus", config=GenerateConfig(
             max_new_tokens=3))])
-        assert acc["threads"] == 1
+        assert acc.runtime['threads'] == 1
     finally:
         torch.set_num_threads(before)
 
@@ -132,7 +132,7 @@ def test_static_cache_gives_the_same_greedy_text(tiny):
             for i, p in enumerate(["Der Rat", "A man rides a", "Zwei"])]
     plain, _ = run(HFCausal(str(tiny["causal"])), reqs)
     static, acc = run(HFCausal(str(tiny["causal"]), static_cache="true"), reqs)
-    assert acc["static_cache"] is True
+    assert acc.runtime["static_cache"] is True
     assert [g.text for g in static] == [g.text for g in plain]
 
 
@@ -142,25 +142,26 @@ def test_device_map_auto_loads_through_accelerate(tiny):
     plain, _ = run(HFSeq2Seq(str(tiny["seq2seq"])), reqs)
     model = HFSeq2Seq(str(tiny["seq2seq"]), device_map="auto")
     mapped, acc = run(model, reqs)
-    assert acc["device_map"] == "auto" and acc["device"] == "cpu"
+    assert acc.runtime["device_map"] == "auto" and acc.runtime['device'] == "cpu"
     assert mapped[0].text == plain[0].text == "Zwei Hunde spielen im Schnee."
 
 
-def test_file_hashes_are_remembered_by_path_size_and_mtime(tiny, tmp_path):
+def test_file_hashes_are_remembered_by_path_and_stat(tiny, tmp_path):
     import os
     import sqlite3
 
-    from harness.engine import fingerprint
+    from harness.models.hf import weights as hashes
     copy = shutil.copytree(tiny["causal"], tmp_path / "model")
-    first = fingerprint.folder_sha256(copy)
+    first = hashes.folder_sha256(copy)
     weights = (copy / "model.safetensors").resolve()
     db = sqlite3.connect(os.path.join(os.environ["HARNESS_CACHE"], "file-hashes.sqlite"))
-    row = db.execute("SELECT size, mtime_ns FROM hashes WHERE path = ?", (str(weights),)).fetchone()
-    assert row == (weights.stat().st_size, weights.stat().st_mtime_ns)
-    os.utime(weights, ns=(row[1] + 10**9, row[1] + 10**9))  # touched: hashed again, same content
-    assert fingerprint.folder_sha256(copy) == first
-    again = db.execute("SELECT mtime_ns FROM hashes WHERE path = ?", (str(weights),)).fetchone()
-    assert again == (row[1] + 10**9,)
+    query = "SELECT stat FROM hashes_v2 WHERE path = ?"
+    stat = weights.stat()
+    assert db.execute(query, (str(weights),)).fetchone() == (
+        f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}",)
+    os.utime(weights, ns=(stat.st_mtime_ns + 10**9, stat.st_mtime_ns + 10**9))  # touched: hashed again
+    assert hashes.folder_sha256(copy) == first
+    assert str(stat.st_mtime_ns + 10**9) in db.execute(query, (str(weights),)).fetchone()[0]
 
 
 def test_a_hub_id_resolves_to_its_cached_snapshot_and_commit(tiny, tmp_path, monkeypatch):

@@ -54,7 +54,7 @@ def test_captions_do_not_depend_on_batching(folder, images):
     assert [(g.example_id, g.text, g.num_tokens) for g in together] == \
         [(g.example_id, g.text, g.num_tokens) for g in one]
     assert all(g.num_tokens == 6 and g.prompt_tokens == 17 for g in one)  # (32/8)^2 + 1 patches
-    assert acc["padding_efficiency"] == 1.0
+    assert acc.padding_efficiency == 1.0
     model.close()
 
 
@@ -106,13 +106,13 @@ def test_on_error_skip_records_the_unreadable_image_and_a_rerun_retries_only_it(
     out, accounting = generate(HFVision2Seq(str(folder)), reqs, settings)
     assert [g.error is None for g in out] == [True] * 4 + [False]
     assert "img-77" in out[-1].error and str(broken) in out[-1].error and out[-1].text == ""
-    assert accounting["n_errors"] == 1 and accounting["n_generated"] == 4
+    assert accounting.n_errors == 1 and accounting.n_generated == 4
 
     broken.write_bytes(Path(images[0]).read_bytes())  # the file arrives: only it is generated
     again, accounting = generate(HFVision2Seq(str(folder)), reqs, settings)
     assert all(g.error is None for g in again) and all(g.cached for g in again[:4])
     assert [g.text for g in again[:4]] == [g.text for g in out[:4]]
-    assert accounting["n_cached"] == 4 and accounting["n_generated"] == 1
+    assert accounting.n_cached == 4 and accounting.n_generated == 1
 
 
 def test_an_example_error_names_its_example():

@@ -6,7 +6,8 @@ import pytest
 
 from conftest import write_jsonl
 from harness import pipeline
-from harness.errors import DataError, UsageError
+from harness.engine import EngineSettings
+from harness.errors import DataError, HarnessError, UsageError
 from harness.models.base import Model
 from harness.pipeline import RunOptions, evaluate
 from harness.record import MAX_LISTED_ERRORS
@@ -49,6 +50,9 @@ def task(tmp_path):
     return str(path)
 
 
+SKIP = EngineSettings(on_error="skip", progress=False)  # record failed examples, score the rest
+
+
 def _options(tmp_path, **kw):
     return RunOptions(output=tmp_path / "out", n_bootstrap=0, **kw)
 
@@ -72,7 +76,8 @@ def test_every_task_is_generated_and_the_model_closed_before_any_scoring(tmp_pat
 
 def test_failed_examples_make_a_partial_run_scored_on_the_rest(tmp_path, task):
     failing = {"s3", "s7"}
-    [record] = evaluate("scripted", [task], _options(tmp_path, limit=10), model=Scripted([], failing))
+    [record] = evaluate("scripted", [task], _options(tmp_path, limit=10), model=Scripted([], failing),
+                        engine_settings=SKIP)
     assert record.status == "partial" and record.n_errors == 2 and record.n_scored == 8
     assert [(e.id, e.error) for e in record.errors] == [("s3", "backend said no to s3"),
                                                          ("s7", "backend said no to s7")]
@@ -95,9 +100,16 @@ def test_failed_examples_make_a_partial_run_scored_on_the_rest(tmp_path, task):
         load_runs(record.folder)
 
 
+def test_by_default_a_failed_example_stops_the_run_naming_it(tmp_path, task):
+    with pytest.raises(HarnessError, match="example 's3': backend said no.*--on-error skip"):
+        evaluate("scripted", [task], _options(tmp_path, limit=10), model=Scripted([], {"s3"}))
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_record_lists_the_first_errors_and_samples_hold_all(tmp_path, task):
     failing = {f"s{i}" for i in range(25)}
-    [record] = evaluate("scripted", [task], _options(tmp_path), model=Scripted([], failing))
+    [record] = evaluate("scripted", [task], _options(tmp_path), model=Scripted([], failing),
+                        engine_settings=SKIP)
     assert record.n_errors == 25 and len(record.errors) == MAX_LISTED_ERRORS and record.n_scored == 5
     samples = [json.loads(l) for l in (record.folder / "samples.jsonl").read_text().splitlines()]
     assert sum(s["error"] is not None for s in samples) == 25
@@ -106,7 +118,7 @@ def test_the_record_lists_the_first_errors_and_samples_hold_all(tmp_path, task):
 def test_when_every_example_fails_the_run_is_recorded_failed(tmp_path, task):
     with pytest.raises(DataError, match=r"no example to score.*'s0': backend said no to s0"):
         evaluate("scripted", [task], _options(tmp_path, limit=3),
-                 model=Scripted([], {"s0", "s1", "s2"}))
+                 model=Scripted([], {"s0", "s1", "s2"}), engine_settings=SKIP)
     [failed] = load_runs(tmp_path / "out", statuses=("failed",))
     assert failed.status == "failed" and "no example to score" in failed.error and failed.scores == {}
 

@@ -17,13 +17,13 @@ differ slightly between batch sizes.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.engine import faults
+from harness.engine.accounting import Accounting, account, reset_peak_memory
 from harness.engine.batches import MAX_ROWS, BatchStats, Planner, run_batches
 from harness.engine.cache import GenerationCache
 from harness.engine.concurrent import run_concurrent
@@ -35,7 +35,7 @@ from harness.models.base import Driver, ErrorAction, ExampleError, Model
 from harness.models.batched import BatchedModel
 from harness.types import Generation, Request
 
-__all__ = ["EngineSettings", "generate"]
+__all__ = ["EngineSettings", "Accounting", "generate"]
 ON_ERROR = ("fail", "skip")
 
 
@@ -78,7 +78,7 @@ def cache_identity(model: Model) -> dict[str, Any]:
 
 
 def generate(model: Model, requests: Sequence[Request], settings: EngineSettings,
-             desc: str = "") -> tuple[list[Generation], dict[str, Any]]:
+             desc: str = "") -> tuple[list[Generation], Accounting]:
     """Generations in the order of ``requests``, and the accounting of how they were made."""
     started = time.perf_counter()
     load_before = model.load_seconds
@@ -88,7 +88,7 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
         ledger = Ledger(requests, cache, by_content=model.cacheable)
         progress = Progress(len(requests), ledger.n_done, desc, settings.progress)
         try:
-            _reset_peak_memory()
+            reset_peak_memory()
             stats, retries = _drive(model, ledger, settings, progress)
         finally:
             progress.close()
@@ -96,9 +96,15 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
         if cache is not None:
             cache.close()
     results = ledger.finished()
-    load_seconds = model.load_seconds - load_before
-    total = time.perf_counter() - started
-    return results, _accounting(model, ledger, stats, retries, settings, load_seconds, total)
+    made = [ledger.results[p] for p in ledger.pending]
+    return results, account(
+        n_requests=len(ledger.requests), n_cached=ledger.n_cached,
+        n_generated=len(ledger.pending) - ledger.n_errors, n_errors=ledger.n_errors,
+        n_truncated=sum(1 for g in results if g.truncated), retries=retries,
+        generated_tokens=sum(g.num_tokens for g in made if g is not None), stats=stats,
+        batch_size=settings.batch_size, load_s=model.load_seconds - load_before,
+        total_s=time.perf_counter() - started, runtime=model.describe(),
+        cache=str(cache.path) if cache is not None else None)
 
 
 def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
@@ -149,49 +155,3 @@ def _generate_batched(model: BatchedModel, ledger: Ledger, settings: EngineSetti
     stats = run_batches(model, planner, on_batch, on_failure)
     stats.budgets = (budget or 0, planner.budget or 0)
     return stats
-
-
-def _reset_peak_memory() -> None:
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        torch.cuda.reset_peak_memory_stats()
-
-
-def _peak_memory() -> tuple[int, str]:
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
-        return torch.cuda.max_memory_allocated(), "cuda max allocated"
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "process peak RSS"
-
-
-def _accounting(model: Model, ledger: Ledger, stats: BatchStats | None, retries: int,
-                settings: EngineSettings, load_seconds: float, total: float) -> dict[str, Any]:
-    generated = [ledger.results[p] for p in ledger.pending]
-    tokens = sum(g.num_tokens for g in generated if g is not None)
-    generation_seconds = max(total - load_seconds, 1e-9)
-    peak, peak_kind = _peak_memory()
-    made = len(ledger.pending) - ledger.n_errors
-    out: dict[str, Any] = {
-        "n_requests": len(ledger.requests), "n_cached": ledger.n_cached,
-        "n_generated": made, "n_errors": ledger.n_errors, "retries": retries,
-        "n_truncated": sum(1 for g in ledger.results if g is not None and g.truncated),
-        "examples_per_s": made / generation_seconds if made else 0.0,
-        "generated_tokens_per_s": tokens / generation_seconds if made else 0.0,
-        "generated_tokens": tokens,
-        "seconds": {"load": load_seconds, "generation": generation_seconds, "total": total},
-        "peak_memory_bytes": peak, "peak_memory_kind": peak_kind,
-        "cache": str(settings.cache_dir / "generations.sqlite") if ledger.cache else None,
-        "padding_efficiency": None,
-    }
-    out.update(model.describe())
-    if stats is not None:
-        out["padding_efficiency"] = stats.real_tokens / max(stats.processed_tokens, 1)
-        out["seconds"]["model"] = stats.model_seconds
-        out["seconds"]["overhead"] = max(generation_seconds - stats.model_seconds, 0.0)
-        out["batches"] = {"count": stats.batches, "batch_size": settings.batch_size,
-                          "mean_rows": stats.requests / max(stats.batches, 1),
-                          "max_rows": stats.max_rows, "oom_retries": stats.oom_retries,
-                          "token_budget_start": stats.budgets[0] or None,
-                          "token_budget_end": stats.budgets[1] or None}
-    return out

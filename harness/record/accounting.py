@@ -1,19 +1,12 @@
-"""The engine's accounting, in the record's vocabulary.
-
-``harness.engine.generate`` returns a dict; this module is the one place that knows its
-keys, so the engine can return a typed object later without the record schema changing.
-"""
+"""The engine's accounting, in the record's vocabulary: the one place that maps
+``harness.engine.Accounting`` onto the record's sections."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
+from harness.engine.accounting import Accounting
 from harness.record.run import Batches, EngineCounts, Throughput
-
-ENGINE_KEYS = frozenset({
-    "n_requests", "n_cached", "n_generated", "n_truncated", "examples_per_s",
-    "generated_tokens_per_s", "generated_tokens", "seconds", "peak_memory_bytes",
-    "peak_memory_kind", "cache", "padding_efficiency", "batches"})
 
 
 @dataclass(frozen=True)
@@ -29,28 +22,22 @@ class Generated:
     runtime: Mapping[str, Any]
 
 
-def from_engine(accounting: Mapping[str, Any]) -> Generated:
-    """Map ``engine.generate``'s accounting dict onto the record's sections."""
-    seconds = accounting.get("seconds", {})
-    tokens = int(accounting.get("generated_tokens", 0))
-    generated = int(accounting.get("n_generated", 0))
+def from_engine(accounting: Accounting) -> Generated:
     # a baseline or a predictions file reports no tokens: its rates would only measure Python
-    measured = tokens > 0
+    measured = accounting.generated_tokens > 0
     throughput = Throughput(
-        examples_per_s=accounting.get("examples_per_s") if measured and generated else None,
-        generated_tokens_per_s=accounting.get("generated_tokens_per_s") if measured else None,
-        generated_tokens=tokens, padding_efficiency=accounting.get("padding_efficiency"),
-        peak_memory_bytes=accounting.get("peak_memory_bytes"),
-        peak_memory_kind=accounting.get("peak_memory_kind"))
-    batches = accounting.get("batches")
+        examples_per_s=accounting.examples_per_s if measured and accounting.n_generated else None,
+        generated_tokens_per_s=accounting.generated_tokens_per_s if measured else None,
+        generated_tokens=accounting.generated_tokens,
+        padding_efficiency=accounting.padding_efficiency,
+        peak_memory_bytes=accounting.peak_memory_bytes,
+        peak_memory_kind=accounting.peak_memory_kind)
+    batches = accounting.batches
     engine = EngineCounts(
-        n_requests=accounting.get("n_requests", 0), n_cached=accounting.get("n_cached", 0),
-        n_generated=generated, n_truncated=accounting.get("n_truncated", 0),
-        batches=Batches(**batches) if batches else None, cache=accounting.get("cache"))
-    # the rest is what the adapter's describe() merged in (device, dtype, threads, ...): it
-    # describes the model, so the record keeps it under model.runtime
-    runtime = {k: v for k, v in accounting.items() if k not in ENGINE_KEYS}
-    return Generated(load_s=float(seconds.get("load", 0.0)),
-                     generate_s=float(seconds.get("generation", 0.0)),
-                     model_s=seconds.get("model"), overhead_s=seconds.get("overhead"),
-                     throughput=throughput, engine=engine, runtime=runtime)
+        n_requests=accounting.n_requests, n_cached=accounting.n_cached,
+        n_generated=accounting.n_generated, n_errors=accounting.n_errors,
+        n_truncated=accounting.n_truncated, retries=accounting.retries,
+        batches=Batches(**asdict(batches)) if batches else None, cache=accounting.cache)
+    return Generated(load_s=accounting.load_s, generate_s=accounting.generate_s,
+                     model_s=accounting.model_s, overhead_s=accounting.overhead_s,
+                     throughput=throughput, engine=engine, runtime=dict(accounting.runtime))

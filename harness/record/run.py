@@ -138,8 +138,12 @@ class EngineCounts(Section):
     n_cached: int = 0
     """Answered from the generation cache."""
     n_generated: int = 0
+    n_errors: int = 0
+    """Examples the model could not answer (recorded under --on-error skip; retried by a rerun)."""
     n_truncated: int = 0
     """Inputs cut to fit the model's maximum length."""
+    retries: int = 0
+    """Transient errors retried (concurrent adapters: rate limits, dropped connections)."""
     batches: Batches | None = None
     cache: str | None = None
     """The generation cache file, when used."""
