@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
+from functools import cached_property
 from typing import Any, Mapping
 
 
@@ -24,18 +25,45 @@ class InputKind(str, Enum):
 
 @dataclass(frozen=True)
 class Example:
-    """One evaluation item: a text or image input and its references."""
+    """One evaluation item: a text and/or image input and its references.
+
+    Both inputs may be absent: scoring a file of existing predictions needs only the id and
+    the references; building a request for a model that reads a missing input is the error.
+    """
 
     id: str
     references: tuple[str, ...]
     source: str | None = None
-    image: str | None = None  # absolute path or URL
+    image: str | None = None  # where to read it: an absolute path or a URL; never hashed
     extra: Mapping[str, Any] = field(default_factory=dict)  # other fields of the row, kept
     origin: str = ""  # "file.jsonl:17" or "dataset:split[17]", for error messages
 
+    @cached_property
+    def image_digest(self) -> str | None:
+        """The image's content: ``sha256:<hex>`` of its bytes, or a URL as written (it
+        cannot be read offline). Read on first use and kept, so a run hashes each file once."""
+        if self.image is None:
+            return None
+        return Example.digest_image(self.image, f"{self.origin}: example {self.id!r}")
+
+    @staticmethod
+    def digest_image(location: str, who: str) -> str:
+        if "://" in location:
+            return location
+        digest = hashlib.sha256()
+        try:
+            with open(location, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as err:
+            from harness.errors import DataError
+            raise DataError(f"{who}: cannot read image {location}: {err.strerror}; relative "
+                            f"paths are resolved against the data file's folder") from None
+        return f"sha256:{digest.hexdigest()}"
+
     def content(self) -> dict:
-        """What identifies this example's data, for fingerprints."""
-        return {"id": self.id, "source": self.source, "image": self.image,
+        """What identifies this example's data, for fingerprints: contents, never paths."""
+        return {"id": self.id, "source": self.source, "image": self.image_digest,
                 "references": list(self.references)}
 
 
@@ -81,12 +109,17 @@ class Request:
     example_id: str
     prompt: str | None  # the text the model reads (source or rendered prompt template)
     config: GenerateConfig
-    image: str | None = None
+    image: str | None = None  # where the model reads the image from; not part of the key
     chat: bool = False  # render through the tokenizer's chat template, if the model has one
+    image_digest: str | None = None  # Example.image_digest; computed from ``image`` if unset
 
     def key(self) -> str:
-        """Content key: same prompt, image and config → same generation."""
-        blob = json.dumps([self.prompt, self.image, self.chat, self.config.key()])
+        """Content key: same prompt, image bytes and config → same generation, wherever the
+        files are."""
+        image = self.image_digest
+        if image is None and self.image is not None:
+            image = Example.digest_image(self.image, f"example {self.example_id!r}")
+        blob = json.dumps([self.prompt, image, self.chat, self.config.key()])
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
