@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -76,12 +77,12 @@ def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int
     # neither input is an error only for a model that reads one (Task.requests says so):
     # scoring a file of existing predictions needs the ids and references alone
     source = get("source", False)
-    image = _image(get("image", False), origin, base_dir)
+    image, image_name = _image(get("image", False), origin, base_dir)
     used = {str(p).split(".")[0] for p in _flat(fields.values())}
     extra = {k: v for k, v in row.items() if k not in used and _plain(v)}
     return Example(id=example_id, references=references,
                    source=None if source is None else str(source),
-                   image=image, extra=extra, origin=origin)
+                   image=image, extra=extra, origin=origin, image_name=image_name)
 
 
 def _flat(values: Iterable[Any]) -> Iterator[str]:
@@ -122,20 +123,24 @@ def _references(row: Mapping[str, Any], paths: Any, origin: str) -> tuple[str, .
     return tuple(refs)
 
 
-def _image(value: Any, origin: str, base_dir: Path | None) -> str | None:
+def _image(value: Any, origin: str, base_dir: Path | None) -> tuple[str | None, str | None]:
+    """(where to read the image, its name as the data gives it: relative to the data file)."""
     if value is None:
-        return None
+        return None, None
     if isinstance(value, Mapping):  # datasets Image feature without decoding: {"path", "bytes"}
         if value.get("bytes"):
-            return _persist(value["bytes"], Path(value.get("path") or "x.img").suffix)
+            value = _persist(value["bytes"], Path(value.get("path") or "x.img").suffix)
+            return value, Path(value).name
         value = value.get("path") or value.get("url")
     if hasattr(value, "save"):  # a decoded PIL image from `datasets`: keep it in the cache folder
-        return _persist_pil(value)
+        value = _persist_pil(value)
+        return value, Path(value).name
     if not isinstance(value, str) or not value:
         raise DataError(f"{origin}: 'image' must be a path or URL string, got {value!r}")
     if "://" in value or base_dir is None:
-        return value
-    return str((base_dir / value).resolve())
+        return value, value
+    location = (base_dir / value).resolve()
+    return str(location), os.path.relpath(location, base_dir.resolve())
 
 
 def _persist_pil(img: Any) -> str:
@@ -148,7 +153,6 @@ def _persist_pil(img: Any) -> str:
 def _persist(content: bytes, suffix: str) -> str:
     """A file named by its content in the cache folder: models read paths, and the same
     image stored twice is one file."""
-    import os
     cache = Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser() / "images"
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"{hashlib.sha256(content).hexdigest()[:24]}{suffix}"

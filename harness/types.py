@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from functools import cached_property
@@ -37,6 +38,7 @@ class Example:
     image: str | None = None  # where to read it: an absolute path or a URL; never hashed
     extra: Mapping[str, Any] = field(default_factory=dict)  # other fields of the row, kept
     origin: str = ""  # "file.jsonl:17" or "dataset:split[17]", for error messages
+    image_name: str | None = None  # the image as the data names it: relative path or URL
 
     @cached_property
     def image_digest(self) -> str | None:
@@ -62,8 +64,16 @@ class Example:
         return f"sha256:{digest.hexdigest()}"
 
     def content(self) -> dict:
-        """What identifies this example's data, for fingerprints: contents, never paths."""
-        return {"id": self.id, "source": self.source, "image": self.image_digest,
+        """What identifies this example's data, for fingerprints: contents, never paths.
+
+        An image file that is not there (scoring existing predictions needs no inputs) counts
+        by its name relative to the data file, which is the same on every machine."""
+        image = self.image
+        if image is not None and "://" not in image and not os.path.exists(image):
+            image = f"absent:{self.image_name or os.path.basename(image)}"
+        else:
+            image = self.image_digest
+        return {"id": self.id, "source": self.source, "image": image,
                 "references": list(self.references)}
 
 

@@ -68,13 +68,16 @@ def get_task(name_or_path: str) -> TaskProtocol:
 
 
 def _python_task(name: str, registered: object) -> Task:
-    where = (f"{getattr(registered, '__module__', type(registered).__module__)}:"
-             f"{getattr(registered, '__qualname__', type(registered).__qualname__)}")
     if not (isinstance(registered, type) and issubclass(registered, Task)):
+        example, what = "my_pkg.tasks:MyTask", _dotted(registered)
+        if not callable(registered) or isinstance(registered, Task):
+            example = _dotted(type(registered))
+            what = f"an instance of {example}"
         raise UsageError(
-            f"task {name!r} is registered as {where}, which is not a harness.task.Task subclass; "
-            f"register the class itself (entry point: {name} = \"my_pkg.tasks:MyTask\"), or pass "
-            f"a YAML task by its path")
+            f"task {name!r} is registered as {what}, which is not a harness.task.Task subclass; "
+            f"register the class itself (entry point: {name} = \"{example}\"), or pass a YAML "
+            f"task by its path")
+    where = _dotted(registered)
     try:
         task = registered()
     except TypeError as err:
@@ -86,6 +89,10 @@ def _python_task(name: str, registered: object) -> Task:
         raise UsageError(f"task {name!r} ({where}) declares name {task.name!r}; make them equal")
     _check_settings(task, where)
     return task
+
+
+def _dotted(obj: object) -> str:
+    return f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', repr(obj))}"
 
 
 def _check_settings(task: Task, where: str) -> None:
