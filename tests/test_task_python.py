@@ -55,7 +55,7 @@ class Shouting(Task):
 
     def examples(self):
         return [Example(id=str(i), source=s, references=(s.upper(),))
-                for i, s in enumerate(["one two", "three four", "five six"])]
+                for i, s in enumerate(["one two", "three four", "five six", "seven"])]
 
 class NeedsArguments(Shouting):
     def __init__(self, spec):
@@ -86,11 +86,11 @@ def test_a_package_adds_a_python_task_through_an_entry_point(tmp_path):
     listing = run_cli("tasks", env=env)
     assert listing.returncode == 0, listing.stderr
     assert "shouting" in listing.stdout and "python:shout_tasks:Shouting" in listing.stdout
-    run = run_cli("run", "--model", "copy-source", "--tasks", "shouting", "--limit", "2",
+    run = run_cli("run", "--model", "copy-source", "--tasks", "shouting", "--limit", "3",
                   "--output", str(tmp_path / "out"), "--json", "--bootstrap", "0", env=env)
     assert run.returncode == 0, run.stderr
     record = json.loads(run.stdout)
-    assert record["task"]["n_examples"] == 2 and list(record["scores"]["shouting"]) == ["chrf"]
+    assert record["task"]["n_examples"] == 3 and list(record["scores"]["shouting"]) == ["chrf"]
 
 
 def test_anything_but_a_task_class_is_refused_with_the_fix(tmp_path):

@@ -32,6 +32,7 @@ class YamlTask(Task):
     source_prefix = property(lambda self: self.spec.prompt.source_prefix)
     image_prompt = property(lambda self: self.spec.prompt.image_prompt)
     chat = property(lambda self: self.spec.prompt.chat)
+    metrics = property(lambda self: tuple(self.spec.metric_specs()))
 
     def location(self) -> str:
         return str(self.path or f"task {self.name!r}")
