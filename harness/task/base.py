@@ -59,7 +59,7 @@ class Task(ABC):
 
     def location(self) -> str:
         """Where the task is defined, for error messages."""
-        return f"task {self.name!r} ({type(self).__module__}.{type(self).__qualname__})"
+        return f"task {self.name!r} ({type(self).__module__}:{type(self).__qualname__})"
 
     def load_examples(self, override: Path | None = None, limit: int | None = None) -> list[Example]:
         """``override`` is a local file in the documented schema replacing ``examples()``."""
