@@ -1,14 +1,16 @@
 """Loading examples: local JSONL/TSV/CSV files and Hugging Face `datasets`; fingerprints.
 
 The local-file schema (also what ``--data FILE`` reads), one object per line:
-``id``, ``source`` (text) or ``image`` (path or URL; relative paths are resolved against
+``id``, ``source`` (text) and/or ``image`` (path or URL; relative paths are resolved against
 the file's folder), ``references`` (list of strings); other fields are kept in ``extra``.
+References alone (``id`` + ``references``) are enough to score a file of predictions.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -72,16 +74,15 @@ def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int
     raw_id = get("id", False)
     example_id = str(index) if raw_id is None else str(raw_id)
     references = _references(row, fields.get("references", "references"), origin)
+    # neither input is an error only for a model that reads one (Task.requests says so):
+    # scoring a file of existing predictions needs the ids and references alone
     source = get("source", False)
-    image = _image(get("image", False), origin, base_dir)
-    if source is None and image is None:
-        raise DataError(f"{origin}: example {example_id!r} has neither a source text nor an image "
-                        f"(fields {fields.get('source')!r} / {fields.get('image')!r})")
+    image, image_name = _image(get("image", False), origin, base_dir)
     used = {str(p).split(".")[0] for p in _flat(fields.values())}
     extra = {k: v for k, v in row.items() if k not in used and _plain(v)}
     return Example(id=example_id, references=references,
                    source=None if source is None else str(source),
-                   image=image, extra=extra, origin=origin)
+                   image=image, extra=extra, origin=origin, image_name=image_name)
 
 
 def _flat(values: Iterable[Any]) -> Iterator[str]:
@@ -122,31 +123,43 @@ def _references(row: Mapping[str, Any], paths: Any, origin: str) -> tuple[str, .
     return tuple(refs)
 
 
-def _image(value: Any, origin: str, base_dir: Path | None) -> str | None:
+def _image(value: Any, origin: str, base_dir: Path | None) -> tuple[str | None, str | None]:
+    """(where to read the image, its name as the data gives it: relative to the data file)."""
     if value is None:
-        return None
+        return None, None
     if isinstance(value, Mapping):  # datasets Image feature without decoding: {"path", "bytes"}
+        if value.get("bytes"):
+            value = _persist(value["bytes"], Path(value.get("path") or "x.img").suffix)
+            return value, Path(value).name
         value = value.get("path") or value.get("url")
     if hasattr(value, "save"):  # a decoded PIL image from `datasets`: keep it in the cache folder
-        return _persist_pil(value)
+        value = _persist_pil(value)
+        return value, Path(value).name
     if not isinstance(value, str) or not value:
         raise DataError(f"{origin}: 'image' must be a path or URL string, got {value!r}")
     if "://" in value or base_dir is None:
-        return value
-    return str((base_dir / value).resolve())
+        return value, value
+    location = (base_dir / value).resolve()
+    return str(location), os.path.relpath(location, base_dir.resolve())
 
 
 def _persist_pil(img: Any) -> str:
     import io
-    import os
     buf = io.BytesIO()
     img.convert("RGB").save(buf, format="PNG")
-    data = buf.getvalue()
+    return _persist(buf.getvalue(), ".png")
+
+
+def _persist(content: bytes, suffix: str) -> str:
+    """A file named by its content in the cache folder: models read paths, and the same
+    image stored twice is one file."""
     cache = Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser() / "images"
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"{hashlib.sha256(data).hexdigest()[:24]}.png"
+    path = cache / f"{hashlib.sha256(content).hexdigest()[:24]}{suffix}"
     if not path.exists():
-        path.write_bytes(data)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(content)
+        tmp.replace(path)  # whole or absent, when runs share the cache
     return str(path)
 
 
@@ -182,7 +195,8 @@ def check_unique(examples: Sequence[Example]) -> None:
 
 
 def fingerprint(examples: Sequence[Example]) -> str:
-    """Content hash of the examples used (ids, inputs, references, image bytes' paths)."""
+    """Content hash of the examples used: ids, source texts, image bytes (``Example.content``),
+    references. Two copies of the same data agree wherever they are; an edited image does not."""
     h = hashlib.sha256()
     for ex in examples:
         h.update(json.dumps(ex.content(), sort_keys=True, ensure_ascii=False).encode())

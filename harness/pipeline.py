@@ -258,8 +258,8 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
 def metric_specs(task: Task, subset: Sequence[str]) -> list:
     """The task's metric specs, or the named subset (keeping the task's options for them)."""
     if not subset:
-        return list(task.spec.metrics)
-    by_name = {(s if isinstance(s, str) else s["name"]): s for s in task.spec.metrics}
+        return task.metric_specs()
+    by_name = {(s if isinstance(s, str) else s["name"]): s for s in task.metric_specs()}
     return [by_name.get(name, name) for name in subset]
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
+from functools import cached_property
 from typing import Any, Mapping
 
 
@@ -24,18 +26,54 @@ class InputKind(str, Enum):
 
 @dataclass(frozen=True)
 class Example:
-    """One evaluation item: a text or image input and its references."""
+    """One evaluation item: a text and/or image input and its references.
+
+    Both inputs may be absent: scoring a file of existing predictions needs only the id and
+    the references; building a request for a model that reads a missing input is the error.
+    """
 
     id: str
     references: tuple[str, ...]
     source: str | None = None
-    image: str | None = None  # absolute path or URL
+    image: str | None = None  # where to read it: an absolute path or a URL; never hashed
     extra: Mapping[str, Any] = field(default_factory=dict)  # other fields of the row, kept
     origin: str = ""  # "file.jsonl:17" or "dataset:split[17]", for error messages
+    image_name: str | None = None  # the image as the data names it: relative path or URL
+
+    @cached_property
+    def image_digest(self) -> str | None:
+        """The image's content: ``sha256:<hex>`` of its bytes, or a URL as written (it
+        cannot be read offline). Read on first use and kept, so a run hashes each file once."""
+        if self.image is None:
+            return None
+        return Example.digest_image(self.image, f"{self.origin}: example {self.id!r}")
+
+    @staticmethod
+    def digest_image(location: str, who: str) -> str:
+        if "://" in location:
+            return location
+        digest = hashlib.sha256()
+        try:
+            with open(location, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as err:
+            from harness.errors import DataError
+            raise DataError(f"{who}: cannot read image {location}: {err.strerror}; relative "
+                            f"paths are resolved against the data file's folder") from None
+        return f"sha256:{digest.hexdigest()}"
 
     def content(self) -> dict:
-        """What identifies this example's data, for fingerprints."""
-        return {"id": self.id, "source": self.source, "image": self.image,
+        """What identifies this example's data, for fingerprints: contents, never paths.
+
+        An image file that is not there (scoring existing predictions needs no inputs) counts
+        by its name relative to the data file, which is the same on every machine."""
+        image = self.image
+        if image is not None and "://" not in image and not os.path.exists(image):
+            image = f"absent:{self.image_name or os.path.basename(image)}"
+        else:
+            image = self.image_digest
+        return {"id": self.id, "source": self.source, "image": image,
                 "references": list(self.references)}
 
 
@@ -81,12 +119,17 @@ class Request:
     example_id: str
     prompt: str | None  # the text the model reads (source or rendered prompt template)
     config: GenerateConfig
-    image: str | None = None
+    image: str | None = None  # where the model reads the image from; not part of the key
     chat: bool = False  # render through the tokenizer's chat template, if the model has one
+    image_digest: str | None = None  # Example.image_digest; computed from ``image`` if unset
 
     def key(self) -> str:
-        """Content key: same prompt, image and config → same generation."""
-        blob = json.dumps([self.prompt, self.image, self.chat, self.config.key()])
+        """Content key: same prompt, image bytes and config → same generation, wherever the
+        files are."""
+        image = self.image_digest
+        if image is None and self.image is not None:
+            image = Example.digest_image(self.image, f"example {self.example_id!r}")
+        blob = json.dumps([self.prompt, image, self.chat, self.config.key()])
         return hashlib.sha256(blob.encode()).hexdigest()
 
 

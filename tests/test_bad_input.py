@@ -4,6 +4,9 @@ import json
 import pytest
 
 from conftest import run_cli, write_jsonl
+from harness.errors import DataError
+from harness.task import get_task
+from harness.types import Example, GenerateConfig, InputKind
 
 GOOD = [{"id": "a", "source": "Das Haus ist klein.", "references": ["The house is small."]},
         {"id": "b", "source": "Der Hund bellt.", "references": ["The dog barks."]}]
@@ -24,7 +27,8 @@ def _run(tmp_path, data, preds=None, model="copy-source"):
     (['{"id": "a", "source": "x", "references": []}'], ":1: 'references' is empty"),
     (['{"id": "a", "source": "x", "references": ["y"]}', '{"id": "a", "source": "z", "references": ["w"]}'],
      ":2: duplicate id 'a'"),
-    (['{"id": "a", "references": ["y"]}'], "neither a source text nor an image"),
+    # no input at all is fine for scoring predictions; a model reading the source refuses it
+    (['{"id": "a", "references": ["y"]}'], ":1: example 'a' has no 'source'"),
     (['["not", "an", "object"]'], ":1: expected a JSON object"),
 ])
 def test_malformed_data_file(tmp_path, lines, message):
@@ -76,3 +80,50 @@ def test_json_output_is_only_the_run_record(tmp_path):
     assert [s["id"] for s in samples] == ["a", "b"]
     assert samples[0]["prediction"] == "The house is small." and "bleu" in samples[0]["scores"]
     assert next(folder.rglob("stats/bleu.npy")).is_file()
+
+
+REFS_ONLY = [{"id": "a", "references": ["The house is small."]},
+             {"id": "b", "references": ["The dog barks.", "A dog is barking."]}]
+
+
+def _refs_task(tmp_path):
+    task = tmp_path / "refs-only.yaml"
+    task.write_text("name: refs-only\nfamily: translation\nsource: {path: unused.jsonl}\n"
+                    "metrics: [bleu, chrf]\n")
+    return task
+
+
+def test_predictions_are_scored_against_references_alone(tmp_path):
+    refs = write_jsonl(tmp_path / "refs.jsonl", REFS_ONLY)
+    preds = write_jsonl(tmp_path / "preds.jsonl", [
+        {"id": "a", "prediction": "The house is small."}, {"id": "b", "prediction": "A dog barks."}])
+    proc = run_cli("run", "--model", f"predictions:{preds}", "--tasks", str(_refs_task(tmp_path)),
+                   "--data", str(refs), "--output", str(tmp_path / "out"), "--json", "--bootstrap", "0")
+    assert proc.returncode == 0, proc.stderr
+    import sacrebleu
+    expected = sacrebleu.corpus_bleu(["The house is small.", "A dog barks."],
+                                     [["The house is small.", "The dog barks."],
+                                      [None, "A dog is barking."]]).score
+    assert json.loads(proc.stdout)["scores"]["refs-only"]["bleu"]["score"] == \
+        pytest.approx(expected, abs=1e-9)
+
+
+def test_a_model_reading_the_source_names_the_example_and_suggests_predictions(tmp_path):
+    refs = write_jsonl(tmp_path / "refs.jsonl", REFS_ONLY)
+    proc = run_cli("run", "--model", "copy-source", "--tasks", str(_refs_task(tmp_path)),
+                   "--data", str(refs), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{refs}:1: example 'a' has no 'source'" in proc.stderr
+    assert "--model predictions:" in proc.stderr
+
+
+@pytest.mark.parametrize("kind, example, missing", [
+    (InputKind.SOURCE, Example("a", ("r",), image="/x.png", origin="d.jsonl:3"), "'source'"),
+    (InputKind.PROMPT, Example("a", ("r",), image="/x.png", origin="d.jsonl:3"), "'source'"),
+    (InputKind.IMAGE, Example("a", ("r",), source="text", origin="d.jsonl:3"), "'image'"),
+])
+def test_requests_refuse_an_example_without_the_input_the_model_reads(kind, example, missing):
+    task = get_task("demo-translation")
+    with pytest.raises(DataError, match=f"^d.jsonl:3: example 'a' has no {missing}.*predictions:"):
+        task.requests([example], kind, GenerateConfig())
+    assert task.requests([example], InputKind.NONE, GenerateConfig())[0].prompt is None

@@ -7,7 +7,7 @@ import pytest
 from conftest import run_cli, write_jsonl
 from harness import tiny_models
 from harness.store import load_runs
-from harness.task import get_task
+from harness.task import TaskSpec, YamlTask, get_task
 from harness.testing import shared_data
 
 
@@ -58,9 +58,9 @@ def test_causal_model_prints_table_with_throughput(built, tmp_path):
 
 def test_fewshot_prompts_are_deterministic_and_shared():
     task = get_task("demo-translation")
-    spec = task.spec
-    from dataclasses import replace
-    shot_task = type(task)(replace(spec, prompt={**spec.prompt, "fewshot": {**spec.prompt["fewshot"], "k": 2}}))
+    raw = task.spec.model_dump()
+    raw["prompt"]["fewshot"]["k"] = 2
+    shot_task = YamlTask(TaskSpec.model_validate(raw), task.path)
     examples = shot_task.load_examples(limit=3)
     config = shot_task.generate_config()
     first = shot_task.requests(examples, "prompt", config)

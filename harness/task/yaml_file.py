@@ -1,0 +1,80 @@
+"""Reading a task file: YAML with the line of every key kept, then the schema in ``spec``.
+
+The document is composed to nodes first, so each error names the line the offending key or
+item starts on (``tasks/x.yaml:14``), never a guess from searching the text.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from harness.errors import UsageError
+from harness.task.spec import Loc, TaskSpec, problems
+
+
+def read_task_file(path: Path) -> TaskSpec:
+    """The validated spec of a task file; every problem is a UsageError naming file:line."""
+    document, lines = read_yaml(path)
+    if not isinstance(document, dict):
+        raise UsageError(f"{path}:1: a task file is a mapping with at least the keys name, family, "
+                         f"source and metrics; got {type(document).__name__}")
+    try:
+        return TaskSpec.model_validate(document)
+    except ValidationError as err:
+        found = sorted((line_of(loc, lines), message) for loc, message in problems(err))
+        raise UsageError("\n".join(f"{path}:{line}: {message}" for line, message in found)) from None
+
+
+def line_of(loc: Loc, lines: dict[Loc, int]) -> int:
+    """The line of the deepest part of ``loc`` written in the file (a missing key: its parent)."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
+    """The document and, for each key path (``("prompt", "template")``, ``("metrics", 2)``),
+    the 1-based line it starts on. Duplicate keys are refused: YAML keeps the last silently."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read the task file: {err.strerror}") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise UsageError(f"{path}:1: the task file is empty")
+        lines: dict[Loc, int] = {}
+        _collect(node, (), lines, path, set())
+        return loader.construct_document(node), lines
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise UsageError(f"{path}:{line}: invalid YAML: {err.problem or err}") from None
+    finally:
+        loader.dispose()
+
+
+def _collect(node: yaml.Node, at: Loc, lines: dict[Loc, int], path: Path, open_: set) -> None:
+    if id(node) in open_:  # an alias of an enclosing node: already walked
+        return
+    open_.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in first and key != "<<":
+                raise UsageError(f"{path}:{line}: duplicate key {key!r} (first at line "
+                                 f"{first[key]}); YAML would keep only the last one, so remove one")
+            first[key] = line
+            lines[at + (key,)] = line
+            _collect(value_node, at + (key,), lines, path, open_)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[at + (index,)] = item.start_mark.line + 1
+            _collect(item, at + (index,), lines, path, open_)
+    open_.discard(id(node))

@@ -1,0 +1,87 @@
+"""Declarative tasks: a validated task file (``spec.TaskSpec``) behind the Task surface."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from harness import data
+from harness.errors import DataError
+from harness.task.base import MetricSpec, Task
+from harness.task.spec import TaskSpec
+from harness.task.yaml_file import read_task_file
+from harness.types import Example
+
+LOCAL_FILE = (".jsonl", ".tsv", ".csv")
+
+
+class YamlTask(Task):
+    """A task defined by a file; ``path`` anchors the relative paths in it."""
+
+    def __init__(self, spec: TaskSpec, path: Path | None = None):
+        self.spec = spec
+        self.path = Path(path).resolve() if path is not None else None
+
+    # the settings come from the file, not from class attributes
+    name = property(lambda self: self.spec.name)
+    version = property(lambda self: self.spec.version)
+    family = property(lambda self: self.spec.family)
+    description = property(lambda self: self.spec.description)
+    generation = property(lambda self: self.spec.generation_overrides())
+    postprocess_steps = property(lambda self: self.spec.postprocess)
+    template = property(lambda self: self.spec.prompt.template)
+    source_prefix = property(lambda self: self.spec.prompt.source_prefix)
+    image_prompt = property(lambda self: self.spec.prompt.image_prompt)
+    chat = property(lambda self: self.spec.prompt.chat)
+    metrics = property(lambda self: tuple(self.spec.metric_specs()))
+
+    def location(self) -> str:
+        return str(self.path or f"task {self.name!r}")
+
+    def metric_specs(self) -> list[MetricSpec]:
+        return self.spec.metric_specs()
+
+    def data_source(self) -> str:
+        src = self.spec.source
+        if src.dataset is not None:
+            cfg = f"/{src.config}" if src.config else ""
+            return f"hf:{src.dataset}{cfg}:{src.split}"
+        return f"file:{src.path}"
+
+    def examples(self) -> list[Example]:
+        return self._load_split(self.spec.source.split)
+
+    def _load_split(self, split: str) -> list[Example]:
+        """A split of the source; a split named like a local file is that file (few-shot pools)."""
+        src, fields = self.spec.source, self.spec.fields.model_dump()
+        if src.path is not None or split.endswith(LOCAL_FILE):
+            file = split if split.endswith(LOCAL_FILE) else src.path
+            return data.load_file(self._resolve(file),
+                                  fields if src.path is not None else data.LOCAL_SCHEMA)
+        rows = data.load_dataset_rows(src.dataset, src.config, split, src.revision, src.filter)
+        origin = f"{src.dataset}:{split}"
+        examples = [data.row_to_example(row, fields, i, f"{origin}[{i}]") for i, row in rows]
+        data.check_unique(examples)
+        return examples
+
+    def _resolve(self, relative: str) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / relative).resolve()
+
+    def fewshot_prefix(self) -> str:
+        cfg = self.spec.prompt.fewshot
+        if cfg.k <= 0:
+            return ""
+        pool = self._load_split(cfg.split)
+        if len(pool) < cfg.k:
+            raise DataError(f"{self.location()}: few-shot k={cfg.k} but split {cfg.split!r} has "
+                            f"{len(pool)} examples")
+        # one fixed draw for the whole run: every example sees the same shots, and a rerun too
+        shots = random.Random(cfg.seed).sample(list(pool), cfg.k)
+        return cfg.separator.join(self.render(cfg.example_template, s, s.references[0])
+                                  for s in shots) + cfg.separator
+
+
+def load_yaml_task(path: Path | str) -> YamlTask:
+    """A task file, validated whole; errors name the file and line."""
+    path = Path(path)
+    return YamlTask(read_task_file(path), path)
