@@ -132,7 +132,7 @@ def postprocessing(task: Task, choice: str | None, input_kind: InputKind) -> Pos
     if choice is None:
         choice = "none" if input_kind == InputKind.NONE else "task"
     if choice == "task":
-        return Postprocess(tuple(task.spec.postprocess), task.postprocess)
+        return Postprocess(tuple(task.postprocess_steps), task.postprocess)
     steps = () if choice == "none" else tuple(s.strip() for s in choice.split(",") if s.strip())
     for step in steps:
         if step not in POSTPROCESS:
@@ -155,9 +155,7 @@ def _generate(model: Model, model_spec: str, task: Task, options: RunOptions, se
     model.check_examples(examples, task.name, limited=options.limit is not None)
     config = task.generate_config(options.gen_kwargs, seed=options.seed)
     requests = task.requests(examples, model.input_kind, config)
-    info = TaskInfo(name=task.name, version=task.version, family=task.family,
-                    source=task.data_source(), metrics=task.metric_names(),
-                    description=task.spec.description, data_fingerprint=data.fingerprint(examples),
+    info = TaskInfo(**task.describe(), data_fingerprint=data.fingerprint(examples),
                     n_examples=len(examples), limit=options.limit,
                     data_override=str(options.data) if options.data else None)
     prepare_s = time.perf_counter() - t0

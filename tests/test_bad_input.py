@@ -104,7 +104,7 @@ def test_predictions_are_scored_against_references_alone(tmp_path):
     expected = sacrebleu.corpus_bleu(["The house is small.", "A dog barks."],
                                      [["The house is small.", "The dog barks."],
                                       [None, "A dog is barking."]]).score
-    assert json.loads(proc.stdout)["scores"]["refs-only"]["bleu"]["score"] == \
+    assert json.loads(proc.stdout)["scores"]["bleu"]["score"] == \
         pytest.approx(expected, abs=1e-9)
 
 

@@ -15,7 +15,7 @@ def caption(model: Path, data: Path, cache: Path, out: Path) -> dict:
                    "--bootstrap", "0", "--output", str(out), "--json",
                    env={"HARNESS_CACHE": str(cache)})
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)["timings"]
+    return json.loads(proc.stdout)["engine"]
 
 
 def test_only_the_rewritten_image_is_captioned_again(tmp_path):

@@ -108,7 +108,7 @@ def test_on_error_skip_records_the_unreadable_image_and_a_rerun_retries_only_it(
     assert "img-77" in out[-1].error and str(broken) in out[-1].error and out[-1].text == ""
     assert accounting.n_errors == 1 and accounting.n_generated == 4
 
-    broken.write_bytes(Path(images[0]).read_bytes())  # the file arrives: only it is generated
+    broken.write_bytes(Path(images[5]).read_bytes())  # the file arrives: only it is generated
     again, accounting = generate(HFVision2Seq(str(folder)), reqs, settings)
     assert all(g.error is None for g in again) and all(g.cached for g in again[:4])
     assert [g.text for g in again[:4]] == [g.text for g in out[:4]]

@@ -24,6 +24,7 @@ class TaskProtocol(Protocol):
     name: str
     version: int
     family: str
+    postprocess_steps: Sequence[str]
 
     def load_examples(self, override: Path | None = None, limit: int | None = None) -> list[Example]: ...
     def generate_config(self, overrides: Mapping[str, Any] = {}, seed: int = 0) -> GenerateConfig: ...
