@@ -45,7 +45,7 @@ def option(default: Any, help: str, choices: Sequence[Any] | None = None) -> Any
 @dataclass(frozen=True)
 class OptionRow:
     name: str
-    type: str  # "int", "float | None", "list of str", ...
+    type: str  # "int", "float or none", "list of str", ...
     default: Any
     help: str
     choices: tuple | None
@@ -78,16 +78,15 @@ def _check_choice(value: Any, choices: tuple | None, where: str) -> None:
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
     inner = _optional_of(kind)
-    if inner is not None:
-        if value is None or (inner is not str and isinstance(value, str) and value.strip().lower() in NULL_WORDS):
-            return None
-        kind = inner
-    convert = _converter(kind)
+    if inner is not None and (value is None or (
+            inner is not str and isinstance(value, str) and value.strip().lower() in NULL_WORDS)):
+        return None
+    convert = _converter(inner or kind)
     try:
         return convert(value)
     except (TypeError, ValueError):
-        expected = _type_name(kind) + (f" ({'/'.join(TRUE_WORDS + FALSE_WORDS)})" if kind is bool else "")
-        raise UsageError(f"{where} is not a valid {expected}") from None
+        words = f" ({'/'.join(TRUE_WORDS + FALSE_WORDS)})" if (inner or kind) is bool else ""
+        raise UsageError(f"{where} is not a valid {_type_name(kind)}{words}") from None
 
 
 def _optional_of(kind: Any) -> Any:
@@ -109,7 +108,7 @@ def _converter(kind: Any) -> Callable[[Any], Any]:
 def _type_name(kind: Any) -> str:
     inner = _optional_of(kind)
     if inner is not None:
-        return f"{_type_name(inner)} | None"
+        return f"{_type_name(inner)} or none"
     if typing.get_origin(kind) is tuple:
         return "list of str"
     return getattr(kind, "__name__", str(kind))
