@@ -18,7 +18,7 @@ TEXTS = [
     "meteor|jar:meteor-1.5|lang:en|norm:yes|tok:ptb-python|nrefs:var|version:pycocoevalcap-1.2",
     "length|unit:char",  # a third-party metric's text
     "cider|cider-d|sigma:6",  # written before every field had a name: a bare token
-    "nrefs:1|bs:1000|seed:12345|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0",  # sacrebleu's, nameless
+    "BLEU|nrefs:1|bs:1000|seed:12345|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0",  # sacrebleu --confidence
     "x|empty:|url:http://host:8080/a",  # empty values; values holding ':'
 ]
 CORPUS = Corpus(["the cat sat", "a dog"], [["the cat sat down", "a cat sat"], ["a dog barks", None]])

@@ -24,8 +24,8 @@ import numpy as np
 from harness.metrics import ptb
 from harness.metrics.lcs import lcs_length
 from harness.metrics.base import Corpus
-from harness.metrics.common import MeanMetric, SummableMetric, check_corpus, gc_paused, nrefs, package_version, \
-    present_refs
+from harness.metrics.common import (MeanMetric, SummableMetric, check_corpus, gc_paused, nrefs,
+                                    package_version, present_refs)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
