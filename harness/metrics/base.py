@@ -71,7 +71,7 @@ class Metric:
     Options: ClassVar[type] = NoOptions
     needs_accelerator: ClassVar[bool] = False
     reads_sources: ClassVar[bool] = False
-    options_help: ClassVar[dict[str, str]] = {}  # derived from Options for listings; never declared
+    options_help: ClassVar[dict[str, str]] = {}  # name -> help, derived from Options; declare Options instead
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
