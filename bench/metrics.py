@@ -191,12 +191,12 @@ def bench_ptb(pairs, n: int) -> dict:
 
 def bench_bootstrap(pairs, n: int, repeat: int) -> dict:
     from sacrebleu.metrics import BLEU
-    from harness.metrics.bootstrap import bootstrap_summary
+    from harness.metrics.bootstrap import bootstrap_interval
     data = take(pairs, n)
     corpus = Corpus([p for p, _ in data], [r for _, r in data])
     metric = build_metric("bleu")
     stats = metric.statistics(corpus)
-    t_ours, summary = best_time(lambda: bootstrap_summary(metric, stats, n=1000, seed=12345), repeat)
+    t_ours, summary = best_time(lambda: bootstrap_interval(metric, stats, n=1000, seed=12345), repeat)
     streams = [[r[j] for _, r in data] for j in range(2)]
     sacre = BLEU()
     sacre_stats = sacre._extract_corpus_statistics(corpus.predictions, streams)

@@ -44,9 +44,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    from harness.options import describe_options
     from harness.registry import metrics
     rows = [[name, "higher" if cls.higher_is_better else "lower", cls.description,
-             ",".join(cls.options_help)] for name, cls in metrics.items()]
+             ",".join(row.name for row in describe_options(cls.Options))] for name, cls in metrics.items()]
     _print_columns(["name", "better", "description", "options"], rows)
     return 0
 

@@ -12,7 +12,11 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from functools import cached_property
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from harness.metrics.bootstrap import ConfidenceInterval
+    from harness.signature import Signature
 
 
 class InputKind(str, Enum):
@@ -153,16 +157,24 @@ class MetricResult:
 
     metric: str
     score: float  # 0-100 scale (CIDEr: 0-1000, as papers print x100)
-    signature: str
+    signature: Signature  # includes the data fingerprint
     higher_is_better: bool = True
-    ci: tuple[float, float] | None = None  # 95% bootstrap interval
+    ci: ConfidenceInterval | None = None  # 95% bootstrap interval
     per_example: tuple[float, ...] | None = None  # same order as the examples scored
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def ci_signature(self) -> Signature | None:
+        """The interval's signature: the score's, plus the bootstrap's ``bs`` and ``seed``."""
+        return None if self.ci is None else self.signature.with_bootstrap(self.ci.resamples, self.ci.seed)
+
     def to_dict(self) -> dict:
-        out = {"score": self.score, "signature": self.signature,
+        out = {"score": self.score, "signature": self.signature.format(),
                "higher_is_better": self.higher_is_better,
-               "ci95": list(self.ci) if self.ci else None}
-        if self.details:
-            out["details"] = dict(self.details)
+               "ci95": [self.ci.lo, self.ci.hi] if self.ci else None}
+        details = dict(self.details)
+        if self.ci is not None:
+            details["bootstrap"] = {**self.ci.to_dict(), "signature": self.ci_signature.format()}
+        if details:
+            out["details"] = details
         return out

@@ -99,7 +99,7 @@ def test_java_tokenizer_and_meteor():
     results = _scores(case.corpus(), "ptb-java", names)
     for name, key in names.items():
         assert results[name][0].score == pytest.approx(case.expected[key] * 100, abs=1e-4), name
-        assert "|tok:ptb-java|" in results[name][0].signature
+        assert results[name][0].signature.get("tok") == "ptb-java"
     meteor = results["meteor"][0].per_example
     assert np.max(np.abs(np.array(meteor) / 100 - [p["METEOR"] for p in case.expected["per_image"]])) < 1e-9
 

@@ -27,10 +27,10 @@ def assert_matches_golden(case, spec, golden_key: str) -> None:
     result, stats = score(metric, case.corpus(), data_fingerprint="0123456789abcdef", n_bootstrap=0)
     assert result.score == pytest.approx(case.expected[golden_key]["score"], abs=0.01), case.name
     assert len(stats) == len(case.predictions)
-    # the signature is sacrebleu's own, prefixed by our metric name (chrF adds beta, which
-    # sacrebleu keeps in the metric's name)
-    assert result.signature.startswith(f"{metric.name}|{case.signatures[golden_key].split('|version')[0]}")
-    assert result.signature.endswith("|version:2.6.0|data:01234567")
+    # the signature is sacrebleu's own text, prefixed by our metric name (chrF adds beta,
+    # which sacrebleu keeps in the metric's name) and followed by the data fingerprint
+    assert result.signature.without("beta", "data").format() == f"{metric.name}|{case.signatures[golden_key]}"
+    assert result.signature.get("data") == "01234567"
 
 
 @pytest.mark.parametrize("case", ALL_REFS + SINGLE_REF_WMT21[::7], ids=lambda c: c.name)

@@ -14,7 +14,7 @@ from sacrebleu.metrics import BLEU, CHRF
 
 from harness.metrics import bootstrap
 from harness.metrics.base import Corpus, Metric
-from harness.metrics.bootstrap import (bootstrap_ci, bootstrap_summary, paired_approximate_randomization,
+from harness.metrics.bootstrap import (bootstrap_ci, bootstrap_interval, paired_approximate_randomization,
                                        paired_bootstrap, resample_totals)
 from harness.metrics.scoring import build_metric, score
 from harness.testing import shared_data
@@ -30,7 +30,7 @@ def test_bootstrap_equals_sacrebleus_confidence(name, reference):
     case = CASES["UEdin"]
     metric = build_metric(name)
     stats = metric.statistics(case.corpus())
-    ours = bootstrap_summary(metric, stats, n=1000, seed=12345)
+    ours = bootstrap_interval(metric, stats, n=1000, seed=12345)
     theirs = reference().corpus_score(list(case.predictions), [[r[0] for r in case.references],
                                                                 [r[1] for r in case.references]], n_bootstrap=1000)
     assert ours.mean == pytest.approx(theirs._mean, abs=1e-5)
@@ -116,10 +116,14 @@ def test_score_reports_interval_and_sacrebleu_style_summary():
     again, _ = score(build_metric("chrf"), corpus, data_fingerprint="d" * 16, seed=7)
     other_seed, _ = score(build_metric("chrf"), corpus, data_fingerprint="d" * 16, seed=8)
     assert first.ci == again.ci and first.ci != other_seed.ci
-    lo, hi = first.ci
-    assert lo <= first.details["bootstrap"]["mean"] <= hi
-    assert first.details["bootstrap"]["half_width"] == pytest.approx((hi - lo) / 2)
-    assert first.details["bootstrap"]["n"] == 1000 and first.details["bootstrap"]["seed"] == 7
+    lo, hi = first.ci.lo, first.ci.hi
+    assert lo <= first.ci.mean <= hi
+    assert first.ci.half_width == pytest.approx((hi - lo) / 2)
+    assert first.ci.resamples == 1000 and first.ci.seed == 7
+    written = first.to_dict()
+    assert written["ci95"] == [lo, hi] and written["details"]["bootstrap"]["seed"] == 7
+    assert written["details"]["bootstrap"]["signature"] == first.ci_signature.format()
+    assert first.ci_signature.get("bs") == "1000" and first.ci_signature.get("seed") == "7"
     assert stats.shape == (4, 18) and len(first.per_example) == 4
     none, _ = score(build_metric("chrf"), corpus, data_fingerprint="d" * 16, n_bootstrap=0)
     assert none.ci is None and "bootstrap" not in none.details

@@ -104,10 +104,12 @@ def test_tokens_are_computed_once_and_shared():
 def test_signatures_name_tokenizer_and_settings():
     corpus = Corpus(["a"], [["a", "b"]])
     cider = build_metric({"name": "cider", "tokenizer": "ptb-python"}).signature(corpus)
-    assert cider == "cider|cider-d|sigma:6|n:4|df:scored-refs|tok:ptb-python|nrefs:2|version:pycocoevalcap-1.2"
+    assert cider.format() == "cider|variant:D|sigma:6|n:4|df:scored-refs|tok:ptb-python|nrefs:2|version:pycocoevalcap-1.2"
     bleu = build_metric({"name": "coco_bleu4", "tokenizer": "none"}).signature(corpus)
-    assert bleu == "coco_bleu4|reflen:closest|tok:none|nrefs:2|version:pycocoevalcap-1.2"
-    assert "|beta:1.2|" in build_metric("coco_rougeL").signature(corpus)
+    assert bleu.format() == "coco_bleu4|reflen:closest|tok:none|nrefs:2|version:pycocoevalcap-1.2"
+    assert build_metric("coco_rougeL").signature(corpus).get("beta") == "1.2"
+    meteor = build_metric({"name": "meteor", "tokenizer": "none"}).signature(corpus)  # starts no JVM
+    assert meteor.format() == "meteor|jar:meteor-1.5|lang:en|norm:yes|tok:none|nrefs:2|version:pycocoevalcap-1.2"
 
 
 def test_bootstrap_keeps_document_frequencies_fixed():

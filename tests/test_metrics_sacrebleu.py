@@ -93,19 +93,34 @@ def test_variable_reference_counts_say_var_like_sacrebleu():
     result, _ = score(build_metric("bleu"), corpus, data_fingerprint="1234abcd", n_bootstrap=0)
     sacre = BLEU()
     sacre.corpus_score(["a b c", "d e f"], [["a b c", "d e"], ["x", None]])
-    assert result.signature == f"bleu|{sacre.get_signature().format()}|data:1234abcd"
-    assert "|nrefs:var|" in result.signature
+    assert result.signature.format() == f"bleu|{sacre.get_signature().format()}|data:1234abcd"
+    assert result.signature.get("nrefs") == "var"
 
 
 def test_signatures_name_every_option():
     sig = build_metric({"name": "bleu", "tokenize": "intl", "lowercase": "yes", "smooth_method": "floor"}) \
         .signature(Corpus(["a"], [["a"]]))
-    assert sig == "bleu|nrefs:1|case:lc|eff:no|tok:intl|smooth:floor[0.10]|version:2.6.0"
+    assert sig.format() == "bleu|nrefs:1|case:lc|eff:no|tok:intl|smooth:floor[0.10]|version:2.6.0"
     chrf = build_metric({"name": "chrf", "beta": "3", "char_order": 4}).signature(Corpus(["a"], [["a"]]))
-    assert chrf == "chrf|nrefs:1|case:mixed|eff:yes|nc:4|nw:0|space:no|beta:3|version:2.6.0"
-    assert build_metric("chrf++").signature(Corpus(["a"], [["a"]])).startswith("chrf++|nrefs:1|case:mixed|eff:yes|nc:6|nw:2")
-    assert build_metric("ter").signature(Corpus(["a"], [["a"]])) == \
+    assert chrf.format() == "chrf|nrefs:1|case:mixed|eff:yes|nc:4|nw:0|space:no|beta:3|version:2.6.0"
+    assert build_metric("chrf++").signature(Corpus(["a"], [["a"]])).format() \
+        .startswith("chrf++|nrefs:1|case:mixed|eff:yes|nc:6|nw:2")
+    assert build_metric("ter").signature(Corpus(["a"], [["a"]])).format() == \
         "ter|nrefs:1|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:2.6.0"
+
+
+@pytest.mark.parametrize("name, reference", [("bleu", BLEU), ("chrf", CHRF), ("ter", TER)])
+def test_interval_signature_is_sacrebleus_confidence_signature(name, reference):
+    # sacrebleu --confidence names bs and seed (SACREBLEU_SEED, default 12345) in the signature
+    preds, refs = ["the cat sat", "a dog barks", "hello"], [["the cat sat down"], ["a dog"], ["hello there"]]
+    sacre = reference()
+    sacre.corpus_score(preds, _streams(refs), n_bootstrap=1000)
+    result, _ = score(build_metric(name), Corpus(preds, refs), data_fingerprint="1234abcd")
+    expected = sacre.get_signature().format()
+    if name == "chrf":
+        expected = expected.replace("|version:", "|beta:2|version:")
+    assert result.ci_signature.format() == f"{name}|{expected}|data:1234abcd"
+    assert "bs" not in result.signature.names() and "seed" not in result.signature.names()
 
 
 def test_ter_is_lower_is_better():

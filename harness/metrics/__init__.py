@@ -1,11 +1,12 @@
 """Metrics: per-example statistics, corpus aggregation, signatures, confidence intervals.
 
 ``build_metric("bleu")`` / ``build_metric({"name": "chrf", "word_order": 2})`` make a metric;
-``score(metric, corpus, data_fingerprint=...)`` returns its MetricResult and statistics.
+``score(metric, corpus, data_fingerprint=...)`` returns its MetricResult and statistics;
+``score(..., stats_cache=StatsCache())`` reuses statistics computed before for the same texts.
 """
 from __future__ import annotations
 
-__all__ = ["build_metric", "score", "bootstrap_ci"]
+__all__ = ["build_metric", "score", "bootstrap_ci", "StatsCache"]
 
 
 def __getattr__(name: str):
@@ -16,4 +17,7 @@ def __getattr__(name: str):
     if name == "bootstrap_ci":
         from harness.metrics.bootstrap import bootstrap_ci
         return bootstrap_ci
+    if name == "StatsCache":
+        from harness.metrics.stats_cache import StatsCache
+        return StatsCache
     raise AttributeError(name)

@@ -4,6 +4,16 @@ A metric turns predictions and references into a float matrix of statistics, one
 example (BLEU: n-gram matches and lengths; ROUGE: per-example F; CIDEr: per-image score
 with document frequencies held fixed). ``aggregate(stats)`` gives the corpus score, so a
 bootstrap or a paired test resamples rows and never re-tokenizes text.
+
+Options are a frozen dataclass declared with ``harness.options.option`` and named by the
+class attribute ``Options``; ``metric.options`` is its parsed instance.
+
+Metrics that run a network (COMET, BERTScore, CLIPScore) set ``needs_accelerator = True``,
+so a pipeline can free the generator's memory before scoring them, and take their
+options from ``AcceleratorOptions`` (``device``, ``batch_size``), so every such metric is
+placed and batched with the same words. Metrics that read the source texts (COMET) set
+``reads_sources = True``: scoring then requires ``Corpus.sources``, and cached statistics
+are keyed on them.
 """
 from __future__ import annotations
 
@@ -11,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
+
+from harness.options import describe_options, option, parse_options
+from harness.signature import Signature
 
 
 @dataclass
@@ -23,6 +36,7 @@ class Corpus:
     predictions: Sequence[str]
     references: Sequence[Sequence[str]]
     ids: Sequence[str] = ()
+    sources: Sequence[str] | None = None  # read only by metrics with reads_sources
     _memo: dict = field(default_factory=dict, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -34,19 +48,37 @@ class Corpus:
         return len(self.predictions)
 
 
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a metric that takes none."""
+
+
+@dataclass(frozen=True)
+class AcceleratorOptions:
+    """The options every metric that runs a network declares (its Options subclass these)."""
+
+    device: str | None = option(None, "where the scoring model runs: cuda, cuda:1, cpu, mps "
+                                      "(default: the first GPU when there is one, else cpu)")
+    batch_size: int = option(32, "examples per forward pass of the scoring model")
+
+
 class Metric:
     """Base class of every metric. Subclasses register with ``@metrics.register(name)``."""
 
     name: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
     description: ClassVar[str] = ""
-    options_help: ClassVar[dict[str, str]] = {}  # option -> meaning, for `harness metrics`
-    bootstrap: ClassVar[bool] = True  # False where aggregate() is not a function of rows
+    Options: ClassVar[type] = NoOptions
+    needs_accelerator: ClassVar[bool] = False
+    reads_sources: ClassVar[bool] = False
+    options_help: ClassVar[dict[str, str]] = {}  # name -> help, derived from Options; declare Options instead
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        cls.options_help = {row.name: row.help for row in describe_options(cls.Options)}
 
     def __init__(self, **options: Any):
-        from harness.errors import check_keys
-        check_keys(options, self.options_help, f"metric {self.name!r} option")
-        self.options = options
+        self.options = parse_options(self.Options, options, f"metric {self.name!r}")
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         """(n_examples, n_stats) float64 sufficient statistics."""
@@ -67,10 +99,18 @@ class Metric:
         """Per-example score on the same scale as the corpus score, where defined."""
         return None
 
-    def signature(self, corpus: Corpus) -> str:
-        """``name|field:value|...`` naming everything that changes the number."""
+    def signature(self, corpus: Corpus) -> Signature | str:
+        """Everything that changes the number, the data aside (``score`` adds its fingerprint).
+
+        Third-party metrics may return the text ``name|field:value|...``; it is parsed.
+        """
         raise NotImplementedError
 
     def details(self, stats: np.ndarray) -> dict:
         """Extra numbers worth keeping in the record (e.g. BLEU precisions, BP)."""
         return {}
+
+
+def signature_of(metric: Metric, corpus: Corpus) -> Signature:
+    signature = metric.signature(corpus)
+    return signature if isinstance(signature, Signature) else Signature.parse(signature)

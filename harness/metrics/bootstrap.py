@@ -8,7 +8,7 @@ the numbers equal sacrebleu's:
 * bootstrap: ``rng.choice(n, size=(n_resamples, n), replace=True)``, one row of indices per resample;
 * interval: the sorted resample scores at ``k = n_resamples * alpha / 2`` and ``n - k - 1``.
   sacrebleu prints that as ``mean ± (hi - lo) / 2`` around the resamples' mean;
-  ``bootstrap_ci`` returns ``(lo, hi)`` itself and ``bootstrap_summary`` both forms;
+  ``bootstrap_ci`` returns ``(lo, hi)`` itself and ``bootstrap_interval`` both forms;
 * paired bootstrap and approximate randomization as ``_paired_bs_test`` / ``_paired_ar_test``
   (p = (c + 1) / (trials + 1)).
 """
@@ -78,24 +78,30 @@ def bootstrap_ci(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12
 
 
 @dataclass(frozen=True)
-class BootstrapSummary:
+class ConfidenceInterval:
+    """A percentile bootstrap interval and the settings that reproduce it.
+
+    ``resamples`` and ``seed`` change the interval, never the score, so they are not in the
+    score's signature; ``Signature.with_bootstrap`` names them for the interval.
+    """
+
     lo: float
     hi: float
     mean: float  # mean of the resample scores (sacrebleu's μ)
     half_width: float  # sacrebleu's "± CI"
-    n: int
+    resamples: int
     seed: int | None
 
     def to_dict(self) -> dict:
         return {"lo": self.lo, "hi": self.hi, "mean": self.mean, "half_width": self.half_width,
-                "n": self.n, "seed": self.seed}
+                "resamples": self.resamples, "seed": self.seed}
 
 
-def bootstrap_summary(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345,
-                      alpha: float = 0.05) -> BootstrapSummary:
+def bootstrap_interval(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345,
+                       alpha: float = 0.05) -> ConfidenceInterval:
     scores = bootstrap_scores(metric, stats, n, seed)
     lo, hi = _bounds(scores, alpha)
-    return BootstrapSummary(lo, hi, float(scores.mean()), 0.5 * (hi - lo), n, seed)
+    return ConfidenceInterval(lo, hi, float(scores.mean()), 0.5 * (hi - lo), n, seed)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ summed and scored by the METEOR 1.5 jar (meteor.py). Scores are pycocoevalcap's 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,8 +25,10 @@ from harness.metrics import ptb
 from harness.metrics.lcs import lcs_length
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, SummableMetric, check_corpus, gc_paused, nrefs,
-                                    package_version, present_refs, resolve_options)
+                                    package_version, present_refs)
+from harness.options import option
 from harness.registry import metrics
+from harness.signature import Signature
 
 ROUGE_BETA = 1.2
 
@@ -69,29 +72,32 @@ def coco_ngrams(corpus: Corpus, tokenizer: str):
     return corpus.memo(("coco-ngrams", tokenizer), compute)
 
 
+@dataclass(frozen=True)
+class CocoOptions:
+    tokenizer: str = option("auto", "auto (Java PTBTokenizer if java is on PATH, else ptb-python) | "
+                                    "ptb-java | ptb-python | none (already tokenized: strip only)",
+                            choices=ptb.TOKENIZERS)
+
+
 class CocoMetric(SummableMetric):
-    defaults: ClassVar[dict[str, Any]] = {"tokenizer": "auto"}
-    choices: ClassVar[dict[str, tuple]] = {"tokenizer": ptb.TOKENIZERS}
-    options_help = {"tokenizer": "auto (Java PTBTokenizer if java is on PATH, else ptb-python) | "
-                                 "ptb-java | ptb-python | none (already tokenized: strip only)"}
-    signature_fields: ClassVar[str] = ""
+    Options = CocoOptions
+    signature_fields: ClassVar[tuple[tuple[str, str], ...]] = ()  # the metric's fixed settings
 
     def __init__(self, **options: Any):
         super().__init__(**options)
-        self.options = resolve_options(self.name, options, self.defaults, self.choices)
         self._tokenizer: str | None = None
 
     @property
     def tokenizer(self) -> str:
         """The tokenizer actually used (``auto`` resolved once per metric)."""
         if self._tokenizer is None:
-            self._tokenizer = ptb.resolve(self.options["tokenizer"])
+            self._tokenizer = ptb.resolve(self.options.tokenizer)
         return self._tokenizer
 
-    def signature(self, corpus: Corpus) -> str:
-        fields = f"|{self.signature_fields}" if self.signature_fields else ""
-        return (f"{self.name}{fields}|tok:{self.tokenizer}|nrefs:{nrefs(corpus.references)}"
-                f"|version:pycocoevalcap-{package_version('pycocoevalcap')}")
+    def signature(self, corpus: Corpus) -> Signature:
+        return Signature.of(self.name, *self.signature_fields, ("tok", self.tokenizer),
+                            ("nrefs", nrefs(corpus.references)),
+                            ("version", f"pycocoevalcap-{package_version('pycocoevalcap')}"))
 
 
 @metrics.register("cider")
@@ -100,7 +106,7 @@ class CIDEr(CocoMetric, MeanMetric):
 
     name = "cider"
     description = "CIDEr-D as pycocoevalcap, x100 (COCO captioning)"
-    signature_fields = "cider-d|sigma:6|n:4|df:scored-refs"
+    signature_fields = (("variant", "D"), ("sigma", "6"), ("n", "4"), ("df", "scored-refs"))
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         from harness.metrics.cider import cider_d
@@ -117,7 +123,7 @@ class CocoBLEU(CocoMetric):
     """pycocoevalcap BLEU-n: corpus level, closest reference length, its 1e-9 / 1e-15 guards."""
 
     order: ClassVar[int] = 4
-    signature_fields = "reflen:closest"
+    signature_fields = (("reflen", "closest"),)
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         check_corpus(corpus)
@@ -170,7 +176,7 @@ class CocoRougeL(CocoMetric, MeanMetric):
 
     name = "coco_rougeL"
     description = "ROUGE-L as pycocoevalcap (beta 1.2), x100"
-    signature_fields = "beta:1.2"
+    signature_fields = (("beta", "1.2"),)
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         check_corpus(corpus)
@@ -188,7 +194,7 @@ class METEOR(CocoMetric):
 
     name = "meteor"
     description = "METEOR 1.5 as pycocoevalcap (needs Java), x100"
-    signature_fields = "meteor-1.5|lang:en|norm:yes"
+    signature_fields = (("jar", "meteor-1.5"), ("lang", "en"), ("norm", "yes"))
 
     @property
     def scorer(self):

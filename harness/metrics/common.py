@@ -1,4 +1,4 @@
-"""Small helpers shared by the metric families: option defaults and coercion, reference
+"""Small helpers shared by the metric families: corpus checks, worker processes, reference
 layout, and the pieces every signature names."""
 from __future__ import annotations
 
@@ -6,54 +6,13 @@ import gc
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from harness.errors import DataError, UsageError
+from harness.errors import DataError
 from harness.metrics.base import Metric
 from harness.metrics.bootstrap import resample_totals
-
-_TRUE = {"1", "true", "yes", "on", "y"}
-_FALSE = {"0", "false", "no", "off", "n"}
-
-
-def coerce(metric: str, key: str, value: Any, default: Any) -> Any:
-    """Give an option the type of its default, so "2" and "true" from a command line work."""
-    if default is None or value is None:
-        return value
-    kind = type(default)
-    try:
-        if kind is bool:
-            if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
-                return value.lower() in _TRUE
-            if isinstance(value, (bool, int)) and value in (0, 1):
-                return bool(value)
-            raise ValueError
-        if kind is int:
-            if isinstance(value, bool) or float(value) != int(float(value)):
-                raise ValueError
-            return int(float(value))
-        if kind is float:
-            return float(value)
-        return kind(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"metric {metric!r}: option {key}={value!r} is not a valid "
-                         f"{kind.__name__} (default {default!r})") from None
-
-
-def resolve_options(metric: str, given: Mapping[str, Any], defaults: Mapping[str, Any],
-                    choices: Mapping[str, Sequence[Any]] = {}) -> dict[str, Any]:
-    """Defaults overlaid with the given options, each coerced and checked against its choices."""
-    out = dict(defaults)
-    for key, value in given.items():
-        out[key] = coerce(metric, key, value, defaults.get(key))
-    for key, allowed in choices.items():
-        if out.get(key) not in allowed:
-            from harness.errors import did_you_mean
-            raise UsageError(f"metric {metric!r}: {key}={out.get(key)!r} is not one of "
-                             f"{', '.join(map(str, allowed))}{did_you_mean(str(out.get(key)), map(str, allowed))}")
-    return out
 
 
 def check_corpus(corpus) -> None:
@@ -61,6 +20,9 @@ def check_corpus(corpus) -> None:
     if len(corpus.references) != len(corpus.predictions):
         raise DataError(f"{len(corpus.predictions)} predictions but {len(corpus.references)} "
                         f"reference lists; every example needs both")
+    if corpus.sources is not None and len(corpus.sources) != len(corpus.predictions):
+        raise DataError(f"{len(corpus.predictions)} predictions but {len(corpus.sources)} sources; "
+                        f"give one source per example, or none")
     if all(type(p) is str for p in corpus.predictions) and all(map(_usable_refs, corpus.references)):
         return  # the common case, checked without building messages
     for i, (pred, refs) in enumerate(zip(corpus.predictions, corpus.references)):
@@ -155,10 +117,6 @@ def package_version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "missing"
-
-
-def yes_no(flag: bool) -> str:
-    return "yes" if flag else "no"
 
 
 class SummableMetric(Metric):

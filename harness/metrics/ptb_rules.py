@@ -40,7 +40,6 @@ LETTER_CHARS = _L + r"\u00AD\u0237-\u024F\u02C2-\u02C5\u02D2-\u02DF\u02E5-\u02FF
 L = f"[{LETTER_CHARS}]"
 ALPHA = f"[{_L}]"
 D = r"[0-9\u0660-\u0669\u06F0-\u06F9\u0966-\u096F\uFF10-\uFF19]"
-ALNUM = f"[{_L}0-9\u0660-\u0669\u06F0-\u06F9\u0966-\u096F\uFF10-\uFF19]"
 NOT_ALPHA = f"[^{_L}]"
 NOT_ALNUM = f"[^{_L}0-9]"
 

@@ -15,18 +15,21 @@ chunked in order, so results are identical to one process.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
-from typing import Any, ClassVar, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Sequence
 
 import numpy as np
 
+from harness.cpus import available_cpus
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs, package_version,
-                                    parallel_map, present_refs, resolve_options, yes_no)
+                                    parallel_map, present_refs)
 from harness.metrics.lcs import lcs_length, lcs_table
 from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, make_tokenizer, split_sentences
+from harness.options import option
 from harness.registry import metrics
+from harness.signature import Signature
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
@@ -91,7 +94,7 @@ def _score_chunk(args: tuple) -> np.ndarray:
 
 
 def default_workers(n_examples: int) -> int:
-    return min(os.cpu_count() or 1, 4) if n_examples >= PARALLEL_FROM else 1
+    return min(available_cpus(), 4) if n_examples >= PARALLEL_FROM else 1
 
 
 def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]], *, tokenizer: str,
@@ -107,34 +110,35 @@ def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]],
     return np.concatenate(parallel_map(_score_chunk, jobs, workers))
 
 
+@dataclass(frozen=True)
+class RougeOptions:
+    use_stemmer: bool = option(True, "Porter stemming as rouge-score")
+    tokenizer: str = option("default", "default (rouge-score: a-z0-9 only) | unicode (any script) | char",
+                            choices=TOKENIZERS)
+    sentence_split: str = option("newline", "rougeLsum sentences: newline | simple (also after . ! ?)",
+                                 choices=SENTENCE_SPLITS)
+    workers: int = option(0, "scoring processes; 0 = min(cpus, 4) from 2000 examples")
+
+
 class Rouge(MeanMetric):
     rouge_type: ClassVar[str] = ""
-    defaults: ClassVar[dict[str, Any]] = {"use_stemmer": True, "tokenizer": "default",
-                                          "sentence_split": "newline", "workers": 0}
-    choices: ClassVar[dict[str, tuple]] = {"tokenizer": TOKENIZERS, "sentence_split": SENTENCE_SPLITS}
-    options_help = {"use_stemmer": "Porter stemming as rouge-score (default true)",
-                    "tokenizer": "default (rouge-score: a-z0-9 only) | unicode (any script) | char",
-                    "sentence_split": "rougeLsum sentences: newline (default) | simple (also after . ! ?)",
-                    "workers": "scoring processes; 0 = min(cpus, 4) from 2000 examples (default 0)"}
-
-    def __init__(self, **options: Any):
-        super().__init__(**options)
-        self.options = resolve_options(self.name, options, self.defaults, self.choices)
+    Options = RougeOptions
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         check_corpus(corpus)
         o = self.options
-        key = ("rouge-f", o["tokenizer"], o["use_stemmer"], o["sentence_split"])
+        key = ("rouge-f", o.tokenizer, o.use_stemmer, o.sentence_split)
         table = corpus.memo(key, lambda: rouge_table(
-            corpus.predictions, corpus.references, tokenizer=o["tokenizer"], use_stemmer=o["use_stemmer"],
-            sentence_split=o["sentence_split"], workers=o["workers"]))
+            corpus.predictions, corpus.references, tokenizer=o.tokenizer, use_stemmer=o.use_stemmer,
+            sentence_split=o.sentence_split, workers=o.workers))
         return table[:, [ROUGE_TYPES.index(self.rouge_type)]]
 
-    def signature(self, corpus: Corpus) -> str:
+    def signature(self, corpus: Corpus) -> Signature:
         o = self.options
-        split = f"|split:{o['sentence_split']}" if self.rouge_type == "rougeLsum" else ""
-        return (f"{self.name}|stem:{yes_no(o['use_stemmer'])}|tok:{o['tokenizer']}{split}"
-                f"|nrefs:{nrefs(corpus.references)}|multiref:max-f|version:rouge-score-{package_version('rouge-score')}")
+        split = [("split", o.sentence_split)] if self.rouge_type == "rougeLsum" else []
+        return Signature.of(self.name, ("stem", o.use_stemmer), ("tok", o.tokenizer), *split,
+                            ("nrefs", nrefs(corpus.references)), ("multiref", "max-f"),
+                            ("version", f"rouge-score-{package_version('rouge-score')}"))
 
 
 def _register(rouge_type: str, text: str) -> type:

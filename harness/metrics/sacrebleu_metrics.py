@@ -13,17 +13,20 @@ metric's smoothing; sentence chrF and sentence TER are the corpus formulas on on
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections import OrderedDict
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.cpus import available_cpus
 from harness.errors import HarnessError, MissingDependency
 from harness.metrics.base import Corpus
-from harness.metrics.common import (SummableMetric, check_corpus, chunk_bounds, coerce, gc_paused, nrefs, ref_streams,
-                                    parallel_map, resolve_options)
+from harness.metrics.common import (SummableMetric, check_corpus, chunk_bounds, gc_paused, nrefs, parallel_map,
+                                    ref_streams)
+from harness.options import option
 from harness.registry import metrics
+from harness.signature import Signature
 
 BLEU_TOKENIZERS = ("13a", "intl", "zh", "char", "none", "ja-mecab", "ko-mecab", "spm", "flores101",
                    "flores200")
@@ -43,17 +46,20 @@ _TOKENIZER_EXTRAS = {"ja-mecab": (("MeCab", "ipadic"), "sacrebleu[ja]"),
 
 
 class SacrebleuMetric(SummableMetric):
-    """Shared plumbing: options, lazy sacrebleu object, additive statistics."""
+    """Shared plumbing: options, lazy sacrebleu object, additive statistics.
 
-    defaults: ClassVar[dict[str, Any]] = {}
-    choices: ClassVar[dict[str, tuple]] = {}
+    Every option but ``workers`` is a keyword argument of the sacrebleu metric.
+    """
+
     parallel_from: ClassVar[int | None] = None  # corpus size from which workers=0 means several
 
     def __init__(self, **options: Any):
         super().__init__(**options)
-        self.options = resolve_options(self.name, options, self.defaults, self.choices)
-        self.workers = self.options.pop("workers", 0)
         self._scorer = None
+
+    @property
+    def sacrebleu_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self.options).items() if k != "workers"}
 
     @property
     def scorer(self):
@@ -73,8 +79,8 @@ class SacrebleuMetric(SummableMetric):
         if len(corpus) == 0:
             return np.zeros((0, self.n_stats()))
         ref_info = self._reference_info(corpus.references)
-        workers = self.workers or (min(os.cpu_count() or 1, 4) if self.parallel_from
-                                   and len(corpus) >= self.parallel_from else 1)
+        workers = self.options.workers or (min(available_cpus(), 4) if self.parallel_from
+                                           and len(corpus) >= self.parallel_from else 1)
         if workers > 1:
             stats = _parallel_statistics(type(self), self.options, list(corpus.predictions), ref_info, workers)
         else:
@@ -82,7 +88,7 @@ class SacrebleuMetric(SummableMetric):
         return np.asarray(stats, dtype=np.float64).reshape(len(corpus), self.n_stats())
 
     def _reference_info(self, references) -> list:
-        key = (type(self).__name__, tuple(sorted(self.options.items())),
+        key = (type(self).__name__, tuple(sorted(self.sacrebleu_kwargs.items())),
                tuple(tuple(r) for r in references))
         if key in _REF_CACHE:
             _REF_CACHE.move_to_end(key)
@@ -106,10 +112,16 @@ class SacrebleuMetric(SummableMetric):
         compute = self.scorer._compute_score_from_stats
         return np.array([compute(row).score for row in self._as_stats(totals)], dtype=np.float64)
 
-    def signature(self, corpus: Corpus) -> str:
-        counts = nrefs(corpus.references)
-        self.scorer.num_refs = -1 if counts == "var" else int(counts)
-        return f"{self.name}|{self.scorer.get_signature().format()}"
+    def signature(self, corpus: Corpus) -> Signature:
+        """sacrebleu's signature fields in its order (version last), plus ``signature_extra``."""
+        # built from the scorer's settings without setting num_refs on the shared scorer
+        info = type(self.scorer)._SIGNATURE_TYPE({**vars(self.scorer), "num_refs": nrefs(corpus.references)}).info
+        fields = [(name, value) for name, value in info.items() if name != "version"]
+        return Signature.of(self.name, *fields, *self.signature_extra(), ("version", info["version"]))
+
+    def signature_extra(self) -> tuple[tuple[str, Any], ...]:
+        """Fields that change the number but that sacrebleu's signature leaves out."""
+        return ()
 
 
 def _statistics(scorer, hypotheses: list[str], ref_info: list) -> list:
@@ -120,14 +132,48 @@ def _statistics(scorer, hypotheses: list[str], ref_info: list) -> list:
 
 def _chunk_statistics(args: tuple) -> list:
     cls, options, hypotheses, ref_info = args
-    return _statistics(cls(**options).scorer, hypotheses, ref_info)
+    return _statistics(cls(**asdict(options)).scorer, hypotheses, ref_info)
 
 
-def _parallel_statistics(cls, options: dict, hypotheses: list[str], ref_info: list, workers: int) -> list:
+def _parallel_statistics(cls, options: Any, hypotheses: list[str], ref_info: list, workers: int) -> list:
     """Segment statistics in worker processes, in order: identical to one process."""
     jobs = [(cls, options, hypotheses[a:b], ref_info[a:b])
             for a, b in chunk_bounds(len(hypotheses), workers)]
     return [row for part in parallel_map(_chunk_statistics, jobs, workers) for row in part]
+
+
+@dataclass(frozen=True)
+class BLEUOptions:
+    tokenize: str = option("13a", "sacrebleu tokenizer", choices=BLEU_TOKENIZERS)
+    lowercase: bool = option(False, "lower-case before scoring")
+    smooth_method: str = option("exp", "smoothing of zero n-gram counts", choices=("exp", "floor", "add-k", "none"))
+    smooth_value: float | None = option(None, "value for floor / add-k (default sacrebleu's: 0.1 / 1)")
+    workers: int = option(0, WORKERS_HELP)
+
+
+@dataclass(frozen=True)
+class ChrFOptions:
+    char_order: int = option(6, "character n-gram order")
+    word_order: int = option(0, "word n-gram order; 2 = chrF++")
+    beta: int = option(2, "recall weight")
+    eps_smoothing: bool = option(False, "chrF++.py-style epsilon smoothing")
+    lowercase: bool = option(False, "lower-case before scoring")
+    whitespace: bool = option(False, "keep whitespace in character n-grams")
+    workers: int = option(0, WORKERS_HELP)
+
+
+@dataclass(frozen=True)
+class ChrFPlusPlusOptions(ChrFOptions):
+    word_order: int = option(2, "word n-gram order; 2 = chrF++")
+
+
+@dataclass(frozen=True)
+class TEROptions:
+    normalized: bool = option(False, "tercom normalisation")
+    no_punct: bool = option(False, "remove punctuation")
+    asian_support: bool = option(False, "split CJK characters when normalized/no_punct")
+    case_sensitive: bool = option(False, "do not lower-case (tercom lower-cases)")
+    workers: int = option(0, WORKERS_HELP)
 
 
 @metrics.register("bleu")
@@ -136,28 +182,18 @@ class BLEU(SacrebleuMetric):
 
     name = "bleu"
     description = "BLEU via sacrebleu (0-100)"
-    defaults = {"tokenize": "13a", "lowercase": False, "smooth_method": "exp", "smooth_value": None,
-                "workers": 0}
-    choices = {"tokenize": BLEU_TOKENIZERS, "smooth_method": ("exp", "floor", "add-k", "none")}
-    options_help = {"tokenize": f"sacrebleu tokenizer: {', '.join(BLEU_TOKENIZERS)} (default 13a)",
-                    "lowercase": "lower-case before scoring (default false)",
-                    "smooth_method": "exp | floor | add-k | none (default exp)",
-                    "smooth_value": "value for floor / add-k (default sacrebleu's: 0.1 / 1)",
-                    "workers": WORKERS_HELP}
+    Options = BLEUOptions
 
     def _build(self):
         from sacrebleu.metrics import BLEU as SacreBLEU
-        value = self.options["smooth_value"]
-        kwargs = dict(tokenize=self.options["tokenize"], lowercase=self.options["lowercase"],
-                      smooth_method=self.options["smooth_method"],
-                      smooth_value=None if value is None else coerce(self.name, "smooth_value", value, 0.0))
-        modules, extra = _TOKENIZER_EXTRAS.get(kwargs["tokenize"], ((), ""))
+        tokenize = self.options.tokenize
+        modules, extra = _TOKENIZER_EXTRAS.get(tokenize, ((), ""))
         if any(importlib.util.find_spec(m) is None for m in modules):
-            raise MissingDependency(extra, why=f"for BLEU tokenize={kwargs['tokenize']!r}")
+            raise MissingDependency(extra, why=f"for BLEU tokenize={tokenize!r}")
         try:
-            return SacreBLEU(**kwargs)
+            return SacreBLEU(**self.sacrebleu_kwargs)
         except (ImportError, OSError, RuntimeError) as exc:  # spm/flores download their model on first use
-            raise HarnessError(f"BLEU tokenize={kwargs['tokenize']!r} could not be set up: {exc}; "
+            raise HarnessError(f"BLEU tokenize={tokenize!r} could not be set up: {exc}; "
                                f"it may need a network connection once; or use tokenize 13a") from exc
 
     def n_stats(self) -> int:
@@ -187,30 +223,21 @@ class ChrF(SacrebleuMetric):
 
     name = "chrf"
     description = "chrF via sacrebleu (0-100); word_order=2 gives chrF++"
-    defaults = {"char_order": 6, "word_order": 0, "beta": 2, "eps_smoothing": False,
-                "lowercase": False, "whitespace": False, "workers": 0}
-    options_help = {"char_order": "character n-gram order (default 6)",
-                    "word_order": "word n-gram order; 2 = chrF++ (default 0)",
-                    "beta": "recall weight (default 2)",
-                    "eps_smoothing": "chrF++.py-style epsilon smoothing (default false)",
-                    "lowercase": "lower-case before scoring (default false)",
-                    "whitespace": "keep whitespace in character n-grams (default false)",
-                    "workers": WORKERS_HELP}
+    Options = ChrFOptions
 
     def _build(self):
         from sacrebleu.metrics import CHRF
-        return CHRF(**self.options)
+        return CHRF(**self.sacrebleu_kwargs)
 
     def n_stats(self) -> int:
-        return 3 * (self.options["char_order"] + self.options["word_order"])
+        return 3 * (self.options.char_order + self.options.word_order)
 
     def per_example(self, stats: np.ndarray) -> np.ndarray:
         return np.array([self.scorer._compute_f_score(row) for row in stats.round().astype(int).tolist()])
 
-    def signature(self, corpus: Corpus) -> str:
+    def signature_extra(self) -> tuple[tuple[str, Any], ...]:
         # beta changes the number but sacrebleu puts it in the metric's name (chrF2), not its signature
-        head, _, tail = super().signature(corpus).rpartition("|version:")
-        return f"{head}|beta:{self.options['beta']}|version:{tail}"
+        return (("beta", self.options.beta),)
 
 
 @metrics.register("chrf++")
@@ -219,7 +246,7 @@ class ChrFPlusPlus(ChrF):
 
     name = "chrf++"
     description = "chrF++ via sacrebleu (chrF with word_order=2)"
-    defaults = {**ChrF.defaults, "word_order": 2}
+    Options = ChrFPlusPlusOptions
 
 
 @metrics.register("ter")
@@ -229,18 +256,12 @@ class TER(SacrebleuMetric):
     name = "ter"
     higher_is_better = False
     description = "TER via sacrebleu (0-100, lower is better)"
-    defaults = {"normalized": False, "no_punct": False, "asian_support": False, "case_sensitive": False,
-                "workers": 0}
+    Options = TEROptions
     parallel_from = 1000  # sacrebleu's TER is pure Python and slow: spread it from 1,000 segments
-    options_help = {"normalized": "tercom normalisation (default false)",
-                    "no_punct": "remove punctuation (default false)",
-                    "asian_support": "split CJK characters when normalized/no_punct (default false)",
-                    "case_sensitive": "do not lower-case (default false, as tercom)",
-                    "workers": WORKERS_HELP}
 
     def _build(self):
         from sacrebleu.metrics import TER as SacreTER
-        return SacreTER(**self.options)
+        return SacreTER(**self.sacrebleu_kwargs)
 
     def n_stats(self) -> int:
         return 2

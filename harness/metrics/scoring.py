@@ -6,9 +6,11 @@ from typing import Any, Mapping
 import numpy as np
 
 from harness.errors import DataError, UsageError
-from harness.metrics.base import Corpus, Metric
-from harness.metrics.bootstrap import bootstrap_summary
+from harness.metrics.base import Corpus, Metric, signature_of
+from harness.metrics.bootstrap import bootstrap_interval
 from harness.metrics.common import check_corpus
+from harness.metrics.stats_cache import StatsCache
+from harness.signature import Signature
 from harness.types import MetricResult
 
 
@@ -35,31 +37,43 @@ def build_metric(spec: str | Mapping[str, Any]) -> Metric:
 
 
 def score(metric: Metric, corpus: Corpus, *, data_fingerprint: str, n_bootstrap: int = 1000,
-          seed: int = 12345) -> tuple[MetricResult, np.ndarray]:
+          seed: int = 12345, stats_cache: StatsCache | None = None) -> tuple[MetricResult, np.ndarray]:
     """Score ``corpus``; returns the result and the statistics matrix it came from.
 
-    The 95% interval is a seeded bootstrap over the statistics rows (``n_bootstrap=0`` or a
-    metric with ``bootstrap = False`` gives none). Its mean and half-width, as sacrebleu
-    prints them, are in ``details["bootstrap"]``.
+    The 95% interval is a seeded bootstrap over the statistics rows (``n_bootstrap=0``
+    gives none). With a ``stats_cache``, statistics computed before for the same texts and
+    settings are read back instead of recomputed.
     """
     if len(corpus) == 0:
         raise DataError(f"metric {metric.name!r}: nothing to score (0 examples)")
     check_corpus(corpus)
+    if metric.reads_sources and corpus.sources is None:
+        raise DataError(f"metric {metric.name!r} reads the source texts; this corpus has none")
+    signature = signature_of(metric, corpus)
+    stats = _statistics(metric, corpus, signature, stats_cache)
+    ci = bootstrap_interval(metric, stats, n_bootstrap, seed) if n_bootstrap > 0 and len(stats) > 1 else None
+    per_example = metric.per_example(stats)
+    result = MetricResult(
+        metric=metric.name, score=float(metric.aggregate(stats)),
+        signature=signature.with_field("data", data_fingerprint[:8]),
+        higher_is_better=metric.higher_is_better, ci=ci,
+        per_example=None if per_example is None else tuple(float(x) for x in per_example),
+        details=dict(metric.details(stats)))
+    return result, stats
+
+
+def _statistics(metric: Metric, corpus: Corpus, signature: Signature, cache: StatsCache | None) -> np.ndarray:
+    key = cache.key(metric, corpus, signature) if cache is not None else None
+    stats = cache.get(key, len(corpus)) if key is not None else None
+    if stats is None:
+        stats = compute_statistics(metric, corpus)
+        if key is not None:
+            cache.put(key, stats)
+    return stats
+
+
+def compute_statistics(metric: Metric, corpus: Corpus) -> np.ndarray:
     stats = np.asarray(metric.statistics(corpus), dtype=np.float64)
     if stats.ndim != 2 or len(stats) != len(corpus):
         raise AssertionError(f"{metric.name}: statistics shape {stats.shape} for {len(corpus)} examples")
-    value = float(metric.aggregate(stats))
-    details = dict(metric.details(stats))
-    ci = None
-    if metric.bootstrap and n_bootstrap > 0 and len(stats) > 1:
-        summary = bootstrap_summary(metric, stats, n_bootstrap, seed)
-        ci = (summary.lo, summary.hi)
-        details["bootstrap"] = summary.to_dict()
-    per_example = metric.per_example(stats)
-    result = MetricResult(
-        metric=metric.name, score=value,
-        signature=f"{metric.signature(corpus)}|data:{data_fingerprint[:8]}",
-        higher_is_better=metric.higher_is_better, ci=ci,
-        per_example=None if per_example is None else tuple(float(x) for x in per_example),
-        details=details)
-    return result, stats
+    return stats
