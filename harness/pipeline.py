@@ -227,9 +227,10 @@ def _record(out: _Generated, options: RunOptions, run_id: str, scores: dict[str,
 
 
 def _score_entry(spec: Any, result: MetricResult) -> Score:
+    written = result.to_dict()  # signature text; the CI's bootstrap settings in its details
     return Score(spec={"name": spec} if isinstance(spec, str) else dict(spec),
-                 score=result.score, signature=result.signature, ci95=result.ci,
-                 higher_is_better=result.higher_is_better, details=dict(result.details),
+                 score=result.score, signature=written["signature"], ci95=written["ci95"],
+                 higher_is_better=result.higher_is_better, details=written.get("details", {}),
                  stats=f"stats/{store.slug(result.metric)}.npy")
 
 

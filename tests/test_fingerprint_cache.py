@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conftest import run_cli
 from harness import tiny_models
+from harness.store import load_runs
 from test_fingerprint import TASKS, repaint_in_place
 
 
@@ -32,5 +33,6 @@ def test_only_the_rewritten_image_is_captioned_again(tmp_path):
     repaint_in_place(tmp_path / "a" / "images" / "cap-002.png")
     again = caption(model, tmp_path / "a" / "captioning.jsonl", cache, out)
     assert (again["n_generated"], again["n_cached"]) == (1, 3)
-    samples = [json.loads(line) for line in next(out.rglob("samples.jsonl")).open()]
+    [latest] = load_runs([out])
+    samples = [json.loads(line) for line in (latest.folder / "samples.jsonl").open()]
     assert [s["id"] for s in samples if not s["cached"]] == ["cap-002"]
