@@ -10,15 +10,17 @@ from typing import Any, Sequence
 from harness.errors import HarnessError, UsageError
 
 
-def parse_kv(text: str | None, what: str) -> dict[str, Any]:
-    """``dtype=bfloat16,num_beams=4`` → {"dtype": "bfloat16", "num_beams": 4} (YAML scalars)."""
+def parse_kv(text: str | None, what: str, typed: bool = True) -> dict[str, Any]:
+    """``dtype=bfloat16,num_beams=4`` → {"dtype": "bfloat16", "num_beams": 4}: values as YAML
+    scalars when ``typed``, else as written (options declared with ``harness.options`` coerce
+    text themselves, so ``chat_template=off`` stays the word, not YAML's False)."""
     import yaml
     out: dict[str, Any] = {}
     for item in filter(None, (text or "").split(",")):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"{what}: expected key=value, got {item!r}")
-        parsed = yaml.safe_load(value) if value.strip() else ""
+        parsed = yaml.safe_load(value) if typed and value.strip() else None
         out[key.strip()] = value if parsed is None else parsed
     return out
 
@@ -37,8 +39,10 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from harness.registry import models
+    from harness.options import describe_options
     rows = [[name, cls.input_kind.value, cls.description,
-             ",".join(cls.args_help)] for name, cls in models.items()]
+             ",".join(row.name for row in describe_options(cls.Options))]
+            for name, cls in models.items()]
     _print_columns(["name", "input", "description", "model-args"], rows)
     return 0
 
@@ -78,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         postprocess=args.postprocess)
     task_names = [t for t in args.tasks.split(",") if t]
     records = evaluate(args.model, task_names, options,
-                       model_args=parse_kv(args.model_args, "--model-args"),
+                       model_args=parse_kv(args.model_args, "--model-args", typed=False),
                        engine_settings=settings)
     if args.json:
         dicts = [r.to_dict() for r in records]

@@ -1,14 +1,13 @@
 """A damaged cache file never stops a run: it is moved aside with a warning naming it, and
 what it held is made again."""
-import shutil
 
 import pytest
 
 from harness import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.models.hf.seq2seq import HFSeq2Seq
-from harness.types import GenerateConfig, Generation, Request
-from test_engine_cache import Reverser, requests
+from harness.types import GenerateConfig, Request
+from test_engine_cache import Reverser
 
 
 def damage(path, how):

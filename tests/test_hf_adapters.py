@@ -32,9 +32,9 @@ def test_registered_under_their_names():
 @pytest.mark.parametrize("args, message", [
     ({"dtyp": "bf16"}, "did you mean 'dtype'"),
     ({"dtype": "int3"}, "dtype='int3'"),
-    ({"trust_remote_code": "maybe"}, "expected true or false"),
-    ({"max_length": "long"}, "whole number"),
-    ({"chat_template": "sometimes"}, "auto, on or off"),
+    ({"trust_remote_code": "maybe"}, "trust_remote_code='maybe' is not a valid bool"),
+    ({"max_length": "long"}, "max_length='long' is not a valid int"),
+    ({"chat_template": "sometimes"}, "chat_template='sometimes' is not one of auto, on, off"),
 ])
 def test_bad_model_args_are_usage_errors(tiny, args, message):
     with pytest.raises(UsageError, match=message):

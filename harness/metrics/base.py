@@ -22,7 +22,7 @@ from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
-from harness.options import describe_options, option, parse_options
+from harness.options import option, parse_options
 from harness.signature import Signature
 
 
@@ -71,11 +71,6 @@ class Metric:
     Options: ClassVar[type] = NoOptions
     needs_accelerator: ClassVar[bool] = False
     reads_sources: ClassVar[bool] = False
-    options_help: ClassVar[dict[str, str]] = {}  # name -> help, derived from Options; declare Options instead
-
-    def __init_subclass__(cls, **kwargs: Any):
-        super().__init_subclass__(**kwargs)
-        cls.options_help = {row.name: row.help for row in describe_options(cls.Options)}
 
     def __init__(self, **options: Any):
         self.options = parse_options(self.Options, options, f"metric {self.name!r}")

@@ -54,13 +54,18 @@ class ExampleError(HarnessError):
         self.reason = message
 
 
+@dataclass(frozen=True)
+class NoOptions:
+    """A model without --model-args."""
+
+
 class Model:
     """Base of every model adapter; register with ``@models.register("kind")``."""
 
     description: ClassVar[str] = ""
     input_kind: ClassVar[InputKind] = InputKind.PROMPT  # what Request.prompt/image hold
     driver: ClassVar[Driver] = Driver.STREAM
-    args_help: ClassVar[dict[str, str]] = {}  # --model-args keys -> meaning
+    Options: ClassVar[type] = NoOptions  # --model-args, declared with harness.options.option
     # False where storing outputs gains nothing (a predictions file, a baseline): the engine
     # then skips its generation cache and keys duplicates by example, not by content
     cacheable: ClassVar[bool] = True
@@ -69,10 +74,11 @@ class Model:
     max_retries: int = 0  # Driver.CONCURRENT: tries after the first for a transient error
 
     def __init__(self, locator: str, **args: Any):
-        from harness.errors import check_keys
-        check_keys(args, self.args_help, f"model {type(self).__name__}: --model-args key")
+        from harness.options import parse_options
+        kind = getattr(type(self), "registered_name", type(self).__name__)
+        self.options = parse_options(self.Options, args, f"model {kind!r} --model-args")
         self.locator = locator
-        self.args = args
+        self.args = args  # as given, for the run record
         self.load_seconds = 0.0  # weights/tokenizer loading, wherever it happens lazily
 
     def fingerprint(self) -> dict[str, str]:

@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from harness.data import read_rows
 from harness.errors import DataError
 from harness.models.base import Model
+from harness.options import option
 from harness.registry import models
 from harness.types import Example, Generation, InputKind, Request
+
+
+@dataclass(frozen=True)
+class PredictionsOptions:
+    field: str = option("prediction", "the JSON field holding the output text")
 
 
 @models.register("predictions")
@@ -19,12 +26,12 @@ class Predictions(Model):
     description = "existing outputs: a JSONL file of {id, prediction}"
     input_kind = InputKind.NONE
     cacheable = False
-    args_help = {"field": "the JSON field holding the output text (default: prediction)"}
+    Options = PredictionsOptions
 
     def __init__(self, locator: str, **args):
         super().__init__(locator, **args)
         self.path = Path(locator)
-        text_field = args.get("field", "prediction")
+        text_field = self.options.field
         self.texts: dict[str, str] = {}
         self.origin: dict[str, str] = {}
         for line, row in read_rows(self.path):

@@ -7,13 +7,22 @@ and is recorded as truncated.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-from harness.models.batched import Batch, Encoded
 from harness.errors import UsageError
-from harness.models.hf.common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
+from harness.models.batched import Batch, Encoded
+from harness.models.hf.common import HFModel, HFOptions, max_positions, pad_id, padded
+from harness.options import option
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
+
+
+@dataclass(frozen=True)
+class CausalOptions(HFOptions):
+    chat_template: str = option("auto", "auto (the tokenizer's chat template for chat requests, "
+                                        "when it has one), on (always; fail without one) or off",
+                                choices=("auto", "on", "off"))
 
 
 @models.register("hf-causal")
@@ -22,16 +31,11 @@ class HFCausal(HFModel):
     input_kind = InputKind.PROMPT
     padding_side = "left"
     auto_class = "AutoModelForCausalLM"
-    args_help = {**COMMON_ARGS,
-                 "chat_template": "auto (use the tokenizer's chat template for chat requests when "
-                                  "it has one), on (always; fail without one) or off"}
+    Options = CausalOptions
 
     def __init__(self, locator: str, **args: Any):
         super().__init__(locator, **args)
-        self.chat_template = str(args.get("chat_template", "auto")).lower()
-        if self.chat_template not in ("auto", "on", "off"):
-            raise UsageError(f"--model-args chat_template={self.chat_template!r}: "
-                             f"expected auto, on or off")
+        self.chat_template = self.options.chat_template
         self._limits: dict[int, int] = {}  # max_new_tokens -> input tokens kept
 
     def output_settings(self) -> dict[str, Any]:
@@ -68,11 +72,11 @@ class HFCausal(HFModel):
                                                   add_generation_prompt=True, tokenize=False)
 
     def input_limit(self, max_new_tokens: int) -> int:
-        if self.settings.max_length:
-            return self.settings.max_length
+        if self.options.max_length:
+            return self.options.max_length
         from transformers import AutoConfig
         context = max_positions(AutoConfig.from_pretrained(
-            self.folder(), trust_remote_code=self.settings.trust_remote_code))
+            self.folder(), trust_remote_code=self.options.trust_remote_code))
         if context is None:
             return 1 << 30
         if context <= max_new_tokens:

@@ -9,28 +9,16 @@ import os
 import re
 import time
 import weakref
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from harness.cpus import available_cpus
+from harness.errors import HarnessError, MissingDependency, UsageError
 from harness.models.base import ErrorAction, ErrorDecision
 from harness.models.batched import CPU_TOKEN_BUDGET, BatchedModel
-from harness.errors import HarnessError, MissingDependency, UsageError
+from harness.options import option
 
-COMMON_ARGS = {
-    "revision": "hub branch, tag or commit to load (default: main); recorded as the resolved commit",
-    "dtype": "auto (bfloat16 on GPUs that support it, else float16; float32 on CPU), "
-             "float32, bfloat16 or float16",
-    "device": "auto (cuda when present, else cpu), cpu, cuda, cuda:N or mps",
-    "device_map": "spread a model too big for one device with accelerate, e.g. device_map=auto",
-    "max_length": "input tokens kept; longer inputs are cut (causal: keep the end, "
-                  "seq2seq: keep the start) and marked truncated",
-    "trust_remote_code": "run model code shipped in the hub repository (default false)",
-    "threads": "CPU threads for torch (default: the cores available; ignored on GPU)",
-    "attn_implementation": "attention kernels: sdpa (default), eager, flash_attention_2",
-    "static_cache": "preallocated key/value cache (opt-in; default false)",
-    "compile": "torch.compile the decoding step; implies static_cache (opt-in; default false)",
-}
 DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
           "float16": "float16", "fp16": "float16", "auto": "auto"}
 # Bumped when a change to these adapters can change an output for the same weights and
@@ -42,56 +30,29 @@ SKIP_ON_DOWNLOAD = ["*.h5", "*.msgpack", "*.ot", "*.onnx", "*.onnx_data", "*.tfl
                     "*.mlmodel", "onnx/*", "coreml/*", "flax_model*", "tf_model*", "rust_model*"]
 
 
-def _as_bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise UsageError(f"--model-args {key}={value!r}: expected true or false")
-
-
-def _as_int(key: str, value: Any) -> int | None:
-    if value is None or isinstance(value, int):
-        return value
-    try:
-        return int(str(value))
-    except ValueError:
-        raise UsageError(f"--model-args {key}={value!r}: expected a whole number") from None
-
-
 @dataclass(frozen=True)
-class HFSettings:
-    revision: str | None = None
-    dtype: str = "auto"
-    device: str = "auto"
-    device_map: str | None = None
-    max_length: int | None = None
-    trust_remote_code: bool = False
-    threads: int | None = None
-    attn_implementation: str | None = None
-    static_cache: bool = False
-    compile: bool = False
+class HFOptions:
+    """--model-args of every transformers adapter."""
 
-    @classmethod
-    def from_args(cls, args: dict[str, Any]) -> "HFSettings":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in args.items() if k in known}
-        for key in ("trust_remote_code", "static_cache", "compile"):
-            if key in values:
-                values[key] = _as_bool(key, values[key])
-        for key in ("max_length", "threads"):
-            if key in values:
-                values[key] = _as_int(key, values[key])
-        if "dtype" in values:
-            dtype = str(values["dtype"]).lower()
-            if dtype not in DTYPES:
-                raise UsageError(f"--model-args dtype={values['dtype']!r}: expected one of "
-                                 f"{', '.join(sorted(set(DTYPES.values())))}")
-            values["dtype"] = DTYPES[dtype]
-        return cls(**values)
+    revision: str | None = option(None, "hub branch, tag or commit to load (default: main); "
+                                        "recorded as the resolved commit")
+    dtype: str = option("auto", "auto (bfloat16 on GPUs that support it, else float16; float32 on "
+                                "CPU), float32, bfloat16 or float16", choices=tuple(DTYPES))
+    device: str = option("auto", "auto (cuda when present, else cpu), cpu, cuda, cuda:N or mps")
+    device_map: str | None = option(None, "spread a model too big for one device with accelerate, "
+                                          "e.g. device_map=auto")
+    max_length: int | None = option(None, "input tokens kept; longer inputs are cut (causal: keep "
+                                          "the end, seq2seq: keep the start) and marked truncated")
+    trust_remote_code: bool = option(False, "run model code shipped in the hub repository")
+    threads: int | None = option(None, "CPU threads for torch (default: the cores available; "
+                                       "ignored on GPU)")
+    attn_implementation: str | None = option(None, "attention kernels: sdpa (default), eager, "
+                                                   "flash_attention_2")
+    static_cache: bool = option(False, "preallocated key/value cache (opt-in)")
+    compile: bool = option(False, "torch.compile the decoding step; implies static_cache (opt-in)")
+
+    def __post_init__(self):
+        object.__setattr__(self, "dtype", DTYPES[self.dtype])  # fp32 -> float32, ...
 
 
 def default_threads() -> int:
@@ -99,20 +60,17 @@ def default_threads() -> int:
     (64 mixed-length requests, 32 new tokens, 5 interleaved repeats): 2 threads gave a median
     8401 vs 5585 tok/s (causal) and 6845 vs 6730 (seq2seq) over 1 thread, and a better worst
     case too, so generation uses them all; set threads=N to leave cores to other work."""
-    import os
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, cores or 1)
+    return available_cpus()
 
 
 class HFModel(BatchedModel):
     """Base of the transformers adapters: locating, loading, fingerprint, memory budget."""
 
     auto_class: ClassVar[str] = "AutoModelForCausalLM"
-    args_help = COMMON_ARGS
+    Options = HFOptions
 
     def __init__(self, locator: str, **args: Any):
         super().__init__(locator, **args)
-        self.settings = HFSettings.from_args(args)
         self._folder: Path | None = None
         self._commit: str | None = None
         self._fingerprint: dict[str, str] | None = None
@@ -123,7 +81,7 @@ class HFModel(BatchedModel):
     def folder(self) -> Path:
         """The local folder holding the model: the locator, or the hub snapshot it resolves to."""
         if self._folder is None:
-            self._folder, self._commit = resolve(self.locator, self.settings.revision)
+            self._folder, self._commit = resolve(self.locator, self.options.revision)
         return self._folder
 
     def fingerprint(self) -> dict[str, str]:
@@ -132,14 +90,14 @@ class HFModel(BatchedModel):
             folder = self.folder()
             self._fingerprint = {
                 "locator": self.locator,
-                "revision": self._commit or self.settings.revision or "",
+                "revision": self._commit or self.options.revision or "",
                 "weights": folder_sha256(folder),
             }
         return self._fingerprint
 
     def output_settings(self) -> dict[str, Any]:
         """Resolved, not as asked: dtype=auto is float32 on CPU and bfloat16 on most GPUs."""
-        s = self.settings
+        s = self.options
         device = resolve_device(s.device)
         return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
                 "transformers": _transformers().__version__,
@@ -171,14 +129,14 @@ class HFModel(BatchedModel):
         transformers = _transformers()
         try:
             return transformers.AutoTokenizer.from_pretrained(
-                self.folder(), trust_remote_code=self.settings.trust_remote_code)
+                self.folder(), trust_remote_code=self.options.trust_remote_code)
         except Exception as exc:
             raise HarnessError(f"{self.locator}: cannot load the tokenizer from {self.folder()}: "
                                f"{exc}") from exc
 
     def load_network(self):
         torch, transformers = _torch(), _transformers()
-        s = self.settings
+        s = self.options
         device = resolve_device(s.device)
         if device.startswith("cpu"):
             torch.set_num_threads(s.threads or default_threads())
@@ -231,8 +189,8 @@ class HFModel(BatchedModel):
         return {"device": device, "dtype": str(network.dtype).replace("torch.", ""),
                 "threads": torch.get_num_threads() if network.device.type == "cpu" else None,
                 "attn_implementation": getattr(network.config, "_attn_implementation", None),
-                "static_cache": self.settings.static_cache or self.settings.compile,
-                "compile": self.settings.compile, "device_map": self.settings.device_map}
+                "static_cache": self.options.static_cache or self.options.compile,
+                "compile": self.options.compile, "device_map": self.options.device_map}
 
     def close(self) -> None:
         if self._network is None:

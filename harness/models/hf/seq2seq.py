@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from harness.models.batched import Batch, Encoded
-from harness.models.hf.common import COMMON_ARGS, HFModel, max_positions, pad_id, padded
+from harness.models.hf.common import HFModel, max_positions, pad_id, padded
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
@@ -23,7 +23,6 @@ class HFSeq2Seq(HFModel):
     input_kind = InputKind.SOURCE
     padding_side = "right"
     auto_class = "AutoModelForSeq2SeqLM"
-    args_help = COMMON_ARGS
 
     def load_tokenizer(self):
         tokenizer = super().load_tokenizer()
@@ -31,11 +30,11 @@ class HFSeq2Seq(HFModel):
         return tokenizer
 
     def input_limit(self) -> int:
-        if self.settings.max_length:
-            return self.settings.max_length
+        if self.options.max_length:
+            return self.options.max_length
         from transformers import AutoConfig
         config = AutoConfig.from_pretrained(self.folder(),
-                                            trust_remote_code=self.settings.trust_remote_code)
+                                            trust_remote_code=self.options.trust_remote_code)
         limit = max_positions(config)
         if limit is None:  # relative positions (T5): the tokenizer knows what it was trained on
             declared = getattr(self.tokenizer, "model_max_length", UNLIMITED)

@@ -9,16 +9,23 @@ decoding. An unreadable image raises an ExampleError naming the example and the 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-from harness.models.batched import Batch, Encoded
 from harness.errors import HarnessError
 from harness.models.base import ExampleError
-from harness.models.hf.common import COMMON_ARGS, HFModel, _as_int, _transformers
+from harness.models.batched import Batch, Encoded
+from harness.models.hf.common import HFModel, HFOptions, _transformers
+from harness.options import option
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
 URL_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class VisionOptions(HFOptions):
+    image_workers: int = option(4, "threads reading and preprocessing images")
 
 
 @models.register("hf-vision2seq")
@@ -27,12 +34,11 @@ class HFVision2Seq(HFModel):
     input_kind = InputKind.IMAGE
     padding_side = "right"
     auto_class = "AutoModelForImageTextToText"
-    args_help = {**COMMON_ARGS,
-                 "image_workers": "threads reading and preprocessing images (default 4)"}
+    Options = VisionOptions
 
     def __init__(self, locator: str, **args: Any):
         super().__init__(locator, **args)
-        self.image_workers = _as_int("image_workers", args.get("image_workers", 4)) or 1
+        self.image_workers = max(1, self.options.image_workers)
         self._processor = None
         self._pool: ThreadPoolExecutor | None = None
 
@@ -43,7 +49,7 @@ class HFVision2Seq(HFModel):
         tokenizer = super().load_tokenizer()
         try:
             self._processor = transformers.AutoImageProcessor.from_pretrained(
-                self.folder(), trust_remote_code=self.settings.trust_remote_code)
+                self.folder(), trust_remote_code=self.options.trust_remote_code)
         except Exception as exc:
             raise HarnessError(f"{self.locator}: cannot load the image processor from "
                             f"{self.folder()}: {exc}") from exc
@@ -65,7 +71,7 @@ class HFVision2Seq(HFModel):
     def _image_tokens(self) -> int:
         from transformers import AutoConfig
         config = AutoConfig.from_pretrained(self.folder(),
-                                            trust_remote_code=self.settings.trust_remote_code)
+                                            trust_remote_code=self.options.trust_remote_code)
         encoder = getattr(config, "encoder", None) or getattr(config, "vision_config", None)
         size, patch = getattr(encoder, "image_size", None), getattr(encoder, "patch_size", None)
         if isinstance(size, int) and isinstance(patch, int) and patch:
