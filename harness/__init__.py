@@ -3,7 +3,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 __all__ = ["evaluate", "RunOptions", "Task", "get_task", "models", "metrics", "tasks",
-           "Example", "Request", "Generation", "GenerateConfig", "MetricResult", "__version__"]
+           "Example", "Request", "Generation", "GenerateConfig", "MetricResult", "RunRecord",
+           "load_runs", "Signature", "__version__"]
 
 from harness.registry import metrics, models, tasks
 from harness.types import Example, GenerateConfig, Generation, MetricResult, Request
@@ -17,4 +18,13 @@ def __getattr__(name: str):
     if name in ("Task", "get_task"):
         from harness import task as module
         return getattr(module, name)
+    if name == "load_runs":
+        from harness.store import load_runs
+        return load_runs
+    if name == "RunRecord":
+        from harness.record import RunRecord
+        return RunRecord
+    if name == "Signature":
+        from harness.signature import Signature
+        return Signature
     raise AttributeError(name)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from harness.errors import DataError, MissingDependency
+from harness.paths import cache_root
 from harness.types import Example
 
 LOCAL_SCHEMA = {"id": "id", "source": "source", "image": "image", "references": "references"}
@@ -153,7 +154,7 @@ def _persist_pil(img: Any) -> str:
 def _persist(content: bytes, suffix: str) -> str:
     """A file named by its content in the cache folder: models read paths, and the same
     image stored twice is one file."""
-    cache = Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser() / "images"
+    cache = cache_root() / "images"
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"{hashlib.sha256(content).hexdigest()[:24]}{suffix}"
     if not path.exists():

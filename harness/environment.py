@@ -5,7 +5,6 @@ Read once per process where it is stable, so a run of many tasks pays for it onc
 from __future__ import annotations
 
 import getpass
-import os
 import platform
 import subprocess
 import sys
@@ -14,12 +13,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from harness.cpus import available_cpus
+
 PACKAGES = ("harness", "torch", "transformers", "tokenizers", "accelerate", "datasets",
             "sacrebleu", "rouge-score", "pycocoevalcap", "nltk", "numpy", "scipy")
 
 
 def describe_environment() -> dict:
-    hardware: dict[str, Any] = {"machine": platform.machine(), "cpus": _cpu_count(),
+    hardware: dict[str, Any] = {"machine": platform.machine(), "cpus": available_cpus(),
                                 "processor": platform.processor() or None}
     torch = sys.modules.get("torch")  # only describe GPUs when a model already loaded torch
     if torch is not None and torch.cuda.is_available():
@@ -63,10 +64,6 @@ def _git(root: Path, *args: str) -> str:
     done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
                           timeout=10, check=True)
     return done.stdout.strip()
-
-
-def _cpu_count() -> int | None:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def _user() -> str | None:

@@ -107,7 +107,9 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
             load_s = 0.0
     finally:
         model.close()
-    return [_score_and_record(out, options, run_id) for out in outputs]
+    from harness.metrics.stats_cache import StatsCache
+    stats_cache = StatsCache(settings.cache_dir / "metric-stats") if settings.use_cache else None
+    return [_score_and_record(out, options, run_id, stats_cache) for out in outputs]
 
 
 def _get_tasks(task_names: Sequence[str]) -> list[Task]:
@@ -168,7 +170,8 @@ def _generate(model: Model, model_spec: str, task: Task, options: RunOptions, se
                       load_s + made.load_s, prepare_s, created)
 
 
-def _score_and_record(out: _Generated, options: RunOptions, run_id: str) -> RunRecord:
+def _score_and_record(out: _Generated, options: RunOptions, run_id: str,
+                      stats_cache: Any = None) -> RunRecord:
     started = time.perf_counter()
     predictions: list[str] | None = None
     try:
@@ -183,7 +186,7 @@ def _score_and_record(out: _Generated, options: RunOptions, run_id: str) -> RunR
         fingerprint = out.info.data_fingerprint if len(scored) == len(out.examples) \
             else data.fingerprint(examples)
         scoring = score_predictions(out.task, examples, [predictions[i] for i in scored],
-                                    fingerprint, options)
+                                    fingerprint, options, stats_cache)
         scores = {r.metric: _score_entry(spec, r) for spec, r, _ in scoring}
         record = _record(out, options, run_id, scores, len(scored), time.perf_counter() - started)
         stats = {r.metric: matrix for _, r, matrix in scoring}
@@ -235,12 +238,15 @@ def _score_entry(spec: Any, result: MetricResult) -> Score:
 
 
 def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequence[str],
-                      fingerprint: str, options: RunOptions) -> list[tuple[Any, MetricResult, Any]]:
+                      fingerprint: str, options: RunOptions,
+                      stats_cache: Any = None) -> list[tuple[Any, MetricResult, Any]]:
     """(spec, result, statistics matrix) per metric the run asks for."""
     from harness.metrics.base import Corpus
     from harness.metrics.scoring import build_metric, score
+    sources = [e.source for e in examples]
     corpus = Corpus(predictions=list(predictions), references=[list(e.references) for e in examples],
-                    ids=[e.id for e in examples])
+                    ids=[e.id for e in examples],
+                    sources=sources if all(s is not None for s in sources) else None)
     out, seen = [], set()
     for spec in metric_specs(task, options.metrics):
         metric = build_metric(spec)
@@ -249,7 +255,8 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
                              f"keep one (scores are keyed by metric name)")
         seen.add(metric.name)
         result, matrix = score(metric, corpus, data_fingerprint=fingerprint,
-                               n_bootstrap=options.n_bootstrap, seed=options.seed)
+                               n_bootstrap=options.n_bootstrap, seed=options.seed,
+                               stats_cache=stats_cache)
         out.append((spec, result, matrix))
     return out
 

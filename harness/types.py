@@ -1,8 +1,9 @@
 """The plain records that carry data from a task to a report.
 
-task ─► Example ─► Request ─► Generation ─► MetricResult ─► RunRecord (store.py)
+task ─► Example ─► Request ─► Generation ─► MetricResult ─► RunRecord (record/)
 
-Frozen dataclasses in memory; files are read and written in store.py and data.py.
+Frozen dataclasses in memory; the run record, which is also a file format, is pydantic
+(``harness.record``); files are read and written in store.py and data.py.
 """
 from __future__ import annotations
 

@@ -180,3 +180,14 @@ def test_an_unknown_postprocess_step_fails_before_the_model_loads(tmp_path, task
 def test_a_task_listed_twice_is_refused(tmp_path, task):
     with pytest.raises(UsageError, match="list it once"):
         evaluate("scripted", [task, task], _options(tmp_path), model=Scripted([]))
+
+
+def test_metric_statistics_are_cached_beside_the_generations_unless_caching_is_off(tmp_path, task):
+    cached = EngineSettings(cache_dir=tmp_path / "cache", progress=False)
+    [first] = evaluate("scripted", [task], _options(tmp_path), model=Scripted([]), engine_settings=cached)
+    assert len(list((tmp_path / "cache" / "metric-stats").rglob("*.npy"))) == 2  # rougeLsum, rouge1
+    [again] = evaluate("scripted", [task], _options(tmp_path), model=Scripted([]), engine_settings=cached)
+    assert again.scores == first.scores
+    off = EngineSettings(cache_dir=tmp_path / "off", use_cache=False, progress=False)
+    evaluate("scripted", [task], _options(tmp_path), model=Scripted([]), engine_settings=off)
+    assert not (tmp_path / "off").exists()

@@ -16,7 +16,6 @@ differ slightly between batch sizes.
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,14 +32,11 @@ from harness.engine.stream import run_stream
 from harness.errors import HarnessError, UsageError
 from harness.models.base import Driver, ErrorAction, ExampleError, Model
 from harness.models.batched import BatchedModel
+from harness.paths import cache_root
 from harness.types import Generation, Request
 
 __all__ = ["EngineSettings", "Accounting", "generate"]
 ON_ERROR = ("fail", "skip")
-
-
-def _default_cache_dir() -> Path:
-    return Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser()
 
 
 @dataclass(frozen=True)
@@ -51,7 +47,7 @@ class EngineSettings:
     batch_size: int | str = "auto"  # "auto": token-budget batches with OOM back-off; int: fixed count
     max_batch_tokens: int | None = None  # override of the token budget (see models.batched.batch_cost)
     use_cache: bool = True
-    cache_dir: Path = field(default_factory=_default_cache_dir)
+    cache_dir: Path = field(default_factory=cache_root)
     progress: bool = True
     on_error: str = "fail"  # "fail": stop at an example the model cannot answer; "skip": record it
 

@@ -6,7 +6,8 @@ run the network again.
 
 The key is everything the statistics are a function of: the metric's class, its signature
 without the data fingerprint (the fingerprint names the examples, not the texts scored),
-its options, the harness version, and a hash of the predictions, the references and, for
+its options, the harness version and the source code of ``harness/metrics`` (an edited
+checkout must not read statistics its old code made), and a hash of the predictions, the references and, for
 metrics that read them, the sources. Files live under ``<cache root>/metric-stats`` and are
 written to a temporary file and renamed, so a reader sees a whole file or none. A file that
 does not load as the expected matrix is recomputed and rewritten.
@@ -19,6 +20,7 @@ import json
 import os
 import tempfile
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,14 @@ import numpy as np
 from harness.metrics.base import Corpus, Metric
 from harness.paths import cache_root
 from harness.signature import Signature
+
+
+@lru_cache(maxsize=1)
+def _metrics_code() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class StatsCache:
@@ -37,7 +47,8 @@ class StatsCache:
         texts = [list(corpus.predictions), [list(refs) for refs in corpus.references]]
         if metric.reads_sources:
             texts.append(list(corpus.sources or ()))
-        header = [harness.__version__, f"{type(metric).__module__}.{type(metric).__qualname__}",
+        header = [harness.__version__, _metrics_code(),
+                  f"{type(metric).__module__}.{type(metric).__qualname__}",
                   signature.without("data").format(), repr(metric.options)]
         return hashlib.sha256(json.dumps([header, texts], ensure_ascii=False).encode()).hexdigest()
 

@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from harness import sqlite_files
+from harness.paths import cache_root
 
 SKIPPED_SUFFIXES = (".md", ".lock")  # model cards and download locks do not change outputs
 _TABLE = "hashes_v2"  # v1 was keyed on path, size and mtime alone
@@ -26,7 +27,7 @@ class _Memo:
     """The hash memo file; a damaged one is moved aside and started afresh, never fatal."""
 
     def __init__(self):
-        folder = Path(os.environ.get("HARNESS_CACHE", "~/.cache/harness")).expanduser()
+        folder = cache_root()
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "file-hashes.sqlite"
         self.db = sqlite_files.connect(self.path, _SCHEMA)
