@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable
 
-from harness.engine.ledger import Ledger
+from harness.engine.ledger import CommitBuffer, Ledger
 from harness.models.base import ErrorAction, Model
 from harness.types import Generation, Request
 
@@ -54,15 +53,7 @@ def run_concurrent(model: Model, ledger: Ledger, on_commit: Callable[[int, int],
     """Generate every pending request; returns the number of retries it took."""
     stop = threading.Event()
     retries = 0
-    buffer: list[tuple[int, Generation]] = []
-    last_commit = time.perf_counter()
-
-    def flush():
-        if buffer:
-            filled = ledger.commit([p for p, _ in buffer], [g for _, g in buffer])
-            on_commit(filled, sum(g.num_tokens for _, g in buffer))
-            buffer.clear()
-
+    buffer = CommitBuffer(ledger, on_commit, every_s=COMMIT_EVERY_S)
     with ThreadPoolExecutor(max(1, model.concurrency), thread_name_prefix="harness-request") as pool:
         running: dict[Future, int] = {
             pool.submit(_attempt, model, ledger.requests[p], stop): p for p in ledger.pending}
@@ -73,13 +64,11 @@ def run_concurrent(model: Model, ledger: Ledger, on_commit: Callable[[int, int],
                     position, outcome = running.pop(future), future.result()
                     retries += outcome.retries
                     if outcome.error is not None:
-                        flush()
+                        buffer.flush()
                         on_failure(position, outcome.error)
                     else:
-                        buffer.append((position, outcome.generation))
-                if time.perf_counter() - last_commit > COMMIT_EVERY_S or not running:
-                    flush()
-                    last_commit = time.perf_counter()
+                        buffer.add(position, outcome.generation)
+                buffer.flush_if_due()
         finally:
             stop.set()  # a failure or Ctrl-C: no new tries, sleeping retries wake up
             for future in running:
@@ -88,6 +77,6 @@ def run_concurrent(model: Model, ledger: Ledger, on_commit: Callable[[int, int],
             for future, position in running.items():
                 outcome = None if future.cancelled() else future.result()
                 if outcome is not None and outcome.error is None:
-                    buffer.append((position, outcome.generation))
-            flush()
+                    buffer.add(position, outcome.generation)
+            buffer.flush()
     return retries

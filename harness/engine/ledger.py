@@ -6,9 +6,10 @@ ones never are, so a rerun retries exactly those.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 from harness.engine.cache import GenerationCache
 from harness.errors import HarnessError
@@ -64,3 +65,31 @@ class Ledger:
             raise HarnessError(f"no generation for {len(missing)} example(s), first "
                                f"{missing[0]!r}; the model skipped them")
         return self.results  # type: ignore[return-value]
+
+
+class CommitBuffer:
+    """Generations that arrive one at a time, committed in groups: a transaction per
+    generation would cost more than many adapters' generation, and a group per few seconds
+    bounds what a kill can lose."""
+
+    def __init__(self, ledger: Ledger, on_commit: Callable[[int, int], None],
+                 every: int = 256, every_s: float = 2.0):
+        self.ledger, self.on_commit, self.every, self.every_s = ledger, on_commit, every, every_s
+        self._items: list[tuple[int, Generation]] = []
+        self._last = time.perf_counter()
+
+    def add(self, position: int, generation: Generation) -> None:
+        self._items.append((position, generation))
+        if len(self._items) >= self.every:
+            self.flush()
+
+    def flush_if_due(self) -> None:
+        if time.perf_counter() - self._last > self.every_s:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._items:
+            filled = self.ledger.commit([p for p, _ in self._items], [g for _, g in self._items])
+            self.on_commit(filled, sum(g.num_tokens for _, g in self._items))
+            self._items.clear()
+        self._last = time.perf_counter()
