@@ -157,6 +157,8 @@ def _generate(model: Model, model_spec: str, task: Task, options: RunOptions, se
     model.check_examples(examples, task.name, limited=options.limit is not None)
     config = task.generate_config(options.gen_kwargs, seed=options.seed)
     requests = task.requests(examples, model.input_kind, config)
+    if model.input_kind == InputKind.IMAGE and settings.on_error == "fail":
+        _check_images(examples)
     info = TaskInfo(**task.describe(), data_fingerprint=data.fingerprint(examples),
                     n_examples=len(examples), limit=options.limit,
                     data_override=str(options.data) if options.data else None)
@@ -168,6 +170,17 @@ def _generate(model: Model, model_spec: str, task: Task, options: RunOptions, se
                            fingerprint=model.fingerprint(), runtime=dict(made.runtime))
     return _Generated(task, info, examples, config, generations, post, model_info, made,
                       load_s + made.load_s, prepare_s, created)
+
+
+def _check_images(examples: Sequence[Example]) -> None:
+    """Before the model loads: under --on-error fail a missing image would stop the run later."""
+    unreadable = [ex for ex in examples if ex.image_unreadable]
+    if unreadable:
+        ex = unreadable[0]
+        raise DataError(f"{ex.origin}: example {ex.id!r}: cannot read image {ex.image} "
+                        f"({len(unreadable)} of {len(examples)} images cannot be read); relative "
+                        f"paths are resolved against the data file's folder; fix them, or rerun "
+                        f"with --on-error skip to score the rest and record these as failed")
 
 
 def _score_and_record(out: _Generated, options: RunOptions, run_id: str,

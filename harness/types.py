@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from harness.signature import Signature
 
 
+UNREADABLE = "unreadable:"  # an image digest naming a file that could not be read
+
+
 class InputKind(str, Enum):
     """What a model reads from an example; decides how its requests are built."""
 
@@ -51,10 +54,13 @@ class Example:
         cannot be read offline). Read on first use and kept, so a run hashes each file once."""
         if self.image is None:
             return None
-        return Example.digest_image(self.image, f"{self.origin}: example {self.id!r}")
+        return Example.digest_image(self.image, self.image_name)
 
     @staticmethod
-    def digest_image(location: str, who: str) -> str:
+    def digest_image(location: str, name: str | None = None) -> str:
+        """A file that cannot be read counts by its name in the data (the same on every
+        machine): scoring existing predictions needs no pictures, and a model that reads it
+        reports that example (``--on-error``) instead of the whole task stopping here."""
         if "://" in location:
             return location
         digest = hashlib.sha256()
@@ -62,23 +68,17 @@ class Example:
             with open(location, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
                     digest.update(chunk)
-        except OSError as err:
-            from harness.errors import DataError
-            raise DataError(f"{who}: cannot read image {location}: {err.strerror}; relative "
-                            f"paths are resolved against the data file's folder") from None
+        except OSError:
+            return f"{UNREADABLE}{name or os.path.basename(location)}"
         return f"sha256:{digest.hexdigest()}"
 
-    def content(self) -> dict:
-        """What identifies this example's data, for fingerprints: contents, never paths.
+    @property
+    def image_unreadable(self) -> bool:
+        return self.image_digest is not None and self.image_digest.startswith(UNREADABLE)
 
-        An image file that is not there (scoring existing predictions needs no inputs) counts
-        by its name relative to the data file, which is the same on every machine."""
-        image = self.image
-        if image is not None and "://" not in image and not os.path.exists(image):
-            image = f"absent:{self.image_name or os.path.basename(image)}"
-        else:
-            image = self.image_digest
-        return {"id": self.id, "source": self.source, "image": image,
+    def content(self) -> dict:
+        """What identifies this example's data, for fingerprints: contents, never paths."""
+        return {"id": self.id, "source": self.source, "image": self.image_digest,
                 "references": list(self.references)}
 
 
@@ -133,7 +133,7 @@ class Request:
         files are."""
         image = self.image_digest
         if image is None and self.image is not None:
-            image = Example.digest_image(self.image, f"example {self.example_id!r}")
+            image = Example.digest_image(self.image)
         blob = json.dumps([self.prompt, image, self.chat, self.config.key()])
         return hashlib.sha256(blob.encode()).hexdigest()
 

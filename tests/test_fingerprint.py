@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from harness import data
+from harness import data, tiny_models
+from harness.engine import EngineSettings
 from harness.errors import DataError
+from harness.models.hf.vision import HFVision2Seq
+from harness.pipeline import RunOptions, evaluate
 from harness.task import load_yaml_task
 from harness.types import Example, GenerateConfig, InputKind, Request
 
@@ -63,7 +66,7 @@ def test_each_image_is_read_once_for_the_fingerprint_and_the_keys(tmp_path, monk
     reads = []
     original = Example.digest_image
     monkeypatch.setattr(Example, "digest_image",
-                        staticmethod(lambda where, who: reads.append(where) or original(where, who)))
+                        staticmethod(lambda where, name=None: reads.append(where) or original(where, name)))
     _, _, examples = load(copy_of_tasks(tmp_path))
     assert sorted(reads) == sorted(ex.image for ex in examples)
 
@@ -83,23 +86,30 @@ def test_urls_and_text_examples(image, digest):
     assert example.image_digest == digest and example.content()["image"] == digest
 
 
-def test_a_vision_request_for_a_missing_image_names_the_line_and_the_file(tmp_path):
+def test_a_missing_image_stops_a_captioning_run_before_the_model_loads_or_is_skipped(tmp_path):
     root = copy_of_tasks(tmp_path)
     (root / "demo" / "images" / "cap-002.png").unlink()
-    task = load_yaml_task(root / "demo-captioning.yaml")
-    examples = task.load_examples(limit=3)
+    model = HFVision2Seq(str(tiny_models.build_vision2seq(tmp_path / "captioner")))
+    options = RunOptions(limit=3, output=tmp_path / "out", n_bootstrap=0)
+    task = str(root / "demo-captioning.yaml")
     with pytest.raises(DataError, match=r"captioning.jsonl:2: example 'cap-002': cannot read image "
-                                        r".*cap-002.png: No such file"):
-        task.requests(examples, InputKind.IMAGE, CONFIG)
+                                        r".*cap-002.png.*--on-error skip"):
+        evaluate("hf-vision2seq", [task], options, model=model)
+    assert model._network is None  # nothing was loaded for a run that could not finish
+    skip = EngineSettings(on_error="skip", progress=False, cache_dir=tmp_path / "cache")
+    [record] = evaluate("hf-vision2seq", [task], options, engine_settings=skip,
+                        model=HFVision2Seq(str(tmp_path / "captioner")))
+    assert record.status == "partial" and [e.id for e in record.errors] == ["cap-002"]
+    assert "cap-002.png" in record.errors[0].error and record.n_scored == 2
 
 
-def test_absent_images_count_by_their_name_in_the_data(tmp_path):
+def test_unreadable_images_count_by_their_name_in_the_data(tmp_path):
     # scoring existing captions needs the references, not the pictures
     fingerprints = []
     for copy in ("a", "b"):
         root = copy_of_tasks(tmp_path / copy)
         shutil.rmtree(root / "demo" / "images")
         examples = data.load_file(root / "demo" / "captioning.jsonl")[:2]
-        assert examples[0].content()["image"] == "absent:images/cap-001.png"
+        assert examples[0].content()["image"] == "unreadable:images/cap-001.png"
         fingerprints.append(data.fingerprint(examples))
     assert fingerprints[0] == fingerprints[1]
