@@ -166,8 +166,8 @@ def bench_one(kind: str, folder: Path, args, texts: list[str]) -> bool:
     wall_c, texts_c, acc = engine[threads]
     rate_c = tokens / wall_c
 
-    on_cpu = str(acc.get("device")).startswith("cpu")
-    device = f"{acc.get('device')}, {acc.get('dtype')}" + (f", threads={threads}" if on_cpu else "")
+    on_cpu = str(acc.runtime.get("device")).startswith("cpu")
+    device = f"{acc.runtime.get('device')}, {acc.runtime.get('dtype')}" + (f", threads={threads}" if on_cpu else "")
     print(f"\n== {kind} {args.size_for(kind)} ({device}): {len(prompts)} requests, "
           f"10-400 input tokens, {args.new_tokens} new tokens each, best of {args.repeats} ==")
     print(f"(a) one at a time        {rate_a:9.0f} tok/s  "
