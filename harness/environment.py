@@ -16,7 +16,7 @@ from typing import Any
 from harness.cpus import available_cpus
 
 PACKAGES = ("harness", "torch", "transformers", "tokenizers", "accelerate", "datasets",
-            "sacrebleu", "rouge-score", "pycocoevalcap", "nltk", "numpy", "scipy")
+            "sacrebleu", "rouge-score", "pycocoevalcap", "nltk", "numpy", "pydantic")
 
 
 def describe_environment() -> dict:
