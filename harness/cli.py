@@ -125,7 +125,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard, format_leaderboard
+    from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
+    from harness.reports.leaderboard_format import format_leaderboard
     from harness.reports.runs import split_list
     settings = LeaderboardSettings(tasks=split_list(args.tasks), metrics=split_list(args.metrics),
                                    models=split_list(args.models), sort=args.sort, digits=args.round,

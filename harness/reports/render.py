@@ -70,15 +70,18 @@ def render(fmt: str, header: Sequence[str], rows: Sequence[Sequence[Any]], right
         return csv_table(header, rows)
     if fmt == "md":
         table = markdown_table(header, rows, right)
-        return table + ("\n\n" + "\n".join(f"- {markdown_escape(n)}" for n in notes) if notes else "")
+        return table + ("\n\n" + "\n".join(map(_markdown_note, notes)) if notes else "")
     if fmt == "latex":
         table = latex_table(header, rows, right, caption)
         return table + ("\n" + "\n".join(f"% {n}" for n in notes) if notes else "")
     return text_table(header, rows, right) + ("\n\n" + "\n".join(notes) if notes else "")
 
 
-def markdown_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+def _markdown_note(note: str) -> str:
+    # indented notes are signatures or paths: code spans keep their | and _ as written
+    if note.startswith("  "):
+        return f"  - `{note.strip()}`"
+    return "- " + note.replace("*", "\\*").replace("_", "\\_")
 
 
 def dump_json(obj: Any) -> str:
