@@ -106,3 +106,9 @@ def check_choice(value: str, choices: Sequence[str], what: str) -> str:
     if value not in choices:
         raise UsageError(f"{what}: {value!r} is not one of {', '.join(choices)}")
     return value
+
+
+def safe_name(text: str) -> str:
+    """A file name from task and metric names (``chrf++`` and YAML paths included)."""
+    from harness.store import slug
+    return slug(text.replace("+", "p"))
