@@ -122,6 +122,9 @@ def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[
                          f"not comparable: {'; '.join(problems)}. Rerun one so they match, or pass "
                          f"--force to test them anyway (every affected row will say so)")
     pairing = R.pair_rows(a, b)
+    if not pairing.ids:
+        raise UsageError(f"{a.task.name}: {a.folder} and {b.folder} have no example in common; "
+                         f"nothing to pair, even with --force")
     out = []
     for name in names:
         metric = a.score(name).metric()
