@@ -87,7 +87,8 @@ def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings
     if not records:
         raise UsageError(f"no runs under {', '.join(map(str, paths))} match the filters "
                          f"(--models, --tasks); `harness run` writes them")
-    labels = dict(zip(map(id, records), R.unique_labels(records)))
+    # one row per model; two runs of a model in one column: the newest counts (_rank_column)
+    labels = {id(r): R.label(r) for r in records}
     warnings: list[str] = []
     grouped = _columns(records, settings, warnings)
     cells: dict[tuple[str, str], Cell] = {}

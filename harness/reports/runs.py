@@ -54,9 +54,9 @@ def label(record: RunRecord) -> str:
 
 
 def unique_labels(records: Sequence[RunRecord]) -> list[str]:
-    """Model specs, with the run id added where two runs of one model would share a name."""
-    names = [label(r) for r in records]
-    return [f"{n}@{r.run_id}" if names.count(n) > 1 else n for n, r in zip(names, records)]
+    """Model specs, with the run id added where two runs of one model on one task would share a name."""
+    keys = [(label(r), r.task.name) for r in records]
+    return [f"{k[0]}@{r.run_id}" if keys.count(k) > 1 else k[0] for k, r in zip(keys, records)]
 
 
 @dataclass(frozen=True)
