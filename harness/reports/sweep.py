@@ -106,7 +106,7 @@ def _training_run(checkpoints: list[tuple[int, Path]]) -> str:
     return slug(checkpoints[0][1].resolve().parent.name)
 
 
-def curves(records: dict[int, dict[str, RunRecord]], plots: Path | None) -> list[Curve]:
+def curves(records: dict[int, dict[str, RunRecord]], plots: Path | None, tests: bool = True) -> list[Curve]:
     """One curve per task x metric over the steps, the best checkpoint tested against the last and first."""
     from harness.reports.compare import CompareSettings, compare_pair
     from harness.reports.plots import curve_figure, save
@@ -123,7 +123,7 @@ def curves(records: dict[int, dict[str, RunRecord]], plots: Path | None) -> list
             best = max(range(len(values)), key=lambda i: values[i] if higher else -values[i])
             curve = Curve(task, metric, [s for s, _ in points], values, [e.ci95 for e in entries], higher, best)
             best_run = points[best][1]
-            for which, (_, other) in (("last", points[-1]), ("first", points[0])):
+            for which, (_, other) in (("last", points[-1]), ("first", points[0])) if tests else ():
                 if other is not best_run and metric in R.stored_metrics(other) and metric in R.stored_metrics(best_run):
                     [c] = compare_pair(other, best_run, CompareSettings(metrics=(metric,), force=True))
                     curve.tests[which] = c
@@ -149,7 +149,7 @@ def report_curves(records: Sequence[RunRecord]) -> list[dict]:
     for (parent, _), by_step in groups.items():
         if len(by_step) < 2:
             continue
-        for c in curves(by_step, None):
+        for c in curves(by_step, None, tests=False):  # the page shows the curves; the tests are sweep's
             fig = curve_figure(f"{c.task} {c.metric}", c.steps, c.scores, c.cis, c.best, c.higher_is_better)
             out.append({"title": f"{parent}: {c.task} {c.metric}",
                         "png": base64.b64encode(png_bytes(fig)).decode()})
