@@ -10,7 +10,8 @@
 
 The runs are scored first (not timed), through ``harness.evaluate`` with ``predictions:`` files.
 
-    python bench/reports.py
+    python bench/reports.py                 # both
+    python bench/reports.py leaderboard     # one of them
 """
 from __future__ import annotations
 
@@ -116,12 +117,15 @@ def bench_leaderboard(root: Path) -> None:
 
 
 def main() -> None:
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("which", nargs="*", choices=("compare", "leaderboard"), default=[])
+    which = parser.parse_args().which or ["compare", "leaderboard"]
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / "c").mkdir()
-        (root / "l").mkdir()
-        bench_compare(root / "c")
-        bench_leaderboard(root / "l")
+        for name, bench in (("compare", bench_compare), ("leaderboard", bench_leaderboard)):
+            if name in which:
+                (Path(tmp) / name).mkdir()
+                bench(Path(tmp) / name)
 
 
 if __name__ == "__main__":

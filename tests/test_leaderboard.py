@@ -121,3 +121,16 @@ def test_latex_escapes_what_latex_would_read(results):
     body = table.split("\\midrule", 1)[1].split("\\bottomrule", 1)[0]
     assert "\\_" in body or "_" not in body
     assert "#" not in body.replace("\\#", "")
+
+
+def test_column_resampling_equals_each_systems_own_bootstrap(results):
+    import numpy as np
+
+    from harness.metrics.bootstrap import bootstrap_scores
+    from harness.reports.clusters import resample_all
+    from harness.store import load_runs
+    runs = [r for r in load_runs(results / "results") if r.task.name == "mini-a"]
+    for name in ("bleu", "ter"):
+        metric, stats = runs[0].score(name).metric(), [r.stats(name) for r in runs]
+        for together, alone in zip(resample_all(metric, stats, 300, 7), (bootstrap_scores(metric, s, 300, 7) for s in stats)):
+            np.testing.assert_allclose(together, alone, rtol=0, atol=1e-9)

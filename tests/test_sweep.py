@@ -73,3 +73,11 @@ def test_the_command_prints_json_and_markdown(training_run):
     assert out["curves"][1]["best_step"] == 60 and "p_bootstrap" in out["curves"][1]["tests"]["first"]
     md = run_cli(*args, "--format", "md").stdout
     assert md.startswith("| step | checkpoint | demo-translation:bleu |")
+
+
+def test_the_report_draws_the_training_curves(training_run, tmp_path):
+    from harness.reports.html import write_report
+    run_sweep([training_run / "run"], _settings(training_run))
+    html = write_report([training_run / "results"], tmp_path / "report.html").read_text(encoding="utf-8")
+    curves = html.split('id="sweeps"', 1)[1].split("<h2", 1)[0]
+    assert curves.count("data:image/png;base64,") == 3 and "demo-translation chrf" in curves
