@@ -108,12 +108,22 @@ def run_demo(output: Path, quick: bool = False) -> int:
     return 0
 
 
-def train_checkpoints(folder: Path, quick: bool = False) -> list[Path]:
-    """Two checkpoints of the demo's encoder-decoder, as a trainer would leave them."""
+def train_checkpoints(folder: Path, quick: bool = False, trained: Path | None = None) -> list[Path]:
+    """Two checkpoints of the demo's encoder-decoder, as a trainer would leave them.
+
+    The later one has the settings of the demo's own encoder-decoder (``trained``), so that
+    model is copied instead of trained twice; the builder sees its parameters and keeps it.
+    """
+    import shutil
+
     from harness import tiny_models
     texts, pairs, _ = _texts(DEMO_TASKS)
-    return [tiny_models.build_seq2seq(folder / f"checkpoint-{steps}", texts, seed=0, train_steps=steps, pairs=pairs)
-            for steps in ((0, 20) if quick else (60, 300))]
+    steps = (0, 20) if quick else (60, 300)
+    same = folder / f"checkpoint-{0 if quick else 300}"
+    if trained is not None and trained.is_dir() and not same.exists():
+        shutil.copytree(trained, same)
+    return [tiny_models.build_seq2seq(folder / f"checkpoint-{n}", texts, seed=0, train_steps=n, pairs=pairs)
+            for n in steps]
 
 
 def publish_demo(output: Path, quick: bool = False) -> Path:
@@ -128,7 +138,7 @@ def publish_demo(output: Path, quick: bool = False) -> Path:
 
     print(f"\ntraining two checkpoints of the tiny encoder-decoder in {output / 'models' / 'tiny-seq2seq-run'} ...",
           file=sys.stderr)
-    early, late = train_checkpoints(output / "models" / "tiny-seq2seq-run", quick)
+    early, late = train_checkpoints(output / "models" / "tiny-seq2seq-run", quick, output / "models" / "tiny-seq2seq")
     settings = SweepSettings(model_type="hf-seq2seq", tasks=("demo-translation",), output=output,
                              limit=20 if quick else None, gen_kwargs={"max_new_tokens": 32})
     sweep = run_sweep([early, late], settings, log=lambda line: print(line, file=sys.stderr))
