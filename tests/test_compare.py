@@ -126,3 +126,12 @@ def test_the_command_prints_every_format(root):
 def test_a_missing_folder_is_an_error_with_the_path(root):
     proc = run_cli("compare", str(root / "nope"), str(model(root, "good")))
     assert proc.returncode == 2 and f"{root / 'nope'}: no such run" in proc.stderr
+
+
+def test_markdown_shows_examples_as_literal_text(root):
+    result = compare_paths([model(root, "weak") / "mini-a", model(root, "good") / "mini-a"],
+                           CompareSettings(examples=1, metrics=("chrf",), n_randomization=200))
+    md = format_compare(result, "md")
+    block = md.split("```text", 1)[1]
+    assert block.rstrip().endswith("```") and "reference:" in block
+    assert "moved most" not in format_compare(result, "latex")

@@ -78,4 +78,8 @@ def format_compare(result: CompareResult, fmt: str = "text") -> str:
         return render("csv", header, data)
     text = render(fmt, HEADER, body, RIGHT, notes(result),
                   caption=f"Systems against {result.baseline}")
-    return text + ("\n" + "\n".join(examples_text(result)) if fmt == "text" else "")
+    examples = examples_text(result)
+    if not examples or fmt in ("latex",):
+        return text
+    # Markdown: the examples as a literal block, so predictions are shown, never rendered
+    return text + ("\n" + "\n".join(examples) if fmt == "text" else "\n\n```text" + "\n".join(examples) + "\n```")
