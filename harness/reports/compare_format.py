@@ -36,6 +36,9 @@ def notes(result: CompareResult) -> list[str]:
            f"randomization, {s.n_randomization} trials; seed {s.seed}",
            f"{n_tests} tests; correction: {correction}",
            f"verdict: better*/worse* when both p < {s.alpha} in the metric's direction (↓: lower is better)"]
+    if any(c.delta == 0 for c in comps):
+        out.append("Δ = 0 reads n.s.: sacrebleu's p-value rule counts null statistics strictly above the "
+                   "observed one, so identical scores get its smallest p, 1/(trials + 1)")
     for c in comps:
         if c.forced:
             out.append(f"forced (--force): {c.task} {c.metric} {c.system}: {c.forced}")
