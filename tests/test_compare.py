@@ -135,3 +135,12 @@ def test_markdown_shows_examples_as_literal_text(root):
     block = md.split("```text", 1)[1]
     assert block.rstrip().endswith("```") and "reference:" in block
     assert "moved most" not in format_compare(result, "latex")
+
+
+def test_identical_outputs_are_not_significant(root, tmp_path):
+    twin = predictions(tmp_path, "twin", GOOD)
+    [record] = evaluate(twin, [task(root, "mini-a")], RunOptions(output=tmp_path / "results"))
+    result = compare_paths([model(root, "good") / "mini-a", record.folder], CompareSettings(n_randomization=200))
+    assert {c.verdict(0.05) for c in result.comparisons} == {"n.s."}
+    assert all(c.delta == 0 for c in result.comparisons)
+    assert "Δ = 0 reads n.s." in format_compare(result)
