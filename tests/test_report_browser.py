@@ -44,9 +44,12 @@ def _browser():
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     refs = write_jsonl(root / "refs.jsonl", REFS)
+    (root / "mini.yaml").write_text(f"name: mini\nversion: 1\nfamily: translation\n"
+                                    f"source: {{path: {refs}}}\nmetrics: [chrf]\n")
     for name, preds in (("good", GOOD), ("weak", WEAK)):
         path = write_jsonl(root / f"{name}.jsonl", [{"id": r["id"], "prediction": p} for r, p in zip(REFS, preds)])
         evaluate(f"predictions:{path}", ["demo-translation"], RunOptions(data=refs, output=root / "results"))
+        evaluate(f"predictions:{path}", [str(root / "mini.yaml")], RunOptions(output=root / "results"))
     evaluate("copy-source", ["demo-translation"], RunOptions(data=refs, output=root / "results"))
     return write_report([root / "results"], root / "report.html")
 
@@ -94,6 +97,18 @@ def test_the_sample_browser_filters(page):
     from selenium.webdriver.common.keys import Keys
     box.send_keys(Keys.BACKSPACE * len("coffee"))  # typed away, as a user would: clear() sends no input event
     assert page.find_element("id", "samples-count").text.startswith(f"{len(REFS)} examples")
+
+
+def test_the_sample_browser_filters_by_task(page):
+    from selenium.webdriver.support.ui import Select
+    pick = Select(page.find_element("id", "pick-task"))
+    assert sorted(o.text for o in pick.options) == ["demo-translation", "mini"]
+    pick.select_by_visible_text("mini")
+    rows = page.find_elements("css selector", "#samples-body tr")
+    assert {r.get_attribute("data-task") for r in rows} == {"mini"}
+    assert [o.text for o in Select(page.find_element("id", "pick-metric")).options] == ["chrf"]
+    assert all(not o.text.startswith("copy-source") for o in Select(page.find_element("id", "pick-a")).options)
+    pick.select_by_visible_text("demo-translation")
 
 
 def test_untrusted_predictions_show_as_text_and_run_nothing(page):
