@@ -108,6 +108,120 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.output), quick=args.quick)
 
 
+def _format(args: argparse.Namespace) -> str:
+    return "json" if getattr(args, "json", False) else args.format
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from harness.reports.compare import CompareSettings, compare_paths
+    from harness.reports.compare_format import format_compare
+    from harness.reports.runs import split_list
+    settings = CompareSettings(n_bootstrap=args.bootstrap, n_randomization=args.randomization,
+                               seed=args.seed, correction=args.correction, alpha=args.alpha,
+                               force=args.force, examples=args.examples,
+                               metrics=split_list(args.metrics))
+    print(format_compare(compare_paths([args.baseline, *args.systems], settings), _format(args)))
+    return 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
+    from harness.reports.leaderboard_format import format_leaderboard
+    from harness.reports.runs import split_list
+    settings = LeaderboardSettings(tasks=split_list(args.tasks), metrics=split_list(args.metrics),
+                                   models=split_list(args.models), sort=args.sort, digits=args.round,
+                                   alpha=args.alpha, correction=args.correction,
+                                   n_bootstrap=args.bootstrap, seed=args.seed)
+    board = build_leaderboard(args.results, settings)
+    for warning in board.warnings:
+        print(f"harness: warning: {warning}", file=sys.stderr)
+    print(format_leaderboard(board, _format(args)))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
+    from harness.reports.runs import split_list
+    settings = SweepSettings(model_type=args.model_type, tasks=split_list(args.tasks),
+                             output=Path(args.output), limit=args.limit, seed=args.seed,
+                             metrics=split_list(args.metrics),
+                             gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
+                             model_args=parse_kv(args.model_args, "--model-args", typed=False),
+                             data=Path(args.data) if args.data else None,
+                             plots=Path(args.plots) if args.plots else None)
+    result = run_sweep(args.checkpoints, settings, log=lambda line: print(line, file=sys.stderr))
+    print(format_sweep(result, _format(args)))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from harness.reports.html import write_report
+    path = write_report(args.results, Path(args.output), title=args.title)
+    print(f"report written: {path}")
+    return 0
+
+
+def _add_output_format(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="output format (default: a terminal table)")
+    p.add_argument("--json", action="store_true", help="same as --format json")
+
+
+def _add_report_commands(sub) -> None:
+    p = sub.add_parser("compare", help="paired significance tests of systems against a baseline")
+    p.add_argument("baseline", help="run folder, its run.json, a task folder or a model folder")
+    p.add_argument("systems", nargs="+", help="one or more systems, each tested against the baseline")
+    p.add_argument("--metrics", help="comma-separated metric names or globs (default: every stored one)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples")
+    p.add_argument("--randomization", type=int, default=10000, help="approximate randomization trials")
+    p.add_argument("--seed", type=int, default=12345, help="resampling seed (default: sacrebleu's)")
+    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
+                   help="multiple-testing correction over all tests (default none: raw p-values, "
+                        "the number of tests stated)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the verdict")
+    p.add_argument("--force", action="store_true", help="compare runs whose data, example ids or "
+                   "signatures differ (every affected row says so)")
+    p.add_argument("--examples", type=int, default=0, metavar="K",
+                   help="show the K examples that moved most per metric")
+    _add_output_format(p, ("text", "md", "csv", "latex", "json"))
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("leaderboard", help="models x task metrics with ranks, CIs and significance clusters")
+    p.add_argument("results", nargs="+", help="results folders (or model/task/run folders)")
+    p.add_argument("--tasks", help="comma-separated task names or globs")
+    p.add_argument("--metrics", help="comma-separated metric names or globs")
+    p.add_argument("--models", help="comma-separated model spec globs, e.g. 'hf-*,predictions:*'")
+    p.add_argument("--sort", metavar="TASK:METRIC", help="order rows by this column (default: the first)")
+    p.add_argument("--round", type=int, default=2, metavar="N", help="decimals shown (default 2)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the clusters")
+    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
+                   help="correction over each column's pairwise tests (default none)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples for clusters")
+    p.add_argument("--seed", type=int, default=12345)
+    _add_output_format(p, ("text", "md", "csv", "latex", "html", "json"))
+    p.set_defaults(func=cmd_leaderboard)
+
+    p = sub.add_parser("sweep", help="evaluate every checkpoint of a training run; curves and tests")
+    p.add_argument("checkpoints", nargs="+", help="a folder of checkpoint-N/ folders, or checkpoint paths")
+    p.add_argument("--model-type", required=True, choices=("hf-causal", "hf-seq2seq", "hf-vision2seq"))
+    p.add_argument("--tasks", required=True, help="comma-separated task names or YAML paths")
+    p.add_argument("--output", default="results", help="where run records go (default results/)")
+    p.add_argument("--plots", help="where curves go (default <output>/sweeps/<run name>/)")
+    p.add_argument("--metrics", help="comma-separated subset of the task's metrics")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--data", help="local JSONL replacing the task's data source")
+    p.add_argument("--seed", type=int, default=12345)
+    p.add_argument("--gen-kwargs", help="key=value,... e.g. max_new_tokens=64")
+    p.add_argument("--model-args", help="key=value,... e.g. dtype=bfloat16")
+    _add_output_format(p, ("text", "md", "csv", "latex", "json"))
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("report", help="one self-contained HTML report of a results folder")
+    p.add_argument("results", nargs="+", help="results folders")
+    p.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    p.add_argument("--title", default="harness report")
+    p.set_defaults(func=cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="results/demo")
     p.add_argument("--quick", action="store_true", help="fewer examples")
     p.set_defaults(func=cmd_demo)
+    _add_report_commands(sub)
     return parser
 
 

@@ -104,4 +104,50 @@ def run_demo(output: Path, quick: bool = False) -> int:
     print(format_table(records, signatures=False))
     print(f"\n{len(records)} run records under {output}/ in {time.perf_counter() - started:.0f}s; "
           f"signatures are in each run.json", file=sys.stderr)
+    publish_demo(output, quick)
     return 0
+
+
+def train_checkpoints(folder: Path, quick: bool = False, trained: Path | None = None) -> list[Path]:
+    """Two checkpoints of the demo's encoder-decoder, as a trainer would leave them.
+
+    The later one has the settings of the demo's own encoder-decoder (``trained``), so that
+    model is copied instead of trained twice; the builder sees its parameters and keeps it.
+    """
+    import shutil
+
+    from harness import tiny_models
+    texts, pairs, _ = _texts(DEMO_TASKS)
+    steps = (0, 20) if quick else (60, 300)
+    same = folder / f"checkpoint-{0 if quick else 300}"
+    if trained is not None and trained.is_dir() and not same.exists():
+        shutil.copytree(trained, same)
+    return [tiny_models.build_seq2seq(folder / f"checkpoint-{n}", texts, seed=0, train_steps=n, pairs=pairs)
+            for n in steps]
+
+
+def publish_demo(output: Path, quick: bool = False) -> Path:
+    """The demo's closing: a checkpoint sweep with significance, the leaderboard, the report."""
+    from harness.reports.compare import CompareSettings, compare_paths
+    from harness.reports.compare_format import format_compare
+    from harness.reports.html import write_report
+    from harness.reports.leaderboard import build_leaderboard
+    from harness.reports.leaderboard_format import format_leaderboard
+    from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
+    from harness.store import task_dir
+
+    print(f"\ntraining two checkpoints of the tiny encoder-decoder in {output / 'models' / 'tiny-seq2seq-run'} ...",
+          file=sys.stderr)
+    early, late = train_checkpoints(output / "models" / "tiny-seq2seq-run", quick, output / "models" / "tiny-seq2seq")
+    settings = SweepSettings(model_type="hf-seq2seq", tasks=("demo-translation",), output=output,
+                             limit=20 if quick else None, gen_kwargs={"max_new_tokens": 32})
+    sweep = run_sweep([early, late], settings, log=lambda line: print(line, file=sys.stderr))
+    print("\n== checkpoints of one model, step by step ==\n" + format_sweep(sweep))
+    runs = [task_dir(output, f"hf-seq2seq:{path}", "demo-translation") for path in (early, late)]
+    print("\n== the later checkpoint against the earlier, paired tests ==")
+    print(format_compare(compare_paths(runs, CompareSettings(examples=1))))
+    board = build_leaderboard([output])
+    print("\n== leaderboard of every demo run ==\n" + format_leaderboard(board))
+    report = write_report([output], output / "report.html", title="harness demo")
+    print(f"\nreport: {_relative(report)} (open it in a browser; it needs no network)")
+    return report

@@ -116,6 +116,7 @@ class PairedResult:
     seed: int | None
     mean_b: float | None = None  # bootstrap mean / half-width of B (paired bootstrap only)
     half_width_b: float | None = None
+    delta_ci95: tuple[float, float] | None = None  # percentile interval of B - A (paired bootstrap only)
 
 
 def _p_value(null_stats: np.ndarray, observed: float) -> float:
@@ -136,7 +137,14 @@ def paired_bootstrap(metric, stats_a: np.ndarray, stats_b: np.ndarray, n: int = 
     lo, hi = _bounds(scores_b, 0.05)
     return PairedResult("paired-bootstrap", score_a, score_b,
                         _p_value(diffs - diffs.mean(), abs(score_a - score_b)), n, seed,
-                        float(scores_b.mean()), 0.5 * (hi - lo))
+                        float(scores_b.mean()), 0.5 * (hi - lo), _bounds(scores_b - scores_a, 0.05))
+
+
+def paired_bootstrap_p(scores_a: np.ndarray, scores_b: np.ndarray, score_a: float, score_b: float) -> float:
+    """``paired_bootstrap``'s p-value from resample scores already drawn with the same indices
+    (``bootstrap_scores`` with one seed), so n systems cost n resamplings, not n² / 2."""
+    diffs = np.abs(np.asarray(scores_b) - np.asarray(scores_a))
+    return _p_value(diffs - diffs.mean(), abs(score_a - score_b))
 
 
 _AR_ONE_DRAW_CELLS = 200_000_000  # up to this many trial × example coin flips, draw them as sacrebleu does

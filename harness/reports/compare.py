@@ -1,0 +1,185 @@
+"""``harness compare``: paired significance of systems against a baseline, every stored metric.
+
+Both tests resample the stored statistics rows, never text: the paired bootstrap (Koehn
+2004, sacrebleu ``--paired-bs``) and approximate randomization (Riezler & Maxwell 2005,
+sacrebleu ``--paired-ar``), with sacrebleu's seeds, draws and p-value rule, so BLEU and
+chrF p-values equal sacrebleu's. Several systems are each tested against the first, as
+sacrebleu's multi-system mode does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from harness.errors import UsageError
+from harness.record import RunRecord
+from harness.reports import runs as R
+
+CORRECTIONS = ("none", "holm", "bonferroni")
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    n_bootstrap: int = 1000
+    n_randomization: int = 10000
+    seed: int = 12345  # sacrebleu's default, so p-values equal its own
+    correction: str = "none"  # as sacrebleu: state the number of tests, leave p raw
+    alpha: float = 0.05
+    force: bool = False
+    examples: int = 0
+    metrics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One system against the baseline on one task and metric; delta = system - baseline."""
+
+    task: str
+    metric: str
+    baseline: str
+    system: str
+    baseline_score: float
+    system_score: float
+    delta: float
+    delta_ci95: tuple[float, float]
+    p_bootstrap: float
+    p_randomization: float
+    n: int
+    signature: str
+    higher_is_better: bool
+    p_bootstrap_raw: float = 0.0
+    p_randomization_raw: float = 0.0
+    n_tests: int = 1
+    forced: str | None = None  # what differs, when --force made the comparison anyway
+    examples: tuple[dict, ...] = field(default=())
+
+    def verdict(self, alpha: float) -> str:
+        """better / worse (significant under both tests, in the metric's direction) or n.s."""
+        if max(self.p_bootstrap, self.p_randomization) >= alpha or self.delta == 0:
+            return "n.s."
+        return "better" if (self.delta > 0) == self.higher_is_better else "worse"
+
+    def to_dict(self, alpha: float) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "examples"}
+        out.update(delta_ci95=list(self.delta_ci95), verdict=self.verdict(alpha),
+                   tests={"p_bootstrap": "paired bootstrap", "p_randomization": "approximate randomization"})
+        if self.examples:
+            out["examples"] = list(self.examples)
+        return out
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    comparisons: list[Comparison]
+    settings: CompareSettings
+    baseline: str
+
+
+def load_side(path: str | Path) -> dict[str, RunRecord]:
+    """One argument of ``compare``: task name -> its run (a run, task or model folder)."""
+    from harness.store import load_runs
+    out: dict[str, RunRecord] = {}
+    for record in load_runs(path):
+        if record.task.name in out:
+            raise UsageError(f"{path}: holds runs of {record.task.name!r} from several models "
+                             f"({out[record.task.name].model.spec}, {record.model.spec}); pass "
+                             f"one model folder, task folder or run folder per system")
+        out[record.task.name] = record
+    return out
+
+
+def compare_paths(paths: Sequence[str | Path], settings: CompareSettings = CompareSettings()) -> CompareResult:
+    if len(paths) < 2:
+        raise UsageError("compare needs a baseline and at least one system (run, task or model folders)")
+    R.check_choice(settings.correction, CORRECTIONS, "--correction")
+    sides = [load_side(p) for p in paths]
+    base = sides[0]
+    pairs = []
+    for path, side in zip(paths[1:], sides[1:]):
+        common = [t for t in base if t in side]
+        if not common:
+            raise UsageError(f"{path}: no task in common with the baseline {paths[0]} "
+                             f"(baseline: {', '.join(base)}; system: {', '.join(side) or 'none'})")
+        pairs.extend((base[t], side[t]) for t in common)
+    comparisons = [c for a, b in pairs for c in compare_pair(a, b, settings)]
+    if not comparisons:
+        raise UsageError("no metric with stored statistics in common; nothing to compare"
+                         + (f" (--metrics {','.join(settings.metrics)})" if settings.metrics else ""))
+    return CompareResult(correct(comparisons, settings.correction), settings,
+                         R.label(pairs[0][0]))
+
+
+def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[Comparison]:
+    """Every metric both runs stored statistics for, baseline ``a`` against system ``b``."""
+    from harness.metrics.bootstrap import paired_approximate_randomization, paired_bootstrap
+    names = [m for m in R.stored_metrics(a) if m in R.stored_metrics(b) and R.matches(m, settings.metrics)]
+    problems = R.differences(a, b, names)
+    if problems and not settings.force:
+        raise UsageError(f"{a.task.name}: {R.label(a)} ({a.folder}) and {R.label(b)} ({b.folder}) are "
+                         f"not comparable: {'; '.join(problems)}. Rerun one so they match, or pass "
+                         f"--force to test them anyway (every affected row will say so)")
+    pairing = R.pair_rows(a, b)
+    if not pairing.ids:
+        raise UsageError(f"{a.task.name}: {a.folder} and {b.folder} have no example in common; "
+                         f"nothing to pair, even with --force")
+    out = []
+    for name in names:
+        metric = a.score(name).metric()
+        stats_a, stats_b = a.stats(name)[pairing.rows_a], b.stats(name)[pairing.rows_b]
+        bs = paired_bootstrap(metric, stats_a, stats_b, settings.n_bootstrap, settings.seed)
+        ar = paired_approximate_randomization(metric, stats_a, stats_b, settings.n_randomization, settings.seed)
+        row = Comparison(a.task.name, name, R.label(a), R.label(b), bs.score_a, bs.score_b,
+                         bs.score_b - bs.score_a, bs.delta_ci95, bs.p_value, ar.p_value, len(pairing.ids),
+                         a.score(name).signature, a.score(name).higher_is_better, bs.p_value, ar.p_value,
+                         forced="; ".join(problems) or None)
+        if settings.examples:
+            row = replace(row, examples=tuple(moved_most(a, b, name, pairing, stats_a, stats_b, settings.examples)))
+        out.append(row)
+    return out
+
+
+def correct(rows: list[Comparison], method: str) -> list[Comparison]:
+    """Adjust each test's p-values over every comparison of this invocation."""
+    n = len(rows)
+    p_bs = adjust([r.p_bootstrap_raw for r in rows], method)
+    p_ar = adjust([r.p_randomization_raw for r in rows], method)
+    return [replace(r, p_bootstrap=b, p_randomization=q, n_tests=n) for r, b, q in zip(rows, p_bs, p_ar)]
+
+
+def adjust(p: Sequence[float], method: str) -> list[float]:
+    """Family-wise error control: Bonferroni, or Holm's step-down (never less powerful)."""
+    m = len(p)
+    if method == "none" or m <= 1:
+        return list(p)
+    if method == "bonferroni":
+        return [min(1.0, x * m) for x in p]
+    order = np.argsort(p, kind="stable")
+    out, running = [0.0] * m, 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))  # monotone, as Holm requires
+        out[i] = running
+    return out
+
+
+def moved_most(a: RunRecord, b: RunRecord, name: str, pairing: R.Pairing, stats_a: np.ndarray,
+               stats_b: np.ndarray, k: int) -> list[dict]:
+    """The k examples whose per-example score moved most between the two runs."""
+    metric = a.score(name).metric()
+    per_a, per_b = metric.per_example(stats_a), metric.per_example(stats_b)
+    samples_a = {str(s["id"]): s for s in R.samples(a)}
+    samples_b = {str(s["id"]): s for s in R.samples(b)}
+    if per_a is None:  # a metric without a per-example form: the score the samples stored
+        per_a = np.array([samples_a[i].get("scores", {}).get(name, np.nan) for i in pairing.ids], dtype=float)
+        per_b = np.array([samples_b[i].get("scores", {}).get(name, np.nan) for i in pairing.ids], dtype=float)
+    moved = np.nan_to_num(np.abs(np.asarray(per_b) - np.asarray(per_a)), nan=-1.0)
+    out = []
+    for j in np.argsort(-moved, kind="stable")[:k]:
+        sa, sb = samples_a[pairing.ids[j]], samples_b[pairing.ids[j]]
+        out.append({"id": pairing.ids[j], "source": sa.get("input"), "baseline_prediction": sa.get("prediction"),
+                    "system_prediction": sb.get("prediction"), "references": sa.get("references", []),
+                    "baseline_score": float(per_a[j]), "system_score": float(per_b[j]),
+                    "delta": float(per_b[j] - per_a[j])})
+    return out

@@ -1,0 +1,88 @@
+"""How ``harness compare`` prints: one row per task x metric x system, then what the tests were."""
+from __future__ import annotations
+
+from harness.reports.compare import CompareResult
+from harness.reports.render import dump_json, render
+
+HEADER = ["task", "metric", "system", "baseline", "system score", "Δ", "Δ 95% CI", "p (bootstrap)",
+          "p (rand.)", "verdict"]
+RIGHT = {3, 4, 5, 6, 7, 8}
+
+
+def _p(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def rows(result: CompareResult) -> list[list[str]]:
+    alpha = result.settings.alpha
+    out = []
+    for c in result.comparisons:
+        verdict = c.verdict(alpha)
+        out.append([c.task, c.metric if c.higher_is_better else f"{c.metric} ↓", c.system,
+                    f"{c.baseline_score:.2f}", f"{c.system_score:.2f}", f"{c.delta:+.2f}",
+                    f"[{c.delta_ci95[0]:+.2f}, {c.delta_ci95[1]:+.2f}]", _p(c.p_bootstrap),
+                    _p(c.p_randomization),
+                    (verdict + "*" if verdict != "n.s." else verdict) + (" (forced)" if c.forced else "")])
+    return out
+
+
+def notes(result: CompareResult) -> list[str]:
+    s, comps = result.settings, result.comparisons
+    n_tests = comps[0].n_tests if comps else 0
+    correction = ("none: p-values are raw, as sacrebleu prints them" if s.correction == "none"
+                  else f"{s.correction} over the {n_tests} tests of each p-value column")
+    out = [f"baseline: {result.baseline}; Δ = system - baseline, Δ 95% CI from the paired bootstrap",
+           f"p (bootstrap): paired bootstrap, {s.n_bootstrap} resamples; p (rand.): paired approximate "
+           f"randomization, {s.n_randomization} trials; seed {s.seed}",
+           f"{n_tests} tests; correction: {correction}",
+           f"verdict: better*/worse* when both p < {s.alpha} in the metric's direction (↓: lower is better)"]
+    if any(c.delta == 0 for c in comps):
+        out.append("Δ = 0 reads n.s.: sacrebleu's p-value rule counts null statistics strictly above the "
+                   "observed one, so identical scores get its smallest p, 1/(trials + 1)")
+    for c in comps:
+        if c.forced:
+            out.append(f"forced (--force): {c.task} {c.metric} {c.system}: {c.forced}")
+    signatures = dict.fromkeys(c.signature for c in comps)
+    out += ["signatures:"] + [f"  {sig}" for sig in signatures]
+    return out
+
+
+def examples_text(result: CompareResult) -> list[str]:
+    out = []
+    for c in result.comparisons:
+        if not c.examples:
+            continue
+        out.append(f"\n{c.task} {c.metric}: {c.system} vs {c.baseline}, the {len(c.examples)} examples that moved most")
+        for ex in c.examples:
+            out += [f"  [{ex['id']}] {ex['baseline_score']:.2f} -> {ex['system_score']:.2f} ({ex['delta']:+.2f})",
+                    f"    source:    {ex['source']}", f"    baseline:  {ex['baseline_prediction']}",
+                    f"    system:    {ex['system_prediction']}"]
+            out += [f"    reference: {ref}" for ref in ex["references"]]
+    return out
+
+
+def format_compare(result: CompareResult, fmt: str = "text") -> str:
+    if fmt == "json":
+        s = result.settings
+        return dump_json({"baseline": result.baseline,
+                          "settings": {"n_bootstrap": s.n_bootstrap, "n_randomization": s.n_randomization,
+                                       "seed": s.seed, "correction": s.correction, "alpha": s.alpha,
+                                       "force": s.force},
+                          "comparisons": [c.to_dict(s.alpha) for c in result.comparisons]})
+    body = rows(result)
+    if fmt == "csv":
+        header = ["task", "metric", "system", "baseline", "baseline_score", "system_score", "delta",
+                  "delta_ci95_lo", "delta_ci95_hi", "p_bootstrap", "p_randomization", "n", "n_tests",
+                  "correction", "higher_is_better", "verdict", "forced", "signature"]
+        data = [[c.task, c.metric, c.system, c.baseline, c.baseline_score, c.system_score, c.delta,
+                 c.delta_ci95[0], c.delta_ci95[1], c.p_bootstrap, c.p_randomization, c.n, c.n_tests,
+                 result.settings.correction, c.higher_is_better, c.verdict(result.settings.alpha),
+                 c.forced or "", c.signature] for c in result.comparisons]
+        return render("csv", header, data)
+    text = render(fmt, HEADER, body, RIGHT, notes(result),
+                  caption=f"Systems against {result.baseline}")
+    examples = examples_text(result)
+    if not examples or fmt in ("latex",):
+        return text
+    # Markdown: the examples as a literal block, so predictions are shown, never rendered
+    return text + ("\n" + "\n".join(examples) if fmt == "text" else "\n\n```text" + "\n".join(examples) + "\n```")

@@ -1,0 +1,192 @@
+"""``harness leaderboard``: one row per model, one column per comparable task x metric.
+
+Only scores with equal signatures share a column: a run scored with another tokenizer,
+references, library version or data starts its own column, named by the field that differs
+and announced in a warning, and is never averaged with the others. Each column carries ranks,
+95% CIs and significance clusters (``clusters.py``); a family mean is shown per metric where a
+model has every task of the family (same metric, same scale).
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from harness.errors import UsageError
+from harness.record import RunRecord
+from harness.reports import runs as R
+
+
+@dataclass(frozen=True)
+class LeaderboardSettings:
+    tasks: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    sort: str | None = None  # TASK:METRIC
+    digits: int = 2
+    alpha: float = 0.05
+    correction: str = "none"
+    n_bootstrap: int = 1000
+    seed: int = 12345
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # "wmt21:bleu", or "wmt21:bleu [tok:intl]" for a second signature
+    task: str
+    metric: str
+    family: str
+    signature: str
+    higher_is_better: bool
+    main: bool = True  # False: a signature that differs from the column's usual one
+
+
+@dataclass(frozen=True)
+class Cell:
+    score: float
+    ci95: tuple[float, float] | None
+    rank: int
+    rank_range: tuple[int, int]
+    cluster: int
+    run: str  # run folder
+
+
+@dataclass
+class Leaderboard:
+    columns: list[Column]
+    models: list[str]  # row order
+    cells: dict[tuple[str, str], Cell]  # (model, column key)
+    family_means: dict[tuple[str, str], float]  # (model, "family metric")
+    settings: LeaderboardSettings
+    warnings: list[str] = field(default_factory=list)
+
+    def frame(self):
+        """Scores as a pandas DataFrame: models x column keys (NaN where a model has no run)."""
+        import pandas as pd
+        data = {c.key: [self.cells[(m, c.key)].score if (m, c.key) in self.cells else np.nan
+                        for m in self.models] for c in self.columns}
+        return pd.DataFrame(data, index=pd.Index(self.models, name="model"))
+
+    def cluster_note(self) -> str:
+        s = self.settings
+        correction = "no correction" if s.correction == "none" else f"{s.correction} correction per column"
+        return (f"clusters: systems not separable by a paired bootstrap test ({s.n_bootstrap} resamples, "
+                f"seed {s.seed}, alpha {s.alpha}, {correction}); rank range = best-worst rank given "
+                f"the significant differences (WMT style)")
+
+
+def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings = LeaderboardSettings()) -> Leaderboard:
+    from harness.reports.compare import CORRECTIONS
+    from harness.store import load_runs
+    R.check_choice(settings.correction, CORRECTIONS, "--correction")
+    records = [r for r in load_runs(list(paths)) if R.matches(r.model.spec, settings.models)
+               and R.matches(r.task.name, settings.tasks)]
+    if not records:
+        raise UsageError(f"no runs under {', '.join(map(str, paths))} match the filters "
+                         f"(--models, --tasks); `harness run` writes them")
+    # one row per model; two runs of a model in one column: the newest counts (_rank_column)
+    labels = {id(r): R.label(r) for r in records}
+    warnings: list[str] = []
+    grouped = _columns(records, settings, warnings)
+    cells: dict[tuple[str, str], Cell] = {}
+    for column, members in grouped:
+        _rank_column(column, members, labels, settings, cells, warnings)
+    columns = [c for c, _ in grouped]
+    models = list(dict.fromkeys(labels[id(r)] for r in records))
+    board = Leaderboard(columns, models, cells, {}, settings, warnings)
+    board.family_means = _family_means(board)
+    board.models = _sorted_models(board)
+    return board
+
+
+def _columns(records: list[RunRecord], settings: LeaderboardSettings,
+             warnings: list[str]) -> list[tuple[Column, list[RunRecord]]]:
+    from harness.signature import comparability
+    by_metric: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
+    for r in records:
+        for name in r.scores:
+            if R.matches(name, settings.metrics):
+                by_metric[(r.task.name, name)].append(r)
+    out = []
+    for (task, metric), members in by_metric.items():
+        counts = Counter(r.score(metric).signature for r in members)
+        usual = counts.most_common(1)[0][0]
+        for signature in counts:
+            group = [r for r in members if r.score(metric).signature == signature]
+            key, main = f"{task}:{metric}", signature == usual
+            if not main:
+                diff = comparability(usual, signature).explain()
+                key = f"{key} [{diff}]"
+                warnings.append(f"{task} {metric}: {', '.join(r.model.spec for r in group)} scored with "
+                                f"another signature ({diff}); shown in their own column, never averaged")
+            first = group[0]
+            out.append((Column(key, task, metric, first.task.family, signature,
+                               first.score(metric).higher_is_better, main), group))
+    return out
+
+
+def _rank_column(column: Column, members: list[RunRecord], labels: dict, settings: LeaderboardSettings,
+                 cells: dict, warnings: list[str]) -> None:
+    from harness.reports.clusters import rank_systems
+    latest: dict[str, RunRecord] = {}
+    for r in sorted(members, key=lambda r: (r.created, r.run_id)):
+        latest[labels[id(r)]] = r  # one run per model and column: the newest
+    names, runs = list(latest), list(latest.values())
+    scores = [r.score(column.metric).score for r in runs]
+    stats = _aligned_stats(column, runs, warnings) if len(runs) > 1 else None
+    metric = runs[0].score(column.metric).metric() if stats is not None else None
+    ranking = rank_systems(metric, stats or [np.zeros((0, 1))] * len(runs), scores, column.higher_is_better,
+                           settings.alpha, settings.correction, settings.n_bootstrap if stats else 0, settings.seed)
+    for i, (name, r) in enumerate(zip(names, runs)):
+        entry = r.score(column.metric)
+        cells[(name, column.key)] = Cell(entry.score, entry.ci95, ranking.rank[i], ranking.rank_range[i],
+                                         ranking.cluster[i], str(r.folder))
+
+
+def _aligned_stats(column: Column, runs: list[RunRecord], warnings: list[str]) -> list[np.ndarray] | None:
+    """Each run's statistics on the examples all of them scored, in one order; None if untestable."""
+    if any(not r.score(column.metric).stats or not r.score(column.metric).spec for r in runs):
+        warnings.append(f"{column.key}: some runs stored no statistics; ranks without clusters")
+        return None
+    ids = [R.scored_ids(r) for r in runs]
+    common = set(ids[0]).intersection(*map(set, ids[1:]))
+    if len(common) < max(map(len, ids)):
+        warnings.append(f"{column.key}: runs scored different examples (partial runs); clusters use "
+                        f"the {len(common)} examples every run scored")
+    order = [i for i in ids[0] if i in common]
+    out = []
+    for r, run_ids in zip(runs, ids):
+        where = {i: k for k, i in enumerate(run_ids)}
+        out.append(r.stats(column.metric)[[where[i] for i in order]])
+    return out
+
+
+def _family_means(board: Leaderboard) -> dict[tuple[str, str], float]:
+    """Mean of one metric over a family's tasks, for models that have every one of them."""
+    groups: dict[str, list[Column]] = defaultdict(list)
+    for c in board.columns:
+        if c.main:
+            groups[f"{c.family} {c.metric}"].append(c)
+    out = {}
+    for name, cols in groups.items():
+        if len({c.task for c in cols}) < 2:
+            continue
+        for m in board.models:
+            values = [board.cells[(m, c.key)].score for c in cols if (m, c.key) in board.cells]
+            if len(values) == len(cols):
+                out[(m, name)] = float(np.mean(values))
+    return out
+
+
+def _sorted_models(board: Leaderboard) -> list[str]:
+    key = board.settings.sort
+    column = board.columns[0] if not key else next((c for c in board.columns if c.key == key), None)
+    if column is None:
+        raise UsageError(f"--sort {key}: no such column; columns are TASK:METRIC: "
+                         f"{', '.join(c.key for c in board.columns)}")
+    scores = board.frame()[column.key]
+    ordered = scores.sort_values(ascending=not column.higher_is_better, na_position="last", kind="stable")
+    return list(ordered.index)

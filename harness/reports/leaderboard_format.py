@@ -1,0 +1,78 @@
+"""How a leaderboard prints: terminal, Markdown, CSV, LaTeX, HTML and JSON."""
+from __future__ import annotations
+
+from harness.reports.leaderboard import Leaderboard
+from harness.reports.render import dump_json, render
+
+
+def _cell_text(board: Leaderboard, model: str, key: str) -> str:
+    cell = board.cells.get((model, key))
+    if cell is None:
+        return "-"
+    d = board.settings.digits
+    half = f" ±{(cell.ci95[1] - cell.ci95[0]) / 2:.{d}f}" if cell.ci95 else ""
+    lo, hi = cell.rank_range
+    ranks = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    return f"{cell.score:.{d}f}{half} #{ranks} c{cell.cluster}"
+
+
+def _header(board: Leaderboard) -> list[str]:
+    family = sorted({name for _, name in board.family_means})
+    return ["model"] + [c.key + ("" if c.higher_is_better else " ↓") for c in board.columns] + \
+        [f"mean {name}" for name in family]
+
+
+def table_rows(board: Leaderboard) -> list[list[str]]:
+    family = sorted({name for _, name in board.family_means})
+    d = board.settings.digits
+    return [[m] + [_cell_text(board, m, c.key) for c in board.columns] +
+            [f"{board.family_means[(m, f)]:.{d}f}" if (m, f) in board.family_means else "-" for f in family]
+            for m in board.models]
+
+
+def notes(board: Leaderboard) -> list[str]:
+    out = ["cell: score ±half the 95% CI, #rank range, cluster (c1 = top); ↓ lower is better",
+           board.cluster_note(), "signatures:"]
+    out += [f"  {c.key}: {c.signature}" for c in board.columns]
+    return out
+
+
+def to_json(board: Leaderboard) -> dict:
+    columns = [{"key": c.key, "task": c.task, "metric": c.metric, "family": c.family,
+                "signature": c.signature, "higher_is_better": c.higher_is_better} for c in board.columns]
+    rows = []
+    for m in board.models:
+        cells = {}
+        for c in board.columns:
+            cell = board.cells.get((m, c.key))
+            if cell is not None:
+                cells[c.key] = {"task": c.task, "metric": c.metric, "signature": c.signature,
+                                "score": cell.score, "ci95": list(cell.ci95) if cell.ci95 else None,
+                                "rank": cell.rank, "rank_range": list(cell.rank_range),
+                                "cluster": cell.cluster, "run": cell.run}
+        means = {name: v for (model, name), v in board.family_means.items() if model == m}
+        rows.append({"model": m, "cells": cells, "family_means": means})
+    s = board.settings
+    return {"columns": columns, "rows": rows, "warnings": board.warnings,
+            "clusters": {"test": "paired bootstrap", "resamples": s.n_bootstrap, "seed": s.seed,
+                         "alpha": s.alpha, "correction": s.correction, "ranks": "WMT rank ranges"}}
+
+
+def format_leaderboard(board: Leaderboard, fmt: str = "text") -> str:
+    if fmt == "json":
+        return dump_json(to_json(board))
+    if fmt == "html":
+        from harness.reports.html import leaderboard_page
+        return leaderboard_page(board)
+    if fmt == "csv":
+        frame = board.frame()
+        for c in board.columns:  # CI, rank and cluster beside each score, as columns of their own
+            cells = [board.cells.get((m, c.key)) for m in frame.index]
+            frame[f"{c.key} ci95_lo"] = [x.ci95[0] if x and x.ci95 else None for x in cells]
+            frame[f"{c.key} ci95_hi"] = [x.ci95[1] if x and x.ci95 else None for x in cells]
+            frame[f"{c.key} rank"] = [x.rank if x else None for x in cells]
+            frame[f"{c.key} cluster"] = [x.cluster if x else None for x in cells]
+        return frame.loc[board.models].round(board.settings.digits).to_csv().rstrip("\n")
+    header = _header(board)
+    return render(fmt, header, table_rows(board), set(range(1, len(header))), notes(board),
+                  caption="Leaderboard: score ± half the 95% CI, rank range and significance cluster")

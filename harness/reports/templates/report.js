@@ -1,0 +1,123 @@
+// Everything shown from data goes through textContent: predictions are untrusted text.
+"use strict";
+(function () {
+  function sortable(table) {
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, col) {
+      var button = th.querySelector("button");
+      if (!button) { return; }
+      button.addEventListener("click", function () {
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var descending = th.getAttribute("aria-sort") !== "descending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+        rows.sort(function (a, b) {
+          var x = a.cells[col].getAttribute("data-value"), y = b.cells[col].getAttribute("data-value");
+          var nx = parseFloat(x), ny = parseFloat(y);
+          if (x === "" || isNaN(nx)) {
+            if (!(y === "" || isNaN(ny))) { return 1; }
+            return (descending ? -1 : 1) * String(x).localeCompare(String(y));
+          }
+          if (y === "" || isNaN(ny)) { return -1; }
+          return descending ? ny - nx : nx - ny;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+  document.querySelectorAll("table.sortable").forEach(sortable);
+
+  var node = document.getElementById("report-data");
+  if (!node) { return; }
+  var data = JSON.parse(node.textContent);
+  var pick = {task: document.getElementById("pick-task"), a: document.getElementById("pick-a"),
+              b: document.getElementById("pick-b"), metric: document.getElementById("pick-metric"),
+              text: document.getElementById("pick-text")};
+
+  function fill(select, values) {
+    var keep = select.value;
+    while (select.firstChild) { select.removeChild(select.firstChild); }
+    values.forEach(function (v) {
+      var o = document.createElement("option"); o.value = v; o.textContent = v; select.appendChild(o);
+    });
+    if (values.indexOf(keep) >= 0) { select.value = keep; }
+  }
+
+  function words(text) { return String(text || "").split(/\s+/).filter(function (w) { return w; }); }
+
+  // word-level LCS: marks the words of each side that the other lacks
+  function diff(a, b) {
+    var n = a.length, m = b.length, i, j, t = [];
+    for (i = 0; i <= n; i++) { t.push(new Array(m + 1).fill(0)); }
+    for (i = n - 1; i >= 0; i--) {
+      for (j = m - 1; j >= 0; j--) {
+        t[i][j] = a[i] === b[j] ? t[i + 1][j + 1] + 1 : Math.max(t[i + 1][j], t[i][j + 1]);
+      }
+    }
+    var keepA = new Array(n).fill(false), keepB = new Array(m).fill(false);
+    i = 0; j = 0;
+    while (i < n && j < m) {
+      if (a[i] === b[j]) { keepA[i] = keepB[j] = true; i++; j++; }
+      else if (t[i + 1][j] >= t[i][j + 1]) { i++; } else { j++; }
+    }
+    return [keepA, keepB];
+  }
+
+  function marked(cell, tokens, keep, tag) {
+    tokens.forEach(function (w, k) {
+      if (k) { cell.appendChild(document.createTextNode(" ")); }
+      if (keep[k]) { cell.appendChild(document.createTextNode(w)); }
+      else { var e = document.createElement(tag); e.textContent = w; cell.appendChild(e); }
+    });
+  }
+
+  function td(row, text, cls) {
+    var c = document.createElement("td"); c.textContent = text; if (cls) { c.className = cls; }
+    row.appendChild(c); return c;
+  }
+
+  function score(v) { return typeof v === "number" ? v.toFixed(2) : "-"; }
+
+  function render() {
+    var task = data.tasks[pick.task.value];
+    var models = Object.keys(task.models);
+    fill(pick.a, models); fill(pick.b, models);
+    if (pick.b.value === pick.a.value && models.length > 1) { pick.b.value = models[1]; }
+    fill(pick.metric, task.metrics);
+    var ma = task.models[pick.a.value], mb = task.models[pick.b.value], metric = pick.metric.value;
+    var needle = pick.text.value.toLowerCase();
+    var rows = Object.keys(task.examples).filter(function (id) { return ma.outputs[id] && mb.outputs[id]; });
+    var items = rows.map(function (id) {
+      var sa = ma.outputs[id].scores[metric], sb = mb.outputs[id].scores[metric];
+      var d = (typeof sa === "number" && typeof sb === "number") ? sb - sa : 0;
+      return {id: id, ex: task.examples[id], a: ma.outputs[id], b: mb.outputs[id], sa: sa, sb: sb, d: d};
+    }).filter(function (it) {
+      if (!needle) { return true; }
+      return [it.id, it.ex.input, it.a.prediction, it.b.prediction].concat(it.ex.references)
+        .join("\n").toLowerCase().indexOf(needle) >= 0;
+    });
+    items.sort(function (x, y) { return Math.abs(y.d) - Math.abs(x.d); });
+    var body = document.getElementById("samples-body");
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    items.slice(0, data.max_rows).forEach(function (it) {
+      var tr = document.createElement("tr"); tr.className = "sample";
+      tr.setAttribute("data-task", pick.task.value);
+      td(tr, it.id); td(tr, it.ex.input || "");
+      var wa = words(it.a.prediction), wb = words(it.b.prediction), keep = diff(wa, wb);
+      marked(td(tr, "", "pred pred-a"), wa, keep[0], "del");
+      marked(td(tr, "", "pred pred-b"), wb, keep[1], "ins");
+      var refs = td(tr, "", "refs");
+      it.ex.references.forEach(function (r) { var li = document.createElement("div"); li.textContent = r; refs.appendChild(li); });
+      td(tr, score(it.sa), "num"); td(tr, score(it.sb), "num"); td(tr, (it.d >= 0 ? "+" : "") + it.d.toFixed(2), "num");
+      body.appendChild(tr);
+    });
+    document.getElementById("samples-count").textContent =
+      items.length + " examples" + (items.length > data.max_rows ? " (first " + data.max_rows + " shown)" : "");
+  }
+
+  fill(pick.task, Object.keys(data.tasks));
+  [pick.task, pick.a, pick.b, pick.metric].forEach(function (s) { s.addEventListener("change", render); });
+  pick.text.addEventListener("input", render);
+  if (pick.task.value) { render(); }
+})();
