@@ -1,0 +1,1 @@
+"""Image + prompt models through AutoProcessor (in progress)."""
