@@ -1,6 +1,7 @@
 """openai-completions / openai-chat against a real `transformers serve` on 127.0.0.1, serving a
 tiny local model, directly and through a proxy that injects 429s with Retry-After, 500s,
 slow answers, timeouts and dropped connections."""
+import contextlib
 import hashlib
 import http.client
 import json
@@ -42,13 +43,20 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """(base_url, model name) of `transformers serve` serving the tiny causal model."""
+    folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]
+    with serve(folder, tmp_path_factory.mktemp("serve") / "serve.log") as base_url:
+        yield base_url, str(folder)
+
+
+@contextlib.contextmanager
+def serve(folder: Path, log: Path):
+    """`transformers serve` on a free port of 127.0.0.1, stopped on exit (or by `timeout`)."""
     cli = Path(sys.executable).with_name("transformers")
     try:
         import fastapi, uvicorn  # noqa: F401, E401
     except ImportError:
         pytest.skip("`transformers serve` needs `pip install 'transformers[serving]'`")
-    folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]
-    port, log = free_port(), tmp_path_factory.mktemp("serve") / "serve.log"
+    port = free_port()
     command = [str(cli), "serve", str(folder), "--host", "127.0.0.1", "--port", str(port),
                "--device", "cpu", "--dtype", "float32"]
     if shutil.which("timeout"):
@@ -60,7 +68,7 @@ def served(tmp_path_factory):
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         _wait_until_up(base_url, server, log)
-        yield base_url, str(folder)
+        yield base_url
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -317,5 +325,5 @@ def test_chat_sends_an_image_as_a_data_url_after_the_instruction(tmp_path):
     Image.new("RGB", (8, 8), (255, 0, 0)).save(tmp_path / "red.png")
     model = OpenAIChat("m", input="image", instruction="Caption it.")
     content = model.messages(Request("i", None, GenerateConfig(), image=str(tmp_path / "red.png")))[0]["content"]
-    assert content[0] == {"type": "text", "text": "Caption it."}
-    assert content[1]["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
+    assert content[0]["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
+    assert content[1] == {"type": "text", "text": "Caption it."}

@@ -65,7 +65,8 @@ def one_at_a_time(model: HFVLM, reqs):
     for request in reqs:
         text = model.text(request)
         image = Image.open(request.image).convert("RGB")
-        inputs = processor(images=image, text=text or None, return_tensors="pt")
+        inputs = processor(images=image, text=text or None, return_tensors="pt",
+                           add_special_tokens=not model.is_chat())
         with torch.inference_mode():
             tokens = network.generate(**inputs, max_new_tokens=CONFIG.max_new_tokens,
                                       do_sample=False)[0, model.output_start(dict(inputs)):].tolist()

@@ -1,7 +1,7 @@
 """Any OpenAI-compatible endpoint (vLLM, TGI, SGLang, ``transformers serve``, hosted APIs):
 ``openai-completions:MODEL`` (``/v1/completions``, the prompt as the task renders it) and
 ``openai-chat:MODEL`` (``/v1/chat/completions``; with ``input=image`` the image goes as a
-base64 data URL in an ``image_url`` part, after the caption instruction).
+base64 data URL in an ``image_url`` part, before the caption instruction).
 
 The engine drives these adapters concurrently (``Driver.CONCURRENT``) and owns the retries,
 so the client's own retries are off: every retry is counted in the run record, and a
@@ -290,9 +290,10 @@ class OpenAIChat(OpenAIEndpoint):
         if self.input_kind != InputKind.IMAGE:
             return [{"role": "user", "content": request.prompt or ""}]
         instruction = self.options.instruction or request.prompt or DEFAULT_INSTRUCTION
+        # the image first, as hf-vlm and most VLM chat templates put it
         return [{"role": "user", "content": [
-            {"type": "text", "text": instruction},
             {"type": "image_url", "image_url": {"url": data_url(request.example_id, request.image)}},
+            {"type": "text", "text": instruction},
         ]}]
 
     def _choice(self, response) -> tuple[str, str, str | None]:

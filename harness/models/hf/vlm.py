@@ -94,11 +94,11 @@ class HFVLM(HFVision2Seq):
         return f"{request.config.key()}|{request.prompt or ''}"  # one text per batch
 
     def encode(self, requests: Sequence[Request]) -> list[Encoded]:
-        image_tokens = self._image_tokens()
+        image_tokens, chat = self._image_tokens(), self.is_chat()
         texts = {request.prompt: self.text(request) for request in requests}
-        lengths = {prompt: len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        lengths = {prompt: len(self.tokenizer(text, add_special_tokens=not chat)["input_ids"])
                    for prompt, text in texts.items()}
-        return [Encoded(image_tokens + lengths[r.prompt], False, (r.image, texts[r.prompt]))
+        return [Encoded(image_tokens + lengths[r.prompt], False, (r.image, texts[r.prompt], chat))
                 for r in requests]
 
     def prepare(self, batch: Batch) -> dict:
@@ -108,11 +108,12 @@ class HFVLM(HFVision2Seq):
         jobs = [self._pool.submit(self._read, request.example_id, encoded.payload[0])
                 for request, encoded in zip(batch.requests, batch.encoded)]
         images = [job.result() for job in jobs]
-        text = batch.encoded[0].payload[1]  # the same for the whole batch (group_key)
+        _, text, chat = batch.encoded[0].payload  # the same for the whole batch (group_key)
         if not text:
             return dict(self.processor(images=images, return_tensors="pt"))
+        # a chat template writes its own special tokens, as apply_chat_template(tokenize=True) does
         return dict(self.processor(images=images, text=[text] * len(images), padding=True,
-                                   return_tensors="pt"))
+                                   add_special_tokens=not chat, return_tensors="pt"))
 
     def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
         from harness.models.hf.decoding import run_generate
