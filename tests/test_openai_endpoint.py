@@ -31,7 +31,7 @@ from harness.types import GenerateConfig, Request
 pytest.importorskip("openai", reason="the endpoint adapters need `pip install 'harness[openai]'`")
 SERVER_START_S = 120
 SERVER_LIFETIME_S = 600  # the server stops by itself even if teardown never runs
-CLIENT_TIMEOUT_S = 3.0  # the proxy's "slow" fault outlasts it
+CLIENT_TIMEOUT_S = 4.0  # the proxy's "slow" fault outlasts it
 
 
 def free_port() -> int:
@@ -272,10 +272,11 @@ def test_a_request_still_failing_after_its_retries_is_recorded_and_rerun(served,
 def test_the_api_key_is_sent_but_never_written(served, tmp_path):
     base_url, name = served
     secret = "sk-test-" + hashlib.sha256(str(time.time()).encode()).hexdigest()[:24]
-    proxy = FaultProxy(base_url, rate=0.0)
+    proxy = FaultProxy(base_url, seed=1)
+    args = f"base_url={proxy.url},api_key_env=HARNESS_TEST_KEY,timeout={CLIENT_TIMEOUT_S}"
     try:
         result = run_cli("run", "--model", f"openai-completions:{name}", "--tasks", "demo-translation",
-                         "--limit", "4", "--model-args", f"base_url={proxy.url},api_key_env=HARNESS_TEST_KEY",
+                         "--limit", "12", "--model-args", args,
                          "--output", str(tmp_path / "results"), "--cache-dir", str(tmp_path / "cache"),
                          "--bootstrap", "0", env={"HARNESS_TEST_KEY": secret})
     finally:
@@ -288,6 +289,8 @@ def test_the_api_key_is_sent_but_never_written(served, tmp_path):
     assert not [p for p in written if secret.encode() in p.read_bytes()]
     record = json.loads(next(p for p in written if p.name == "run.json").read_text())
     assert record["model"]["args"]["api_key_env"] == "HARNESS_TEST_KEY"
+    injected = sum(n for kind, n in proxy.faults.items() if kind != "slow-ok")
+    assert injected and record["engine"]["retries"] == injected  # the record counts the retries
 
 
 def test_a_missing_key_variable_is_named_with_the_fix(monkeypatch):
@@ -323,7 +326,7 @@ def test_retry_after_is_read_in_seconds(headers, seconds):
 def test_chat_sends_an_image_as_a_data_url_after_the_instruction(tmp_path):
     from PIL import Image
     Image.new("RGB", (8, 8), (255, 0, 0)).save(tmp_path / "red.png")
-    model = OpenAIChat("m", input="image", instruction="Caption it.")
+    model = OpenAIChat("m", input="image", prompt="Caption it.")
     content = model.messages(Request("i", None, GenerateConfig(), image=str(tmp_path / "red.png")))[0]["content"]
     assert content[0]["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
     assert content[1] == {"type": "text", "text": "Caption it."}

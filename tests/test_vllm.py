@@ -74,3 +74,13 @@ def test_greedy_vllm_agrees_with_hf_causal(tmp_path_factory):
     reference, _ = generate(HFCausal(str(folder), dtype="float32", chat_template="off"), reqs, settings)
     same = sum(a.text == b.text for a, b in zip(ours, reference))
     assert same >= 0.9 * len(reqs)  # GPU kernels may flip a near-tied token
+
+
+def test_the_new_kinds_are_registered_without_importing_their_backends():
+    import subprocess
+    import sys
+    code = ("import sys; from harness.registry import models; names = models.names(); "
+            "print(sorted({'hf-vlm', 'openai-chat', 'openai-completions', 'vllm'} - set(names)), "
+            "sorted(m for m in ('vllm', 'openai', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "[]"]

@@ -49,9 +49,9 @@ class EndpointOptions:
     input: str = option("prompt", "what a request carries: prompt (the task's prompt template) or "
                                   "image (the image and a caption instruction; openai-chat only)",
                         choices=("prompt", "image"))
-    instruction: str | None = option(None, "caption instruction sent with each image (default: "
-                                           "the task's image_prompt, else "
-                                           f"'{DEFAULT_INSTRUCTION}')")
+    prompt: str | None = option(None, "the instruction sent with each image (input=image), as "
+                                      "hf-vlm's prompt=; default: the task's image_prompt, else "
+                                      f"'{DEFAULT_INSTRUCTION}'")
 
 
 class OpenAIEndpoint(Model):
@@ -129,7 +129,7 @@ class OpenAIEndpoint(Model):
     def output_settings(self) -> Mapping[str, Any]:
         s = self.options
         return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
-                "input": s.input, "instruction": s.instruction}
+                "input": s.input, "prompt": s.prompt}
 
     def describe(self) -> dict[str, Any]:
         s = self.options
@@ -289,7 +289,7 @@ class OpenAIChat(OpenAIEndpoint):
     def messages(self, request: Request) -> list[dict]:
         if self.input_kind != InputKind.IMAGE:
             return [{"role": "user", "content": request.prompt or ""}]
-        instruction = self.options.instruction or request.prompt or DEFAULT_INSTRUCTION
+        instruction = self.options.prompt or request.prompt or DEFAULT_INSTRUCTION
         # the image first, as hf-vlm and most VLM chat templates put it
         return [{"role": "user", "content": [
             {"type": "image_url", "image_url": {"url": data_url(request.example_id, request.image)}},
