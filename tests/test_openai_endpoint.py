@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import REPO, run_cli
 from harness import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
@@ -96,9 +96,9 @@ class FaultProxy:
 
     KINDS = ("429", "500", "timeout", "drop", "drop-after-upstream", "slow-ok")
 
-    def __init__(self, upstream: str, rate: float = 0.5, seed: int = 0):
+    def __init__(self, upstream: str, rate: float = 0.5, seed: int = 0, delay_s: float = 0.0):
         self.upstream = upstream.split("//", 1)[1].split("/", 1)[0]
-        self.rate, self.seed = rate, seed
+        self.rate, self.seed, self.delay_s = rate, seed, delay_s
         self.lock = threading.Lock()
         self.tries: dict[str, int] = {}
         self.delivered: dict[str, int] = {}  # bodies answered 200 to the client
@@ -145,7 +145,9 @@ class FaultProxy:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with proxy.lock:
                     proxy.authorization.add(self.headers.get("authorization", ""))
-                key = hashlib.sha256(body).hexdigest()
+                # keyed without the model name (a temporary path) so the draw repeats across runs
+                fields = {k: v for k, v in json.loads(body).items() if k != "model"}
+                key = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
                 kind = proxy.fault(key)
                 if kind == "429":
                     with proxy.lock:
@@ -155,8 +157,9 @@ class FaultProxy:
                     return self._reply(500, {}, b'{"error": "internal"}')
                 if kind == "drop":
                     return  # the connection closes with no answer
-                if kind in ("timeout", "slow-ok"):
-                    time.sleep(CLIENT_TIMEOUT_S + 0.5 if kind == "timeout" else 0.3)
+                if kind in ("timeout", "slow-ok") or proxy.delay_s:
+                    time.sleep(CLIENT_TIMEOUT_S + 0.5 if kind == "timeout" else
+                               0.3 if kind == "slow-ok" else proxy.delay_s)
                 status, headers, answer = proxy.forward("POST", self.path, body, self.headers)
                 if kind in ("drop-after-upstream", "timeout"):
                     return  # the server did the work; the answer is lost on the way
@@ -166,14 +169,17 @@ class FaultProxy:
                 self._reply(status, headers, answer)
 
             def _reply(self, status, headers, body):
-                self.send_response(status)
-                for name in ("Retry-After", "Content-Type"):
-                    value = headers.get(name) or headers.get(name.lower())
-                    if value:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for name in ("Retry-After", "Content-Type"):
+                        value = headers.get(name) or headers.get(name.lower())
+                        if value:
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timed out, or was killed)
 
         return Handler
 
@@ -330,3 +336,38 @@ def test_chat_sends_an_image_as_a_data_url_after_the_instruction(tmp_path):
     content = model.messages(Request("i", None, GenerateConfig(), image=str(tmp_path / "red.png")))[0]["content"]
     assert content[0]["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
     assert content[1] == {"type": "text", "text": "Caption it."}
+
+
+def test_a_killed_run_resumes_with_what_was_answered(served, tmp_path):
+    base_url, name = served
+    run_args = ["--tasks", "demo-translation", "--limit", "40", "--bootstrap", "0", "--json",
+                "--cache-dir", str(tmp_path / "cache")]
+
+    def command(url, output):
+        return ["run", "--model", f"openai-completions:{name}", "--model-args",
+                f"base_url={url},concurrency=2", "--output", str(tmp_path / output), *run_args]
+
+    proxy = FaultProxy(base_url, rate=0.0, delay_s=0.2)  # ~4 s for the whole run
+    try:
+        killed = subprocess.Popen([sys.executable, "-m", "harness", *command(proxy.url, "killed")],
+                                  cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while sum(proxy.delivered.values()) < 12 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.2)  # the engine commits answers at least every second
+        killed.kill()
+        killed.wait()
+    finally:
+        proxy.close()
+    resumed = run_cli(*command(base_url, "resumed"))
+    assert resumed.returncode == 0, resumed.stderr
+    engine = json.loads(resumed.stdout)["engine"]
+    assert 12 <= engine["n_cached"] < 40 and engine["n_generated"] == 40 - engine["n_cached"]
+    whole = run_cli(*command(base_url, "whole")[:-2], "--cache-dir", str(tmp_path / "other"))
+    assert whole.returncode == 0, whole.stderr
+    assert _predictions(tmp_path / "resumed") == _predictions(tmp_path / "whole")
+
+
+def _predictions(output: Path) -> list[str]:
+    samples = next(output.rglob("samples.jsonl")).read_text().splitlines()
+    return [json.loads(line)["prediction"] for line in samples]
