@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from test_openai_endpoint import run, serve
-from harness import tiny_models
+from harness import tiny_vlms
 from harness.models.hf.vlm import HFVLM
 from harness.models.openai_api import OpenAIChat
 from harness.testing import shared_data
@@ -16,7 +16,7 @@ pytest.importorskip("openai", reason="the endpoint adapters need `pip install 'h
 
 @pytest.fixture(scope="module")
 def llava(tmp_path_factory):
-    return tiny_models.build_llava(tmp_path_factory.getbasetemp() / "tiny-vlms" / "llava")
+    return tiny_vlms.build_llava(tmp_path_factory.getbasetemp() / "tiny-vlms" / "llava")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""hf-vlm: tiny random BLIP (image + text prefix) and LLaVA (chat template with an image turn)
+"""hf-vlm: tiny random BLIP and BLIP-2 (image + text prefix) and LLaVA (chat template with an image turn)
 models built offline, on the 12 real COCO images when the shared data is here and on drawn
 images: the same captions whatever the batch size, and the same as `model.generate` called
 one image at a time (CPU, float32)."""
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import tiny_models
+from harness import tiny_vlms
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
 from harness.models.hf.vlm import HFVLM
@@ -14,7 +14,8 @@ from harness.testing import shared_data
 from harness.types import GenerateConfig, Request
 
 CONFIG = GenerateConfig(max_new_tokens=6)
-BUILDERS = {"blip": tiny_models.build_blip, "llava": tiny_models.build_llava}
+BUILDERS = {"blip": tiny_vlms.build_blip, "blip2": tiny_vlms.build_blip2,
+            "llava": tiny_vlms.build_llava}
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,8 @@ def one_at_a_time(model: HFVLM, reqs):
     return out
 
 
-CASES = [("blip", None), ("blip", "a picture of"), ("llava", None), ("llava", "What is shown?")]
+CASES = [("blip", None), ("blip", "a picture of"), ("blip2", None), ("blip2", "a picture of"),
+         ("llava", None), ("llava", "What is shown?")]
 
 
 @pytest.mark.parametrize("kind, prompt", CASES)
@@ -92,7 +94,7 @@ def test_captions_do_not_depend_on_the_batch_and_equal_plain_generate(folders, d
     model.close()
 
 
-@pytest.mark.parametrize("kind", ["blip", "llava"])
+@pytest.mark.parametrize("kind", ["blip", "blip2", "llava"])
 def test_the_real_coco_images(folders, coco, kind):
     assert len(coco) == 12
     model = HFVLM(str(folders[kind]), image_workers=3)

@@ -120,9 +120,17 @@ class HFVLM(HFVision2Seq):
         return run_generate(self, batch, prepared, start=self.output_start(prepared))
 
     def output_start(self, prepared: dict) -> int:
-        """Where the generated tokens begin in what ``generate`` returns."""
+        """Where the generated tokens begin in what ``generate`` returns (read from each
+        architecture's ``generate``; BLIP, BLIP-2 with a decoder-only LM and LLaVA are tested)."""
+        config = self.network.config
         width = prepared["input_ids"].shape[1] if "input_ids" in prepared else 0
-        if self.network.config.model_type == "blip":
+        if getattr(config.get_text_config(decoder=True), "is_encoder_decoder", False):
+            return 1  # a T5 inside BLIP-2 returns its decoder tokens after the start token
+        if config.model_type == "blip":
             # BLIP's generate puts its bos first and drops the text's closing [SEP]
             return width - 1 if width else 1
+        if not width:  # no text: the model starts from its own tokens
+            if config.model_type == "blip-2":  # the query tokens, then bos
+                return config.num_query_tokens + 1
+            return 1  # generate starts from bos
         return width
