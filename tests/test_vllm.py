@@ -52,6 +52,19 @@ def test_long_prompts_keep_their_end_and_leading_special_token(ids, limit, bos, 
     assert truncate(ids, limit, bos) == expected
 
 
+@pytest.mark.parametrize("chat", [False, True])
+def test_prompts_are_the_tokens_hf_causal_reads(tmp_path_factory, chat):
+    from transformers import AutoTokenizer
+    from harness import tiny_models
+    from harness.models.hf.causal import HFCausal
+    folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]
+    reqs = [Request(f"ex{i}", text, GenerateConfig(), chat=chat)
+            for i, text in enumerate(tiny_models.default_texts()[:4])]
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    ours = [VLLMModel(str(folder))._prompt_ids(r, tokenizer) for r in reqs]
+    assert ours == [e.payload for e in HFCausal(str(folder)).encode(reqs)]
+
+
 def _gpu_and_vllm() -> str | None:
     if importlib.util.find_spec("vllm") is None:
         return "vLLM is not installed (pip install 'harness[vllm]')"

@@ -144,8 +144,10 @@ class VLLMModel(Model):
             raise UsageError(f"{self.locator}: chat_template=on, but the tokenizer has none; "
                              f"use chat_template=auto or off")
         if has_template and (mode == "on" or (mode == "auto" and request.chat)):
-            return tokenizer.apply_chat_template([{"role": "user", "content": request.prompt or ""}],
-                                                 add_generation_prompt=True, tokenize=True)
+            text = tokenizer.apply_chat_template([{"role": "user", "content": request.prompt or ""}],
+                                                 add_generation_prompt=True, tokenize=False)
+            # the template writes its own special tokens, as in hf-causal
+            return tokenizer(text, add_special_tokens=False)["input_ids"]
         return tokenizer(request.prompt or "")["input_ids"]
 
     def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
