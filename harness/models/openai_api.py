@@ -46,6 +46,8 @@ class EndpointOptions:
     timeout: float = option(120.0, "seconds one request may take before it is retried")
     max_retries: int = option(6, "tries after the first for a rate limit (429), a server error "
                                  "(5xx), a timeout or a dropped connection")
+    server_stop: bool = option(True, "send stop strings to the server (they are cut on the client "
+                                     "too); off for servers that fail on them")
     input: str = option("prompt", "what a request carries: prompt (the task's prompt template) or "
                                   "image (the image and a caption instruction; openai-chat only)",
                         choices=("prompt", "image"))
@@ -129,7 +131,7 @@ class OpenAIEndpoint(Model):
     def output_settings(self) -> Mapping[str, Any]:
         s = self.options
         return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
-                "input": s.input, "prompt": s.prompt}
+                "input": s.input, "prompt": s.prompt, "server_stop": s.server_stop}
 
     def describe(self) -> dict[str, Any]:
         s = self.options
@@ -140,6 +142,8 @@ class OpenAIEndpoint(Model):
     def generate_one(self, request: Request) -> Generation:
         import openai
         params = sampling_params(request.config, self.locator)
+        if not self.options.server_stop:
+            params.pop("stop", None)
         try:
             response = self._send(request, params)
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
