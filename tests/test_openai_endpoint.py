@@ -24,6 +24,7 @@ from conftest import REPO, run_cli
 from harness import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
+from harness.models.base import ExampleError
 from harness.models.hf.causal import HFCausal
 from harness.models.openai_api import OpenAIChat, OpenAICompletions, retry_after, sampling_params
 from harness.types import GenerateConfig, Request
@@ -323,10 +324,17 @@ def test_settings_the_api_has_no_field_for_are_refused(settings):
         sampling_params(GenerateConfig(**settings), "m")
 
 
-@pytest.mark.parametrize("headers, seconds", [({"retry-after": "2"}, 2.0),
-                                              ({"retry-after-ms": "250"}, 0.25), ({}, None)])
+@pytest.mark.parametrize("headers, seconds", [  # RFC 9110 10.2.3: seconds or an HTTP date
+    ({"retry-after": "2"}, 2.0), ({"retry-after-ms": "250"}, 0.25), ({}, None),
+    ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0), ({"retry-after": "soon"}, None)])
 def test_retry_after_is_read_in_seconds(headers, seconds):
     assert retry_after(headers) == seconds
+
+
+def test_a_retry_after_date_counts_from_now():
+    import email.utils
+    in_ten = email.utils.formatdate(time.time() + 10, usegmt=True)
+    assert 8 < retry_after({"retry-after": in_ten}) <= 10
 
 
 def test_chat_sends_an_image_as_a_data_url_after_the_instruction(tmp_path):
@@ -371,3 +379,25 @@ def test_a_killed_run_resumes_with_what_was_answered(served, tmp_path):
 def _predictions(output: Path) -> list[str]:
     samples = next(output.rglob("samples.jsonl")).read_text().splitlines()
     return [json.loads(line)["prediction"] for line in samples]
+
+
+def _status_error(status: int, headers=None):
+    import httpx2
+    import openai
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/completions")
+    response = httpx2.Response(status, headers=headers or {}, request=request)
+    kinds = {429: openai.RateLimitError, 500: openai.InternalServerError, 401: openai.AuthenticationError}
+    return kinds.get(status, openai.APIStatusError)(f"status {status}", response=response, body=None)
+
+
+@pytest.mark.parametrize("make, action, after", [  # what the openai client itself retries
+    (lambda: _status_error(429, {"retry-after": "3"}), "retry", 3.0),
+    (lambda: _status_error(503), "retry", None), (lambda: _status_error(500), "retry", None),
+    (lambda: _status_error(408), "retry", None), (lambda: _status_error(401), "fail", None),
+    (lambda: _status_error(418), "fail", None),
+    (lambda: __import__("openai").APITimeoutError(request=None), "retry", None),
+    (lambda: ExampleError("ex1", "refused"), "skip", None),
+])
+def test_errors_are_classified_as_the_engine_needs(make, action, after):
+    decision = OpenAICompletions("m").classify_error(make())
+    assert (decision.action.value, decision.retry_after_s) == (action, after)

@@ -239,8 +239,12 @@ def retry_after(headers) -> float | None:
     try:
         return float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return None if when is None else max(0.0, when.timestamp() - time.time())
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: the engine's own back-off applies
+    return max(0.0, when.timestamp() - time.time())
 
 
 def data_url(example_id: str, location: str | None) -> str:
