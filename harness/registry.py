@@ -77,6 +77,7 @@ class Registry(Generic[T]):
 tasks: Registry = Registry("tasks", ("harness.task",))
 models: Registry = Registry("models", (
     "harness.models.predictions", "harness.models.baselines", "harness.models.hf.causal",
-    "harness.models.hf.seq2seq", "harness.models.hf.vision"))
+    "harness.models.hf.seq2seq", "harness.models.hf.vision", "harness.models.hf.vlm",
+    "harness.models.openai_api", "harness.models.vllm_engine"))
 metrics: Registry = Registry("metrics", (
     "harness.metrics.sacrebleu_metrics", "harness.metrics.rouge", "harness.metrics.coco"))

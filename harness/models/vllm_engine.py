@@ -1,0 +1,184 @@
+"""vLLM's offline engine: ``vllm:<hub id or folder>`` (``pip install 'harness[vllm]'``, a GPU).
+
+vLLM schedules a whole list itself (continuous batching, paged KV cache), so the engine hands
+it every pending request at once (``Driver.STREAM``) and commits what it returns. Prompts are
+tokenized here and, when too long, keep their end and leading special token as ``hf-causal``
+does, so both kinds read the same tokens. Sampling is seeded per request (from the run seed
+and the request's content), so a sampled output does not depend on the rest of the list.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+from harness.errors import MissingDependency, UsageError
+from harness.models.base import Driver, Model
+from harness.options import option
+from harness.registry import models
+from harness.types import GenerateConfig, Generation, InputKind, Request
+
+ADAPTER_VERSION = 1
+
+
+@dataclass(frozen=True)
+class VLLMOptions:
+    """--model-args of ``vllm``."""
+
+    revision: str | None = option(None, "hub branch, tag or commit to load")
+    dtype: str = option("auto", "auto, bfloat16, float16 or float32 (vLLM's dtype)")
+    tensor_parallel_size: int = option(1, "GPUs one copy of the model is split over")
+    gpu_memory_utilization: float = option(0.9, "share of GPU memory vLLM may take")
+    max_model_len: int | None = option(None, "context length (default: the model's); longer "
+                                             "prompts keep their end and are marked truncated")
+    trust_remote_code: bool = option(False, "run model code shipped in the hub repository")
+    chat_template: str = option("auto", "auto (the tokenizer's chat template for chat requests, "
+                                        "when it has one), on or off", choices=("auto", "on", "off"))
+    enforce_eager: bool = option(False, "no CUDA graphs: faster start, slower decoding")
+
+
+def request_seed(seed: int, request_key: str) -> int:
+    """The per-request seed hf-causal's seeded sampling uses too (``decoding.row_seed``)."""
+    digest = hashlib.sha256(f"{seed}:{request_key}".encode()).digest()[:8]
+    return int.from_bytes(digest, "little") >> 1
+
+
+def sampling_kwargs(config: GenerateConfig, request_key: str, where: str = "vllm") -> dict[str, Any]:
+    """``SamplingParams(**sampling_kwargs(...))`` for one request; tested without vLLM."""
+    if config.num_beams > 1:
+        raise UsageError(f"{where}: vLLM's SamplingParams has no beam search (num_beams="
+                         f"{config.num_beams}); use --gen-kwargs num_beams=1, or hf-causal for "
+                         f"beam search")
+    kwargs: dict[str, Any] = {
+        "n": 1, "max_tokens": config.max_new_tokens, "min_tokens": config.min_new_tokens,
+        "repetition_penalty": config.repetition_penalty, "stop": list(config.stop),
+        "skip_special_tokens": True,
+    }
+    if config.do_sample:
+        kwargs.update(temperature=config.temperature, top_p=config.top_p,
+                      top_k=config.top_k if config.top_k > 0 else -1,  # -1: no top-k in vLLM
+                      seed=request_seed(config.seed, request_key))
+    else:
+        kwargs.update(temperature=0.0, top_p=1.0, top_k=-1)  # temperature 0 is vLLM's greedy
+    return kwargs
+
+
+def finish_reason(reason: str | None, stop_reason: Any) -> str:
+    """vLLM's (finish_reason, stop_reason) as the harness's eos / stop / length."""
+    if reason == "length":
+        return "length"
+    if reason == "stop":
+        return "stop" if isinstance(stop_reason, str) else "eos"  # an int: a stop token id
+    return reason or ""
+
+
+def truncate(ids: list[int], limit: int, bos: int | None) -> tuple[list[int], bool]:
+    """Keep the end of a prompt, and its leading special token (as hf-causal does)."""
+    if len(ids) <= limit:
+        return ids, False
+    if bos is not None and ids and ids[0] == bos and limit > 1:
+        return ids[:1] + ids[len(ids) - limit + 1:], True
+    return ids[len(ids) - limit:], True
+
+
+@models.register("vllm")
+class VLLMModel(Model):
+    description = "vLLM's offline engine (pip install 'harness[vllm]', a GPU): a hub id or a folder"
+    input_kind = InputKind.PROMPT
+    driver = Driver.STREAM
+    Options = VLLMOptions
+
+    def __init__(self, locator: str, **args: Any):
+        super().__init__(locator, **args)
+        self._llm = None
+        self._fingerprint: dict[str, str] | None = None
+        self.model_seconds = 0.0
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            try:
+                import vllm
+            except ImportError as exc:
+                raise MissingDependency("vllm", extra="vllm", why="for the vllm model kind") from exc
+            s, started = self.options, time.perf_counter()
+            self._llm = vllm.LLM(model=self.locator, revision=s.revision, dtype=s.dtype,
+                                 tensor_parallel_size=s.tensor_parallel_size,
+                                 gpu_memory_utilization=s.gpu_memory_utilization,
+                                 max_model_len=s.max_model_len, enforce_eager=s.enforce_eager,
+                                 trust_remote_code=s.trust_remote_code)
+            self.load_seconds += time.perf_counter() - started
+        return self._llm
+
+    def fingerprint(self) -> dict[str, str]:
+        if self._fingerprint is None:
+            from harness.models.hf.common import resolve
+            from harness.models.hf.weights import folder_sha256
+            folder, commit = resolve(self.locator, self.options.revision)
+            self._fingerprint = {"locator": self.locator,
+                                 "revision": commit or self.options.revision or "",
+                                 "weights": folder_sha256(folder)}
+        return self._fingerprint
+
+    def output_settings(self) -> dict[str, Any]:
+        import vllm
+        s = self.options
+        return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
+                "vllm": vllm.__version__, "dtype": s.dtype, "max_model_len": s.max_model_len,
+                "tensor_parallel_size": s.tensor_parallel_size, "chat_template": s.chat_template,
+                "trust_remote_code": s.trust_remote_code}
+
+    def describe(self) -> dict[str, Any]:
+        if self._llm is None:
+            return {}
+        config = self._llm.llm_engine.model_config
+        return {"engine": "vllm", "dtype": str(config.dtype).replace("torch.", ""),
+                "max_model_len": config.max_model_len,
+                "tensor_parallel_size": self.options.tensor_parallel_size}
+
+    def _prompt_ids(self, request: Request, tokenizer) -> list[int]:
+        has_template = bool(getattr(tokenizer, "chat_template", None))
+        mode = self.options.chat_template
+        if mode == "on" and not has_template:
+            raise UsageError(f"{self.locator}: chat_template=on, but the tokenizer has none; "
+                             f"use chat_template=auto or off")
+        if has_template and (mode == "on" or (mode == "auto" and request.chat)):
+            text = tokenizer.apply_chat_template([{"role": "user", "content": request.prompt or ""}],
+                                                 add_generation_prompt=True, tokenize=False)
+            # the template writes its own special tokens, as in hf-causal
+            return tokenizer(text, add_special_tokens=False)["input_ids"]
+        return tokenizer(request.prompt or "")["input_ids"]
+
+    def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
+        from vllm import SamplingParams
+        llm = self.llm
+        tokenizer, context = llm.get_tokenizer(), llm.llm_engine.model_config.max_model_len
+        prompts, params, cut = [], [], []
+        for request in requests:
+            limit = context - request.config.max_new_tokens
+            if limit < 1:
+                raise UsageError(f"{self.locator}: max_new_tokens={request.config.max_new_tokens} "
+                                 f"leaves no room for the prompt in max_model_len={context}")
+            ids, truncated = truncate(self._prompt_ids(request, tokenizer), limit,
+                                      tokenizer.bos_token_id)
+            prompts.append({"prompt_token_ids": ids})
+            params.append(SamplingParams(**sampling_kwargs(request.config, request.key(),
+                                                           self.locator)))
+            cut.append(truncated)
+        started = time.perf_counter()
+        outputs = llm.generate(prompts, params, use_tqdm=False)
+        self.model_seconds += time.perf_counter() - started
+        for request, output, truncated in zip(requests, outputs, cut):
+            best = output.outputs[0]
+            yield Generation(example_id=request.example_id, text=best.text,
+                             num_tokens=len(best.token_ids),
+                             finish_reason=finish_reason(best.finish_reason, best.stop_reason),
+                             prompt_tokens=len(output.prompt_token_ids), truncated=truncated)
+
+    def close(self) -> None:
+        if self._llm is None:
+            return
+        self._llm = None
+        from harness.models.hf.common import free_accelerator_memory
+        free_accelerator_memory()
