@@ -19,6 +19,7 @@ def test_a_log_gets_plain_lines_with_rate_and_eta(capsys, monkeypatch):
     lines = err.splitlines()
     assert "\r" not in err and lines[0].startswith("wmt21: 5/10 examples") and "ETA" in lines[0]
     assert lines[-1].startswith("wmt21: 10/10 examples") and "tok/s" in lines[-1]
+    assert len(lines) == 2  # the close repeats no line already shown
 
 
 def test_a_model_without_tokens_reports_no_token_rate(capsys):

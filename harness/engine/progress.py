@@ -20,6 +20,7 @@ class Progress:
         self._total, self._done, self._new = total, done, 0
         self._started = self._last_line = time.perf_counter()
         self._tokens = 0
+        self._shown = -1  # examples done at the last plain line
         if not enabled or total <= done:
             return
         if sys.stderr.isatty():
@@ -45,14 +46,14 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
-        elif self._lines:
+        elif self._lines and self._shown != self._done:
             self._line()
 
     def _elapsed(self) -> float:
         return max(time.perf_counter() - self._started, 1e-9)
 
     def _line(self) -> None:
-        self._last_line = time.perf_counter()
+        self._last_line, self._shown = time.perf_counter(), self._done
         rate = self._new / self._elapsed()
         parts = [f"{self._desc}: {self._done}/{self._total} examples", f"{rate:.1f} ex/s"]
         if self._tokens:
