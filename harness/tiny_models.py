@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Optional, Sequence
 
+OnStep = Optional[Callable[[], None]]  # called after every training step (progress)
 BUILD_FILE = "harness_build.json"
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")  # ids 0..3 in that order
 PAD_ID, BOS_ID, EOS_ID = 0, 1, 2
@@ -125,7 +126,7 @@ def _save(model, tokenizer, out_dir: Path, params: dict, processor=None) -> None
 
 
 def build_causal(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
-                 size: str = "tiny", train_steps: int = 0) -> Path:
+                 size: str = "tiny", train_steps: int = 0, on_step: OnStep = None) -> Path:
     """A GPT-2-architecture decoder-only model with a chat template, saved to ``out_dir``."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
     dims = _size(CAUSAL_SIZES, size)
@@ -146,14 +147,14 @@ def build_causal(out_dir: str | Path, texts: Sequence[str] | None = None, *, see
         model.loss_type = "ForCausalLM"  # the class leaves it unset and warns at training
         _set_generation_defaults(model)
         if train_steps:
-            train_causal(model, tokenizer, texts, train_steps, seed)
+            train_causal(model, tokenizer, texts, train_steps, seed, on_step)
     _save(model.eval(), tokenizer, out_dir, params)
     return out_dir
 
 
 def build_seq2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
                   size: str = "tiny", train_steps: int = 0,
-                  pairs: Sequence[tuple[str, str]] | None = None) -> Path:
+                  pairs: Sequence[tuple[str, str]] | None = None, on_step: OnStep = None) -> Path:
     """A T5-architecture encoder-decoder saved to ``out_dir``.
 
     With ``train_steps``, it is trained on ``pairs`` (source, target), or to copy ``texts``
@@ -177,14 +178,15 @@ def build_seq2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, se
         model = T5ForConditionalGeneration(config)
         _set_generation_defaults(model, decoder_start=PAD_ID)
         if train_steps:
-            train_seq2seq(model, tokenizer, list(pairs or zip(texts, texts)), train_steps, seed)
+            train_seq2seq(model, tokenizer, list(pairs or zip(texts, texts)), train_steps, seed,
+                          on_step)
     _save(model.eval(), tokenizer, out_dir, params)
     return out_dir
 
 
 def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
                      size: str = "tiny", train_steps: int = 0,
-                     captions: Sequence[tuple[str, str]] = ()) -> Path:
+                     captions: Sequence[tuple[str, str]] = (), on_step: OnStep = None) -> Path:
     """A ViT encoder + GPT-2 decoder (VisionEncoderDecoderModel) with a ViTImageProcessor.
 
     With ``train_steps``, it is trained on ``captions``: (image path, caption) pairs.
@@ -219,7 +221,8 @@ def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *,
     processor = ViTImageProcessorPil(size={"height": side, "width": side})
     if train_steps and captions:
         with _one_thread():
-            train_vision2seq(model, tokenizer, processor, captions, train_steps, seed)
+            train_vision2seq(model, tokenizer, processor, captions, train_steps, seed,
+                             on_step=on_step)
     _save(model.eval(), tokenizer, out_dir, params, processor)
     return out_dir
 
@@ -256,7 +259,8 @@ def _set_generation_defaults(model, decoder_start: int | None = None) -> None:
         gen.decoder_start_token_id = decoder_start
 
 
-def train_causal(model, tokenizer, texts: Sequence[str], steps: int, seed: int) -> None:
+def train_causal(model, tokenizer, texts: Sequence[str], steps: int, seed: int,
+                 on_step: OnStep = None) -> None:
     """A few AdamW steps of next-token prediction over ``texts``, so outputs look like words."""
     import torch
     # the end-of-sequence token is appended so the model learns to stop
@@ -270,9 +274,12 @@ def train_causal(model, tokenizer, texts: Sequence[str], steps: int, seed: int) 
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+        if on_step is not None:
+            on_step()
 
 
-def train_seq2seq(model, tokenizer, pairs: Sequence[tuple[str, str]], steps: int, seed: int) -> None:
+def train_seq2seq(model, tokenizer, pairs: Sequence[tuple[str, str]], steps: int, seed: int,
+                  on_step: OnStep = None) -> None:
     """A few AdamW steps on (source, target) pairs."""
     import torch
     sources = _batches(tokenizer, [s for s, _ in pairs], seed)
@@ -286,10 +293,12 @@ def train_seq2seq(model, tokenizer, pairs: Sequence[tuple[str, str]], steps: int
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+        if on_step is not None:
+            on_step()
 
 
 def train_vision2seq(model, tokenizer, processor, captions: Sequence[tuple[str, str]],
-                     steps: int, seed: int, batch_size: int = 16) -> None:
+                     steps: int, seed: int, batch_size: int = 16, on_step: OnStep = None) -> None:
     """A few AdamW steps on (image path, caption) pairs."""
     import random
 
@@ -314,6 +323,8 @@ def train_vision2seq(model, tokenizer, processor, captions: Sequence[tuple[str, 
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+        if on_step is not None:
+            on_step()
 
 
 def _batches(tokenizer, texts: Sequence[str], seed: int, batch_size: int = 16) -> list:

@@ -13,8 +13,9 @@ LINE_EVERY_S = 10.0
 
 
 class Progress:
-    def __init__(self, total: int, done: int, desc: str, enabled: bool):
+    def __init__(self, total: int, done: int, desc: str, enabled: bool, unit: str = "examples"):
         self._bar = None
+        self._unit = unit
         self._lines = False
         self._desc = desc or "generate"
         self._total, self._done, self._new = total, done, 0
@@ -26,7 +27,7 @@ class Progress:
         if sys.stderr.isatty():
             from tqdm.auto import tqdm
             # `initial` counts cached examples as done; tqdm's rate and ETA cover only new work
-            self._bar = tqdm(total=total, initial=done, desc=self._desc, unit="ex",
+            self._bar = tqdm(total=total, initial=done, desc=self._desc, unit=f" {unit}",
                              file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
         else:
             self._lines = True
@@ -55,9 +56,11 @@ class Progress:
     def _line(self) -> None:
         self._last_line, self._shown = time.perf_counter(), self._done
         rate = self._new / self._elapsed()
-        parts = [f"{self._desc}: {self._done}/{self._total} examples", f"{rate:.1f} ex/s"]
-        if self._tokens:
-            parts.append(f"{self._tokens / self._elapsed():.0f} tok/s")
+        parts = [f"{self._desc}: {self._done}/{self._total} {self._unit}"]
+        if self._tokens:  # without tokens (a file of predictions, a baseline) rates mean nothing
+            parts += [f"{rate:.1f} {self._unit}/s", f"{self._tokens / self._elapsed():.0f} tok/s"]
+        elif self._unit != "examples":
+            parts.append(f"{rate:.1f} {self._unit}/s")
         if self._done < self._total and rate > 0:
             parts.append(f"ETA {(self._total - self._done) / rate:.0f}s")
         print(", ".join(parts), file=sys.stderr, flush=True)
