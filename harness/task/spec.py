@@ -106,6 +106,14 @@ def _generation_model() -> type[BaseModel]:
 GenerationSpec = _generation_model()
 
 
+def _runnable(spec: BaseModel) -> BaseModel:
+    """Ranges as well as types (``num_beams: 0`` is an int no model can run)."""
+    found = GenerateConfig().updated(spec.model_dump(exclude_none=True)).problems()
+    if found:
+        raise ValueError("generation: " + "; ".join(found))
+    return spec
+
+
 class MetricEntry(BaseModel):
     """A registered metric and its options (checked by the metric itself)."""
 
@@ -141,7 +149,7 @@ class TaskSettings(_Strict):
     version: int = Field(1, ge=1, description="bump when a change alters scores")
     family: Family
     description: str = ""
-    generation: GenerationSpec = GenerationSpec()  # type: ignore[valid-type]
+    generation: Annotated[GenerationSpec, AfterValidator(_runnable)] = GenerationSpec()  # type: ignore[valid-type]
     postprocess: tuple[Step, ...] = Field(("strip",), description="applied in order; [] for none")
     metrics: tuple[Metric, ...] = Field(min_length=1, description="names, or {name, options...}")
 

@@ -49,7 +49,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
         if node is None:
             raise UsageError(f"{path}:1: the task file is empty")
         lines: dict[Loc, int] = {}
-        _collect(node, (), lines, path, set())
+        _collect(node, (), lines, path, set(), _Budget())
         return loader.construct_document(node), lines
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -59,9 +59,33 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
         loader.dispose()
 
 
-def _collect(node: yaml.Node, at: Loc, lines: dict[Loc, int], path: Path, open_: set) -> None:
+class _Budget:
+    """What a task file may expand to once its aliases are followed: a billion-laughs file
+    (a few lines of nested aliases) would otherwise become gigabytes in memory and in run.json.
+    Shipped task files use under 200 nodes and 5 KB of text."""
+
+    MAX_NODES = 10_000
+    MAX_CHARS = 1_000_000
+
+    def __init__(self) -> None:
+        self.nodes = self.chars = 0
+
+    def spend(self, node: yaml.Node, path: Path) -> None:
+        self.nodes += 1
+        if isinstance(node, yaml.ScalarNode):
+            self.chars += len(node.value)
+        if self.nodes > self.MAX_NODES or self.chars > self.MAX_CHARS:
+            raise UsageError(f"{path}:{node.start_mark.line + 1}: the task file expands to more "
+                             f"than {self.MAX_NODES:,} values or {self.MAX_CHARS:,} characters "
+                             f"(YAML aliases repeated inside aliases?); a task file is refused "
+                             f"beyond that")
+
+
+def _collect(node: yaml.Node, at: Loc, lines: dict[Loc, int], path: Path, open_: set,
+             budget: _Budget) -> None:
     if id(node) in open_:  # an alias of an enclosing node: already walked
         return
+    budget.spend(node, path)
     open_.add(id(node))
     if isinstance(node, yaml.MappingNode):
         first: dict[str, int] = {}
@@ -72,9 +96,9 @@ def _collect(node: yaml.Node, at: Loc, lines: dict[Loc, int], path: Path, open_:
                                  f"{first[key]}); YAML would keep only the last one, so remove one")
             first[key] = line
             lines[at + (key,)] = line
-            _collect(value_node, at + (key,), lines, path, open_)
+            _collect(value_node, at + (key,), lines, path, open_, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[at + (index,)] = item.start_mark.line + 1
-            _collect(item, at + (index,), lines, path, open_)
+            _collect(item, at + (index,), lines, path, open_, budget)
     open_.discard(id(node))
