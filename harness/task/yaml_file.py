@@ -70,12 +70,13 @@ class _Budget:
     def __init__(self) -> None:
         self.nodes = self.chars = 0
 
-    def spend(self, node: yaml.Node, path: Path) -> None:
+    def spend(self, node: yaml.Node, path: Path, line: int) -> None:
+        """``line``: the top-level key being walked (an alias's own place is not kept)."""
         self.nodes += 1
         if isinstance(node, yaml.ScalarNode):
             self.chars += len(node.value)
         if self.nodes > self.MAX_NODES or self.chars > self.MAX_CHARS:
-            raise UsageError(f"{path}:{node.start_mark.line + 1}: the task file expands to more "
+            raise UsageError(f"{path}:{line}: the task file expands to more "
                              f"than {self.MAX_NODES:,} values or {self.MAX_CHARS:,} characters "
                              f"(YAML aliases repeated inside aliases?); a task file is refused "
                              f"beyond that")
@@ -85,7 +86,7 @@ def _collect(node: yaml.Node, at: Loc, lines: dict[Loc, int], path: Path, open_:
              budget: _Budget) -> None:
     if id(node) in open_:  # an alias of an enclosing node: already walked
         return
-    budget.spend(node, path)
+    budget.spend(node, path, lines.get(at[:1], node.start_mark.line + 1))
     open_.add(id(node))
     if isinstance(node, yaml.MappingNode):
         first: dict[str, int] = {}
