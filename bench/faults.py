@@ -200,7 +200,7 @@ def kill_trials(n: int, seed: int = 0) -> dict[str, int]:
     from harness import tiny_models
     from harness.engine import EngineSettings, generate
     from harness.models.hf.causal import HFCausal
-    out = {"trials": 0, "survived": 0, "lost": 0, "duplicated": 0}
+    out = {"trials": 0, "survived": 0, "lost": 0, "duplicated": 0, "not killed mid-run": 0}
     if n <= 0:
         return out
     rng = random.Random(seed)
@@ -214,13 +214,16 @@ def kill_trials(n: int, seed: int = 0) -> dict[str, int]:
             cache = Path(tmp) / f"cache{trial}"
             kill_after = rng.randrange(1, N_REQUESTS - 2)
             child = subprocess.Popen([sys.executable, "-c", CHILD, str(model_dir), str(cache), "",
-                                      str(Path(__file__).parent)], env=env, stderr=subprocess.DEVNULL)
+                                      str(Path(__file__).parent)], env=env, stderr=subprocess.PIPE)
             deadline = time.monotonic() + 300
             while _cached(cache) < kill_after and child.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.02)
             child.send_signal(signal.SIGKILL)
-            child.wait()
+            child.communicate()
             survived = _cached(cache)
+            if child.returncode != -signal.SIGKILL or not 0 < survived < N_REQUESTS:
+                out["not killed mid-run"] += 1  # a trial that proves nothing; reported
+                continue
             again, acc = generate(model, requests(), EngineSettings(cache_dir=cache, progress=False))
             lost = sum(a.text != t.text or a.example_id != t.example_id for a, t in zip(again, truth))
             lost += abs(len(again) - len(truth))
@@ -245,6 +248,8 @@ def report(outcomes: list[tuple[Case, str, str]], kills: dict[str, int]) -> str:
                   f"  faults survived         {kills['survived']:4d}",
                   f"  examples lost           {kills['lost']:4d}",
                   f"  duplicated generations  {kills['duplicated']:4d}"]
+        if kills["not killed mid-run"]:
+            lines.append(f"  not killed mid-run      {kills['not killed mid-run']:4d}   (not counted)")
     for case, outcome, detail in outcomes:
         if outcome not in ("clear", "accepted"):
             lines.append(f"  {outcome}: {case.name}: {detail}")
@@ -260,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = [(case, *run_case(case)) for case in cases]
     kills = kill_trials(args.kills if args.kills is not None else 0 if args.fast else 5)
     print(report(outcomes, kills))
-    bad = sum(o not in ("clear", "accepted") for _, o, _ in outcomes) + kills["lost"] + kills["duplicated"]
+    bad = sum(o not in ("clear", "accepted") for _, o, _ in outcomes) + kills["lost"] + \
+        kills["duplicated"] + kills["not killed mid-run"]
     return 1 if bad else 0
 
 
