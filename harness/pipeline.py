@@ -186,7 +186,8 @@ def check_metrics(task: Task, subset: Sequence[str]) -> list:
 
 
 def check_folders(output: Path | None, cache: Path | None) -> list[UsageError]:
-    """The output and cache folders exist (or can be made) and take a file."""
+    """The output and cache folders are folders that take a file (tried, then undone: a run
+    that stops later leaves no empty folder behind)."""
     import tempfile
     problems = []
     for option, folder in (("--output", output), ("--cache-dir", cache)):
@@ -195,12 +196,18 @@ def check_folders(output: Path | None, cache: Path | None) -> list[UsageError]:
         if folder.exists() and not folder.is_dir():
             problems.append(UsageError(f"{option} {folder}: is a file, not a folder; give a folder"))
             continue
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=folder).close()
         except OSError as err:
             problems.append(UsageError(f"{option} {folder}: cannot write there "
                                        f"({err.strerror or err}); give a writable folder"))
+        for made in missing:  # deepest first
+            try:
+                made.rmdir()
+            except OSError:
+                break
     return problems
 
 
