@@ -311,7 +311,12 @@ def _image(value: Any, origin: str, base_dir: Path | None,
         return value, Path(value).name
     if not isinstance(value, str) or not value:
         raise DataError(f"{origin}: 'image' must be a path or URL string, got {value!r}")
-    if "://" in value or base_dir is None:
+    if "://" in value:
+        if not value.lower().startswith(("http://", "https://")):
+            raise DataError(f"{origin}: image {value!r}: only http:// and https:// URLs are read; "
+                            f"give a local file as a path relative to the data file")
+        return value, value
+    if base_dir is None:
         return value, value
     location = (base_dir / value).resolve()  # symlinks count by where they point
     name = os.path.relpath(location, base_dir.resolve())

@@ -1,0 +1,34 @@
+"""What interrupted record writes leave behind is cleaned once it is surely stale; a run
+being written now (a younger temporary) is left alone."""
+import os
+import time
+
+from conftest import write_jsonl
+from harness.cli import main
+
+ROWS = [{"id": "a", "source": "Das Haus", "references": ["The house"]}]
+
+
+def _run(tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", ROWS)
+    assert main(["run", "--model", "copy-source", "--tasks", "demo-translation", "--data", str(data),
+                 "--metrics", "bleu", "--bootstrap", "0", "--no-progress", "--output",
+                 str(tmp_path / "out")]) == 0
+
+
+def test_stale_temporaries_are_removed_and_young_ones_kept(tmp_path, capsys):
+    _run(tmp_path)
+    task_dir = next((tmp_path / "out").rglob("latest")).parent
+    old, young = task_dir / ".tmp-20200101T000000Z-aaaaaa", task_dir / ".tmp-29990101T000000Z-bbbbbb"
+    for folder in (old, young):
+        folder.mkdir()
+        (folder / "samples.jsonl").write_text("{}\n")
+    stale_latest = task_dir / ".latest.x1y2"
+    stale_latest.write_text("x\n")
+    hour_ago = time.time() - 2 * 3600
+    for path in (old, stale_latest):
+        os.utime(path, (hour_ago, hour_ago))
+    _run(tmp_path)
+    assert not old.exists() and not stale_latest.exists()
+    assert young.exists()
+    assert len([p for p in task_dir.iterdir() if not p.name.startswith(".") and p.name != "latest"]) == 2
