@@ -136,6 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not task_names:
         raise UsageError(f"--tasks: no task named in {args.tasks!r}; give task names or task "
                          f"file paths, comma-separated (`harness tasks` lists them)")
+    if args.metrics is not None and not args.metrics.strip(" ,"):
+        raise UsageError(f"--metrics: no metric named in {args.metrics!r}; leave the option out "
+                         f"for the task's metrics, or name some (`harness metrics` lists them)")
     settings = EngineSettings(batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens,
                               on_error=args.on_error,
                               use_cache=not args.no_cache,

@@ -20,6 +20,7 @@ from harness.paths import cache_root
 from harness.types import Example
 
 NUL = b"\x00"
+READABLE = (".jsonl", ".ndjson", ".json", ".tsv", ".csv")  # .json: JSON lines too
 LOCAL_SCHEMA = {"id": "id", "source": "source", "image": "image", "references": "references"}
 
 
@@ -36,6 +37,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
     if not path.is_file():
         raise DataError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     suffix = path.suffix.lower()
+    if suffix not in READABLE:
+        raise DataError(f"{path}: cannot read {suffix or 'a file without a suffix'}; data files are "
+                        f"JSONL (.jsonl, one JSON object per line), .tsv or .csv")
     lines = _decoded_lines(path)
     rows = _tsv_rows(path, lines) if suffix == ".tsv" else _csv_rows(path, lines) \
         if suffix == ".csv" else _jsonl_rows(path, lines)

@@ -79,6 +79,8 @@ BAD_FILES = [
     ("dup-column.csv", b"id,source,id,references\na,x,b,y\n", 1, "column 'id' appears twice"),
     ("empty-name.tsv", b"id\t\treferences\na\tx\ty\n", 1, "empty column name"),
     ("empty.csv", b"", None, "no examples"),
+    ("data.parquet", b"PAR1\x00\x00", None, "cannot read .parquet"),
+    ("array.json", b'[{"id": "a", "references": ["y"]}]\n', 1, "expected a JSON object, got list"),
     ("header-only.tsv", HEADER.encode(), None, "no examples"),
     ("blank.jsonl", b"\n\n", None, "no examples"),
     ("dup-id.csv", b"id,source,references\na,x,y\na,z,w\n", 3, "duplicate id 'a'"),
