@@ -203,12 +203,14 @@ def _bool_setting(value: Any) -> bool:
 
 
 def _stop_setting(value: Any) -> tuple[str, ...]:
-    """One string, a list of strings, or the text of a JSON list (``["a,b", "\\n"]``)."""
-    if isinstance(value, str) and value.lstrip().startswith("["):
+    """One string, a list of strings, or the text of a JSON list or string (``["a,b", "\\n"]``,
+    ``"a,b"``): the command line's way to write commas and escapes."""
+    if isinstance(value, str) and (value.lstrip().startswith("[") or
+                                   len(value) > 1 and value[0] == value[-1] == '"'):
         try:
             value = json.loads(value)
         except ValueError as err:
-            raise ValueError(f"not a JSON list of strings ({err}); write e.g. "
+            raise ValueError(f"not a JSON list or string ({err}); write e.g. "
                              f"stop='[\"a,b\", \"\\\\n\"]'") from None
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):

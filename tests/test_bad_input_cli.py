@@ -163,3 +163,24 @@ def test_an_unreachable_hub_dataset_is_one_line_naming_task_dataset_and_data(tmp
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
     assert "task 'hub-task'" in lines[0] and "no-such-org/no-such-set" in lines[0] and "--data" in lines[0]
+
+
+# (--gen-kwargs as typed in a shell, the settings it must give)
+ACCEPTED_GEN_KWARGS = [
+    ('stop=["a,b","\\n"]', {"stop": ("a,b", "\n")}),
+    ('stop="a,b"', {"stop": ("a,b",)}),
+    ('stop="\\n"', {"stop": ("\n",)}),
+    ("stop=END", {"stop": ("END",)}),
+    ("do_sample=on,temperature=0.7,top_p=1,top_k=0", {"do_sample": True, "temperature": 0.7, "top_k": 0}),
+    ("do_sample=0", {"do_sample": False}),
+    ("max_new_tokens=8,min_new_tokens=8", {"max_new_tokens": 8, "min_new_tokens": 8}),
+    ("num_beams=4,repetition_penalty=1.2", {"num_beams": 4, "repetition_penalty": 1.2}),
+]
+
+
+@pytest.mark.parametrize("text, expected", ACCEPTED_GEN_KWARGS, ids=[t for t, _ in ACCEPTED_GEN_KWARGS])
+def test_gen_kwargs_are_read_as_documented(text, expected):
+    from harness.cli import parse_kv
+    from harness.task import get_task
+    config = get_task("demo-translation").generate_config(parse_kv(text, "--gen-kwargs"))
+    assert {key: getattr(config, key) for key in expected} == expected

@@ -35,6 +35,12 @@ BAD_TASKS = [
 ]
 
 
+# (bytes, line, message): encodings and control characters
+BAD_TASK_BYTES = [
+    (HEAD.encode() + "description: caf\u00e9\n".encode("latin-1"), 5, "not UTF-8 (byte 0xe9)"),
+    (HEAD.encode("utf-16"), 1, "not UTF-8 (byte 0xff)"),
+    (HEAD.encode() + b"description: a\x00b\n", 5, "invalid YAML"),
+]
 @pytest.mark.parametrize("text, line, message", BAD_TASKS, ids=range(len(BAD_TASKS)))
 def test_a_bad_task_file_is_refused_with_its_line(capsys, tmp_path, text, line, message):
     folder = tmp_path / "tasks"
@@ -59,3 +65,17 @@ def test_a_small_alias_is_fine(tmp_path):
     path.write_text("name: &n t\nfamily: translation\nsource: {path: d.jsonl}\nmetrics: [bleu]\n"
                     "description: *n\n")
     assert load_yaml_task(path).description == "t"
+
+
+@pytest.mark.parametrize("content, line, message", BAD_TASK_BYTES, ids=range(len(BAD_TASK_BYTES)))
+def test_a_task_file_that_is_not_text_is_refused_with_its_line(capsys, tmp_path, content, line, message):
+    path = tmp_path / "t.yaml"
+    path.write_bytes(content)
+    rc = main(["run", "--model", "copy-source", "--tasks", str(path), "--output", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"{path}:{line}: {message}" in err and "Traceback" not in err, err
+
+
+def test_a_folder_is_not_a_task_file(capsys, tmp_path):
+    assert main(["run", "--model", "copy-source", "--tasks", str(tmp_path)]) == 2
+    assert "a folder, not a task file" in capsys.readouterr().err

@@ -28,6 +28,16 @@ def read_task_file(path: Path) -> TaskSpec:
         raise UsageError("\n".join(f"{path}:{line}: {message}" for line, message in found)) from None
 
 
+def _utf8(raw: bytes, path: Path) -> str:
+    """The file's text; a task file is UTF-8 (a byte-order mark is skipped)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise UsageError(f"{path}:{line}: not UTF-8 (byte 0x{raw[err.start]:02x}); save the task "
+                         f"file as UTF-8") from None
+
+
 def line_of(loc: Loc, lines: dict[Loc, int]) -> int:
     """The line of the deepest part of ``loc`` written in the file (a missing key: its parent)."""
     for end in range(len(loc), 0, -1):
@@ -40,10 +50,14 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
     """The document and, for each key path (``("prompt", "template")``, ``("metrics", 2)``),
     the 1-based line it starts on. Duplicate keys are refused: YAML keeps the last silently."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as err:
         raise UsageError(f"{path}: cannot read the task file: {err.strerror}") from None
-    loader = yaml.SafeLoader(text)
+    text = _utf8(raw, path)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as err:
+        _reader_error(err, text, path)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -55,8 +69,17 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise UsageError(f"{path}:{line}: invalid YAML: {err.problem or err}") from None
+    except yaml.reader.ReaderError as err:
+        _reader_error(err, text, path)
     finally:
         loader.dispose()
+
+
+def _reader_error(err: yaml.reader.ReaderError, text: str, path: Path) -> None:
+    """A character YAML does not allow (a NUL, a control character), by line."""
+    line = text.count("\n", 0, err.position) + 1
+    raise UsageError(f"{path}:{line}: invalid YAML: character {chr(err.character)!r} is not "
+                     f"allowed in a task file") from None
 
 
 class _Budget:
