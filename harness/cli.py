@@ -27,8 +27,8 @@ def parse_kv(text: str | None, what: str) -> dict[str, Any]:
             raise UsageError(f"{what}: {key!r} is given twice")
         if YAML_TAG.match(value):
             raise UsageError(f"{what}: {key}={value!r}: YAML tags are not read; give a plain value "
-                             f"(a string that starts with '!' can be written as JSON: "
-                             f"{key}=[\"!...\"] for a list)")
+                             f"(a stop string that starts with '!' is written as JSON: "
+                             f"stop='\"!...\"')")
         out[key] = value
     return out
 

@@ -32,3 +32,22 @@ def test_stale_temporaries_are_removed_and_young_ones_kept(tmp_path, capsys):
     assert not old.exists() and not stale_latest.exists()
     assert young.exists()
     assert len([p for p in task_dir.iterdir() if not p.name.startswith(".") and p.name != "latest"]) == 2
+
+
+def test_a_disk_that_fills_while_writing_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from harness import store
+    real = store._write_file
+
+    def full(path, content):
+        if path.name == "samples.jsonl":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, content)
+    monkeypatch.setattr(store, "_write_file", full)
+    data = write_jsonl(tmp_path / "d.jsonl", ROWS)
+    rc = main(["run", "--model", "copy-source", "--tasks", "demo-translation", "--data", str(data),
+               "--metrics", "bleu", "--bootstrap", "0", "--no-progress", "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == 1 and "samples.jsonl: No space left on device" in err and "Traceback" not in err
+    assert not list((tmp_path / "out").rglob("run.json"))  # no record, not even half of one
