@@ -41,7 +41,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from test_bad_input_cli import BAD_OPTIONS, NO_MODEL, ROWS  # noqa: E402
 from test_bad_input_data import ACCEPTED, BAD_FILES  # noqa: E402
-from test_bad_input_task import BAD_TASKS  # noqa: E402
+from test_bad_input_task import BAD_TASK_BYTES, BAD_TASKS  # noqa: E402
 from test_hardening_paths import REFUSED  # noqa: E402
 
 
@@ -83,11 +83,11 @@ def _option_case(option: str, value: str, error: str) -> Case:
     return Case(f"option {option} {value}", make, error)
 
 
-def _task_case(index: int, text: str, error: str) -> Case:
+def _task_case(index: int, text: str | bytes, error: str) -> Case:
     def make(folder: Path) -> list[str]:
         (folder / "tasks").mkdir()
         _write_jsonl(folder / "outside.jsonl", ROWS)
-        (folder / "tasks" / "t.yaml").write_text(text)
+        (folder / "tasks" / "t.yaml").write_bytes(text if isinstance(text, bytes) else text.encode())
         return ["run", "--model", "copy-source", "--tasks", str(folder / "tasks" / "t.yaml"),
                 "--output", str(folder / "out"), "--no-progress"]
     return Case(f"task file #{index}", make, error)
@@ -123,7 +123,7 @@ def matrix() -> list[Case]:
     cases += [_file_case(name, content, None, [e[0] for e in expected])
               for name, content, expected in ACCEPTED]
     cases += [_option_case(*row) for row in BAD_OPTIONS]
-    cases += [_task_case(i, text, message) for i, (text, _, message) in enumerate(BAD_TASKS)]
+    cases += [_task_case(i, text, message) for i, (text, _, message) in enumerate(BAD_TASKS + BAD_TASK_BYTES)]
     cases += [_path_case(image) for image in REFUSED]
     cases += [_folder_case(option, below) for option in ("--output", "--cache-dir") for below in (False, True)]
     return cases
