@@ -30,6 +30,11 @@ BAD_TASKS = [
     (HEAD + "description: !!python/object/apply:os.system [echo]\n", 5, "invalid YAML"),
     (HEAD + _laughs(9), 9, "the task file expands to more than 10,000 values"),
     (HEAD + "x: &x " + "a" * 600_000 + "\ndescription: [*x, *x]\n", 6, "1,000,000 characters"),
+    (HEAD + 'prompt: {template: "Translate {source"}\n', 5, "expected '}' before end of string"),
+    (HEAD + 'prompt: {template: "{0}"}\n', 5, "template field '{0}': fields are plain names"),
+    (HEAD + 'prompt: {template: "{source.__class__}"}\n', 5, "fields are plain names"),
+    (HEAD + 'prompt: {template: "{source:>99999999999}"}\n', 5, "fields are plain names"),
+    (HEAD + 'prompt:\n  fewshot: {k: 1, example_template: "{reference[0]}"}\n', 6, "fields are plain names"),
     (HEAD.replace("d.jsonl", "../outside.jsonl"), None, "data file '../outside.jsonl' is outside the task file's folder"),
     (HEAD.replace("d.jsonl", "/etc/passwd"), None, "is outside the task file's folder"),
 ]

@@ -136,6 +136,9 @@ class Task(ABC):
                 raise missing_input(ex, "source", "the prompt template uses {source}") from None
             raise DataError(f"{self.location()}: prompt template uses {{{err.args[0]}}}, which example "
                             f"{ex.id!r} ({ex.origin}) does not have") from None
+        except (ValueError, IndexError, AttributeError) as err:  # a Python task's own template
+            raise DataError(f"{self.location()}: prompt template {template[:60]!r} cannot be "
+                            f"filled: {err}; fields are plain names such as {{source}}") from None
 
 
 def missing_input(ex: Example, field: str, why: str) -> DataError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -66,11 +67,32 @@ class FieldsSpec(_Strict):
                                                     description="one or more reference fields")
 
 
+def check_template(text: str) -> str:
+    """A prompt template names row fields as plain ``{name}``s (``{{`` for a brace): no
+    positions, attributes, indexes, conversions or format specs, which would fail, or expand,
+    at render time on every example."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as err:
+        raise ValueError(f"template {text[:60]!r}: {err} (write {{{{ and }}}} for literal braces)") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            field = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"template field {field[:60]!r}: fields are plain names such as "
+                             f"{{source}} or {{id}} (write {{{{ and }}}} for literal braces)")
+    return text
+
+
+Template = Annotated[str, AfterValidator(check_template)]
+
+
 class FewshotSpec(_Strict):
     k: int = Field(0, ge=0, description="shots prepended to each prompt (0: zero-shot)")
     split: str = Field("validation", description="a split of the dataset, or a local file")
     seed: int = Field(1234, description="one draw of shots for the whole run")
-    example_template: str = "{source}\n{reference}"
+    example_template: Template = "{source}\n{reference}"
     separator: str = "\n\n"
 
 
@@ -81,7 +103,7 @@ def _auto_is_true(value: Any) -> Any:
 class PromptSpec(_Strict):
     """How a model is asked, by the kind of input it reads."""
 
-    template: str = Field("{source}", description="decoder-only models; {source}, {id}, row fields")
+    template: Template = Field("{source}", description="decoder-only models; {source}, {id}, row fields")
     source_prefix: Optional[str] = Field("", description="prepended to the source (encoder-decoders)")
     image_prompt: Optional[str] = Field(None, description="text a vision model continues from")
     chat: Annotated[bool, BeforeValidator(_auto_is_true,
