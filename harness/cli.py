@@ -80,6 +80,13 @@ def natural_int(text: str) -> int:
     return value
 
 
+def given(text: str) -> str:
+    """A value that may not be empty: ``--data "$UNSET"`` must not mean "no --data"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a value or leave the option out")
+    return text
+
+
 def batch_size(text: str) -> Any:
     if text.strip().lower() == "auto":
         return "auto"
@@ -188,21 +195,21 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_metrics)
 
     p = sub.add_parser("run", help="evaluate a model on tasks")
-    p.add_argument("--model", required=True, help="kind:location, e.g. hf-seq2seq:t5-small, "
+    p.add_argument("--model", type=given, required=True, help="kind:location, e.g. hf-seq2seq:t5-small, "
                    "predictions:preds.jsonl, lead-3")
     p.add_argument("--tasks", required=True, help="comma-separated task names or YAML paths")
     p.add_argument("--model-args", help="key=value,... e.g. dtype=bfloat16,revision=main")
     p.add_argument("--gen-kwargs", help="key=value,... e.g. max_new_tokens=64,num_beams=4; "
                    "a list as JSON, e.g. stop='[\"a,b\", \"\\\\n\"]'")
     p.add_argument("--limit", type=positive_int, help="first N examples in the task's canonical order")
-    p.add_argument("--metrics", help="comma-separated subset of the task's metrics")
-    p.add_argument("--data", help="local JSONL/TSV/CSV replacing the task's data source")
+    p.add_argument("--metrics", type=given, help="comma-separated subset of the task's metrics")
+    p.add_argument("--data", type=given, help="local JSONL/TSV/CSV replacing the task's data source")
     p.add_argument("--allow-outside-paths", action="store_true",
                    help="read images (and a task file's data) outside the data file's (task "
                         "file's) folder; refused by default")
     p.add_argument("--seed", type=natural_int, default=12345,
                    help="fixes sampling and the bootstrap (default: sacrebleu's 12345)")
-    p.add_argument("--output", default="results")
+    p.add_argument("--output", type=given, default="results")
     p.add_argument("--json", action="store_true", help="print the run record(s) only")
     p.add_argument("--batch-size", type=batch_size, default="auto", help="'auto' (token budget) or a fixed count")
     p.add_argument("--max-batch-tokens", type=positive_int, help="token budget per batch")
@@ -211,10 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an example the model cannot answer (an unreadable image, a request "
                         "that keeps failing): stop naming it (fail, default), or record it, "
                         "score the rest and mark the run partial (skip); a rerun retries it")
-    p.add_argument("--cache-dir", help="generation cache folder (default ~/.cache/harness)")
+    p.add_argument("--cache-dir", type=given, help="generation cache folder (default ~/.cache/harness)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--bootstrap", type=natural_int, default=1000, help="resamples for 95%% CIs (0: none)")
-    p.add_argument("--postprocess", help="what to do to outputs before scoring: 'task' (the "
+    p.add_argument("--postprocess", type=given, help="what to do to outputs before scoring: 'task' (the "
                    "task's steps), 'none', or steps, e.g. strip,first_line (default: 'none' for "
                    "a predictions file, which is scored as written; 'task' otherwise)")
     p.set_defaults(func=cmd_run)

@@ -242,6 +242,9 @@ def postprocessing(task: Task, choice: str | None, input_kind: InputKind) -> Pos
     if choice == "task":
         return Postprocess(tuple(task.postprocess_steps), task.postprocess)
     steps = () if choice == "none" else tuple(s.strip() for s in choice.split(",") if s.strip())
+    if choice != "none" and not steps:
+        raise UsageError(f"--postprocess: no step in {choice!r}; give 'task', 'none' or a comma "
+                         f"list of: {', '.join(POSTPROCESS)}")
     for step in steps:
         if step not in POSTPROCESS:
             raise UsageError(f"--postprocess: unknown step {step!r}{did_you_mean(step, POSTPROCESS)}"

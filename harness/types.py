@@ -161,19 +161,22 @@ class GenerateConfig:
         return json.dumps(settings, sort_keys=True)
 
 
+MAX_INT_SETTING = 2**31 - 1  # what the backends' int32/int64 tensors and loops take
+
+
 def _int_setting(value: Any) -> int:
     if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
         raise ValueError("not an integer")
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, int):
-        return value
     if isinstance(value, str):
         try:
-            return int(value.strip())
+            value = int(value.strip())
         except ValueError:
             raise ValueError("not an integer") from None
-    raise ValueError(f"not an integer ({type(value).__name__})")
+    if not isinstance(value, (int, float)):
+        raise ValueError(f"not an integer ({type(value).__name__})")
+    if abs(value) > MAX_INT_SETTING:
+        raise ValueError(f"too large (at most {MAX_INT_SETTING})")
+    return int(value)
 
 
 def _float_setting(value: Any) -> float:
