@@ -77,7 +77,9 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        except _Refused as err:
+            raise DataError(f"{path}:{line_no}: {err}") from None
         except json.JSONDecodeError as err:
             raise DataError(f"{path}:{line_no}: malformed JSON ({err.msg} at column {err.colno})") from None
         except RecursionError:
@@ -85,6 +87,25 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[
         if not isinstance(row, dict):
             raise DataError(f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}")
         yield line_no, row
+
+
+class _Refused(ValueError):
+    """What JSON allows but a data row must not hold."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    row = dict(pairs)
+    if len(row) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Refused(f"key {key!r} appears twice in one object; JSON keeps only the last, so "
+                       f"remove one")
+    return row
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON value (Python writes it for a float that is not a "
+                   f"number); give a string or a number")
 
 
 def _tsv_rows(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict]]:

@@ -83,6 +83,8 @@ BAD_FILES = [
     ("array.json", b'[{"id": "a", "references": ["y"]}]\n', 1, "expected a JSON object, got list"),
     ("header-only.tsv", HEADER.encode(), None, "no examples"),
     ("blank.jsonl", b"\n\n", None, "no examples"),
+    ("dup-key.jsonl", b'{"id": "a", "id": "b", "references": ["y"]}\n', 1, "key 'id' appears twice"),
+    ("nan.jsonl", b'{"id": "a", "references": ["y"], "score": NaN}\n', 1, "NaN is not a JSON value"),
     ("dup-id.csv", b"id,source,references\na,x,y\na,z,w\n", 3, "duplicate id 'a'"),
     ("deep.jsonl", b'{"id": "a", "references": ["y"], "x": ' + b"[" * 100000 + b"]" * 100000 + b"}\n", 1,
      "nested too deeply"),
