@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -240,10 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as err:
         print(f"harness: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `harness tasks | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 1
     except OSError as err:  # a full disk, a folder made read-only mid-run: what and where
         where = f"{err.filename}: " if err.filename else ""
-        print(f"harness: error: {where}{err.strerror or err}; finished generations are cached, "
-              f"rerun to resume", file=sys.stderr)
+        resume = "; finished generations are cached, rerun to resume" if args.command == "run" else ""
+        print(f"harness: error: {where}{err.strerror or err}{resume}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("harness: interrupted; finished generations are cached, rerun to resume",

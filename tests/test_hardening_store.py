@@ -51,3 +51,11 @@ def test_a_disk_that_fills_while_writing_is_one_line_naming_the_file(tmp_path, c
     err = capsys.readouterr().err
     assert rc == 1 and "samples.jsonl: No space left on device" in err and "Traceback" not in err
     assert not list((tmp_path / "out").rglob("run.json"))  # no record, not even half of one
+
+
+def test_a_closed_pipe_is_not_an_error_message():
+    import subprocess
+    import sys
+    proc = subprocess.run(f"{sys.executable} -m harness tasks | head -1", shell=True,
+                          capture_output=True, text=True)
+    assert proc.stdout.startswith("name") and proc.stderr == "", proc.stderr
