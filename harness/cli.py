@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -10,19 +12,89 @@ from typing import Any, Sequence
 from harness.errors import HarnessError, UsageError
 
 
-def parse_kv(text: str | None, what: str, typed: bool = True) -> dict[str, Any]:
-    """``dtype=bfloat16,num_beams=4`` → {"dtype": "bfloat16", "num_beams": 4}: values as YAML
-    scalars when ``typed``, else as written (options declared with ``harness.options`` coerce
-    text themselves, so ``chat_template=off`` stays the word, not YAML's False)."""
-    import yaml
+def parse_kv(text: str | None, what: str) -> dict[str, Any]:
+    """``dtype=bfloat16,num_beams=4`` → {"dtype": "bfloat16", "num_beams": "4"}: values as
+    written; each receiver coerces its own settings (declared options, ``GenerateConfig``), so
+    ``chat_template=off`` stays the word. A comma inside ``[...]`` or double quotes does not
+    split, so a list is written as JSON: ``stop=["a,b","\\n"]``. A value that looks like a
+    YAML tag (``!!python/...``) is refused: nothing here is YAML."""
     out: dict[str, Any] = {}
-    for item in filter(None, (text or "").split(",")):
+    for item in _split_items(text or "", what):
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise UsageError(f"{what}: expected key=value, got {item!r}")
-        parsed = yaml.safe_load(value) if typed and value.strip() else None
-        out[key.strip()] = value if parsed is None else parsed
+        if key in out:
+            raise UsageError(f"{what}: {key!r} is given twice")
+        if YAML_TAG.match(value):
+            raise UsageError(f"{what}: {key}={value!r}: YAML tags are not read; give a plain value "
+                             f"(a stop string that starts with '!' is written as JSON: "
+                             f"stop='\"!...\"')")
+        out[key] = value
     return out
+
+
+YAML_TAG = re.compile(r"\s*!!?[A-Za-z_<]")
+
+
+def _split_items(text: str, what: str) -> list[str]:
+    """Split on commas outside brackets and double quotes (JSON lists and strings)."""
+    items, current, depth, quoted, escaped = [], [], 0, False, False
+    for char in text:
+        if quoted:
+            quoted = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            quoted = True
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    if quoted or depth:
+        raise UsageError(f"{what}: unclosed {'quote' if quoted else 'bracket'} in {text!r}")
+    items.append("".join(current))
+    return [item for item in items if item.strip()]
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer (1 or more)")
+    return value
+
+
+def natural_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def given(text: str) -> str:
+    """A value that may not be empty: ``--data "$UNSET"`` must not mean "no --data"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a value or leave the option out")
+    return text
+
+
+def batch_size(text: str) -> Any:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError as err:
+        raise argparse.ArgumentTypeError(f"{err}; give 'auto' or a number of rows") from None
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -68,21 +140,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.pipeline import RunOptions, evaluate
     from harness.reports.table import format_table, throughput_line
 
-    batch_size: Any = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
-    settings = EngineSettings(batch_size=batch_size, max_batch_tokens=args.max_batch_tokens,
+    task_names = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    if not task_names:
+        raise UsageError(f"--tasks: no task named in {args.tasks!r}; give task names or task "
+                         f"file paths, comma-separated (`harness tasks` lists them)")
+    if args.metrics is not None and not args.metrics.strip(" ,"):
+        raise UsageError(f"--metrics: no metric named in {args.metrics!r}; leave the option out "
+                         f"for the task's metrics, or name some (`harness metrics` lists them)")
+    settings = EngineSettings(batch_size=args.batch_size, max_batch_tokens=args.max_batch_tokens,
                               on_error=args.on_error,
                               use_cache=not args.no_cache,
                               progress=not args.no_progress and not args.json,
                               **({"cache_dir": Path(args.cache_dir)} if args.cache_dir else {}))
     options = RunOptions(
         limit=args.limit, seed=args.seed, output=Path(args.output),
-        metrics=tuple(m for m in (args.metrics or "").split(",") if m),
+        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
         gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
         data=Path(args.data) if args.data else None, n_bootstrap=args.bootstrap,
-        postprocess=args.postprocess)
-    task_names = [t for t in args.tasks.split(",") if t]
+        postprocess=args.postprocess, allow_outside_paths=args.allow_outside_paths)
     records = evaluate(args.model, task_names, options,
-                       model_args=parse_kv(args.model_args, "--model-args", typed=False),
+                       model_args=parse_kv(args.model_args, "--model-args"),
                        engine_settings=settings)
     if args.json:
         dicts = [r.to_dict() for r in records]
@@ -233,29 +310,33 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_metrics)
 
     p = sub.add_parser("run", help="evaluate a model on tasks")
-    p.add_argument("--model", required=True, help="kind:location, e.g. hf-seq2seq:t5-small, "
+    p.add_argument("--model", type=given, required=True, help="kind:location, e.g. hf-seq2seq:t5-small, "
                    "predictions:preds.jsonl, lead-3")
     p.add_argument("--tasks", required=True, help="comma-separated task names or YAML paths")
     p.add_argument("--model-args", help="key=value,... e.g. dtype=bfloat16,revision=main")
-    p.add_argument("--gen-kwargs", help="key=value,... e.g. max_new_tokens=64,num_beams=4")
-    p.add_argument("--limit", type=int, help="first N examples in the task's canonical order")
-    p.add_argument("--metrics", help="comma-separated subset of the task's metrics")
-    p.add_argument("--data", help="local JSONL replacing the task's data source")
-    p.add_argument("--seed", type=int, default=12345,
+    p.add_argument("--gen-kwargs", help="key=value,... e.g. max_new_tokens=64,num_beams=4; "
+                   "a list as JSON, e.g. stop='[\"a,b\", \"\\\\n\"]'")
+    p.add_argument("--limit", type=positive_int, help="first N examples in the task's canonical order")
+    p.add_argument("--metrics", type=given, help="comma-separated subset of the task's metrics")
+    p.add_argument("--data", type=given, help="local JSONL/TSV/CSV replacing the task's data source")
+    p.add_argument("--allow-outside-paths", action="store_true",
+                   help="read images (and a task file's data) outside the data file's (task "
+                        "file's) folder; refused by default")
+    p.add_argument("--seed", type=natural_int, default=12345,
                    help="fixes sampling and the bootstrap (default: sacrebleu's 12345)")
-    p.add_argument("--output", default="results")
+    p.add_argument("--output", type=given, default="results")
     p.add_argument("--json", action="store_true", help="print the run record(s) only")
-    p.add_argument("--batch-size", default="auto", help="'auto' (token budget) or a fixed count")
-    p.add_argument("--max-batch-tokens", type=int, help="token budget per batch")
+    p.add_argument("--batch-size", type=batch_size, default="auto", help="'auto' (token budget) or a fixed count")
+    p.add_argument("--max-batch-tokens", type=positive_int, help="token budget per batch")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
                    help="an example the model cannot answer (an unreadable image, a request "
                         "that keeps failing): stop naming it (fail, default), or record it, "
                         "score the rest and mark the run partial (skip); a rerun retries it")
-    p.add_argument("--cache-dir", help="generation cache folder (default ~/.cache/harness)")
+    p.add_argument("--cache-dir", type=given, help="generation cache folder (default ~/.cache/harness)")
     p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--bootstrap", type=int, default=1000, help="resamples for 95%% CIs (0: none)")
-    p.add_argument("--postprocess", help="what to do to outputs before scoring: 'task' (the "
+    p.add_argument("--bootstrap", type=natural_int, default=1000, help="resamples for 95%% CIs (0: none)")
+    p.add_argument("--postprocess", type=given, help="what to do to outputs before scoring: 'task' (the "
                    "task's steps), 'none', or steps, e.g. strip,first_line (default: 'none' for "
                    "a predictions file, which is scored as written; 'task' otherwise)")
     p.set_defaults(func=cmd_run)
@@ -275,6 +356,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as err:
         print(f"harness: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `harness tasks | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 1
+    except OSError as err:  # a full disk, a folder made read-only mid-run: what and where
+        where = f"{err.filename}: " if err.filename else ""
+        resume = "; finished generations are cached, rerun to resume" if args.command == "run" else ""
+        print(f"harness: error: {where}{err.strerror or err}{resume}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("harness: interrupted; finished generations are cached, rerun to resume",
               file=sys.stderr)

@@ -7,6 +7,7 @@ References alone (``id`` + ``references``) are enough to score a file of predict
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
@@ -18,31 +19,200 @@ from harness.errors import DataError, MissingDependency
 from harness.paths import cache_root
 from harness.types import Example
 
+NUL = b"\x00"
+READABLE = (".jsonl", ".ndjson", ".json", ".tsv", ".csv")  # .json: JSON lines too
 LOCAL_SCHEMA = {"id": "id", "source": "source", "image": "image", "references": "references"}
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, row) pairs of a JSONL, TSV or CSV file; malformed lines are errors."""
+    """(line number, row) pairs of a JSONL, TSV or CSV file; malformed lines are errors.
+
+    Files are UTF-8 (a leading byte-order mark is skipped); any other encoding, a NUL byte or
+    a lone surrogate (``"\\ud800"`` in JSON) stops with the file and line. TSV is read
+    verbatim: one line is one row, fields split on tabs, no quoting. CSV follows RFC 4180
+    (double quotes around fields that hold commas, quotes or line breaks). A repeated
+    ``references`` column gives several references; see ``table_row``.
+    """
+    path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     suffix = path.suffix.lower()
-    if suffix in (".tsv", ".csv"):
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
-            for row in reader:
-                yield reader.line_num, dict(row)
-        return
-    with path.open(encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
+    if suffix not in READABLE:
+        raise DataError(f"{path}: cannot read {suffix or 'a file without a suffix'}; data files are "
+                        f"JSONL (.jsonl, one JSON object per line), .tsv or .csv")
+    lines = _decoded_lines(path)
+    rows = _tsv_rows(path, lines) if suffix == ".tsv" else _csv_rows(path, lines) \
+        if suffix == ".csv" else _jsonl_rows(path, lines)
+    for line_no, row in rows:
+        check_text(row, f"{path}:{line_no}")
+        yield line_no, row
+
+
+def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """UTF-8 lines (with their ends), decoded one at a time so an error names its line."""
+    try:
+        f = path.open("rb")
+    except OSError as err:
+        raise DataError(f"{path}: cannot read: {err.strerror}") from None
+    with f:
+        for line_no, raw in enumerate(f, 1):
+            if line_no == 1:
+                if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise DataError(f"{path}:1: the file is UTF-16 (it starts with a UTF-16 "
+                                    f"byte-order mark); data files are UTF-8: save it as UTF-8")
+                raw = raw.removeprefix(codecs.BOM_UTF8)  # Excel writes one; it is not data
+            if NUL in raw:
+                raise DataError(f"{path}:{line_no}: NUL byte at column {raw.index(NUL) + 1}: "
+                                f"the file looks UTF-16 or binary; data files are UTF-8 text")
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{line_no}: malformed JSON ({err.msg} at column {err.colno})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}")
-            yield line_no, row
+                yield line_no, raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                column = len(raw[:err.start].decode("utf-8", "replace")) + 1
+                raise DataError(f"{path}:{line_no}: not UTF-8 (byte 0x{raw[err.start]:02x} at "
+                                f"column {column}); save the file as UTF-8") from None
+
+
+def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict]]:
+    for line_no, line in lines:
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        except _Refused as err:
+            raise DataError(f"{path}:{line_no}: {err}") from None
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}:{line_no}: malformed JSON ({err.msg} at column {err.colno})") from None
+        except RecursionError:
+            raise DataError(f"{path}:{line_no}: JSON nested too deeply") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}")
+        yield line_no, row
+
+
+class _Refused(ValueError):
+    """What JSON allows but a data row must not hold."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    row = dict(pairs)
+    if len(row) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Refused(f"key {key!r} appears twice in one object; JSON keeps only the last, so "
+                       f"remove one")
+    return row
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON value (Python writes it for a float that is not a "
+                   f"number); give a string or a number")
+
+
+def _tsv_rows(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict]]:
+    header: list[str] | None = None
+    for line_no, line in lines:
+        line = line.removesuffix("\n").removesuffix("\r")
+        if header is None:
+            header = _header(line.split("\t"), f"{path}:{line_no}")
+            continue
+        if not line:
+            continue  # a blank line is no row
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            raise DataError(f"{path}:{line_no}: {len(cells)} tab-separated fields, but the header "
+                            f"has {len(header)}; TSV is read verbatim (no quoting), so a field "
+                            f"cannot hold a tab or a line break (use JSONL for those)")
+        yield line_no, table_row(header, cells, f"{path}:{line_no}")
+    if header is None:
+        raise DataError(f"{path}: no examples (an empty file)")
+
+
+def _csv_rows(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict]]:
+    reader = csv.reader((line for _, line in lines), strict=True)
+    header: list[str] | None = None
+    start = 1
+    try:
+        for cells in reader:
+            where = f"{path}:{start}"
+            start = reader.line_num + 1
+            if not cells:
+                continue  # a blank line is no row
+            if header is None:
+                header = _header(cells, where)
+                continue
+            if len(cells) != len(header):
+                raise DataError(f"{where}: {len(cells)} comma-separated fields, but the header has "
+                                f"{len(header)}; quote fields holding commas (RFC 4180)")
+            yield start - 1, table_row(header, cells, where)
+    except csv.Error as err:
+        raise DataError(f"{path}:{reader.line_num}: not valid CSV (RFC 4180: {err}); enclose a "
+                        f"field holding commas, quotes or line breaks in double quotes and "
+                        f"double the quotes inside it") from None
+    if header is None:
+        raise DataError(f"{path}: no examples (an empty file)")
+
+
+def _header(names: list[str], where: str) -> list[str]:
+    seen: set[str] = set()
+    for name in names:
+        if not name:
+            raise DataError(f"{where}: the header has an empty column name")
+        if name in seen and name != "references":
+            raise DataError(f"{where}: column {name!r} appears twice in the header (only "
+                            f"'references' may repeat: one reference per column)")
+        seen.add(name)
+    return names
+
+
+def table_row(header: Sequence[str], cells: Sequence[str], where: str) -> dict:
+    """A TSV/CSV row as the JSONL schema reads it. Several references are written as repeated
+    ``references`` columns (an empty cell in the second or a later one: this example has fewer
+    references) or as one cell holding a JSON list of strings (``["r1", "r2"]``)."""
+    row: dict[str, Any] = {}
+    refs: list[str] = []
+    n_ref_columns = 0
+    for name, cell in zip(header, cells):
+        if name != "references":
+            row[name] = cell
+            continue
+        n_ref_columns += 1
+        listed = _json_list(cell)
+        if listed is not None:
+            refs.extend(listed)
+        elif cell or n_ref_columns == 1:
+            refs.append(cell)  # an empty first cell is an empty reference: refused later
+    if n_ref_columns:
+        row["references"] = refs
+    return row
+
+
+def _json_list(cell: str) -> list | None:
+    if not (cell.startswith("[") and cell.endswith("]")):
+        return None
+    try:
+        value = json.loads(cell)
+    except ValueError:
+        return None  # "[laughs]" is a reference, not a list
+    return value if isinstance(value, list) else None
+
+
+def check_text(value: Any, where: str, name: str = "") -> None:
+    """Refuse lone surrogates (JSON's ``"\\ud800"``): they are not text, and every writer
+    (the cache, run.json, the metrics' tokenizers) would fail on them later."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise DataError(f"{where}: {('field ' + repr(name) + ' ') if name else ''}holds a lone "
+                            f"surrogate ({value[err.start]!r} at character {err.start + 1}), "
+                            f"which is not valid Unicode text; fix the escape") from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            check_text(key, where, name)
+            check_text(item, where, f"{name}.{key}" if name else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_text(item, where, f"{name}[{index}]")
 
 
 def lookup(row: Mapping[str, Any], dotted: str) -> Any:
@@ -59,8 +229,12 @@ def lookup(row: Mapping[str, Any], dotted: str) -> Any:
 
 
 def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int, origin: str,
-                   base_dir: Path | None = None) -> Example:
-    """Map one row to an Example following a task's ``fields`` (dotted paths)."""
+                   base_dir: Path | None = None, allow_outside: bool = False) -> Example:
+    """Map one row to an Example following a task's ``fields`` (dotted paths).
+
+    With ``fields["id"]`` set every row needs an id (a string or an integer); unset, rows
+    are numbered in order. Local images must lie in ``base_dir`` or below unless
+    ``allow_outside``."""
     def get(name: str, required: bool) -> Any:
         path = fields.get(name)
         if path is None:
@@ -72,18 +246,34 @@ def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int
                 raise DataError(f"{origin}: missing field {path!r} ({name})") from None
             return None
 
-    raw_id = get("id", False)
-    example_id = str(index) if raw_id is None else str(raw_id)
+    example_id = str(index) if fields.get("id") is None else _id(get("id", False), fields["id"], origin)
     references = _references(row, fields.get("references", "references"), origin)
     # neither input is an error only for a model that reads one (Task.requests says so):
     # scoring a file of existing predictions needs the ids and references alone
     source = get("source", False)
-    image, image_name = _image(get("image", False), origin, base_dir)
+    if source is not None and not isinstance(source, str):
+        raise DataError(f"{origin}: 'source' (field {fields['source']!r}) must be a string, got "
+                        f"{type(source).__name__} {_short(source)}")
+    image, image_name = _image(get("image", False), origin, base_dir, allow_outside)
     used = {str(p).split(".")[0] for p in _flat(fields.values())}
     extra = {k: v for k, v in row.items() if k not in used and _plain(v)}
-    return Example(id=example_id, references=references,
-                   source=None if source is None else str(source),
+    return Example(id=example_id, references=references, source=source,
                    image=image, extra=extra, origin=origin, image_name=image_name)
+
+
+def _id(value: Any, path: str, origin: str) -> str:
+    if value is None or value == "":
+        raise DataError(f"{origin}: missing id (field {path!r}); every example needs a unique "
+                        f"string or integer id")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise DataError(f"{origin}: id (field {path!r}) must be a string or an integer, got "
+                        f"{type(value).__name__} {_short(value)}")
+    return str(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _flat(values: Iterable[Any]) -> Iterator[str]:
@@ -112,19 +302,27 @@ def _references(row: Mapping[str, Any], paths: Any, origin: str) -> tuple[str, .
                             f"list of reference strings") from None
         if isinstance(value, Mapping) and "raw" in value:  # COCO-style {"raw": ...} sentences
             value = value["raw"]
+        if value is None:
+            raise DataError(f"{origin}: 'references' (field {path!r}) is null; give a list of "
+                            f"reference strings")
         if isinstance(value, (list, tuple)):
             refs.extend(v["raw"] if isinstance(v, Mapping) and "raw" in v else v for v in value)
         else:
             refs.append(value)
     if not refs:
         raise DataError(f"{origin}: 'references' is empty; give at least one reference string")
-    for ref in refs:
+    for n, ref in enumerate(refs, 1):
         if not isinstance(ref, str):
-            raise DataError(f"{origin}: reference {ref!r} is not a string")
+            raise DataError(f"{origin}: reference {n} is not a string (got "
+                            f"{type(ref).__name__} {_short(ref)}); references are a list of strings")
+        if not ref.strip():
+            raise DataError(f"{origin}: reference {n} is empty; every reference needs text "
+                            f"(remove it, or fix the cell)")
     return tuple(refs)
 
 
-def _image(value: Any, origin: str, base_dir: Path | None) -> tuple[str | None, str | None]:
+def _image(value: Any, origin: str, base_dir: Path | None,
+           allow_outside: bool = False) -> tuple[str | None, str | None]:
     """(where to read the image, its name as the data gives it: relative to the data file)."""
     if value is None:
         return None, None
@@ -138,10 +336,21 @@ def _image(value: Any, origin: str, base_dir: Path | None) -> tuple[str | None, 
         return value, Path(value).name
     if not isinstance(value, str) or not value:
         raise DataError(f"{origin}: 'image' must be a path or URL string, got {value!r}")
-    if "://" in value or base_dir is None:
+    if "://" in value:
+        if not value.lower().startswith(("http://", "https://")):
+            raise DataError(f"{origin}: image {value!r}: only http:// and https:// URLs are read; "
+                            f"give a local file as a path relative to the data file")
         return value, value
-    location = (base_dir / value).resolve()
-    return str(location), os.path.relpath(location, base_dir.resolve())
+    if base_dir is None:
+        return value, value
+    location = (base_dir / value).resolve()  # symlinks count by where they point
+    name = os.path.relpath(location, base_dir.resolve())
+    if not allow_outside and (name == ".." or name.startswith(".." + os.sep) or os.path.isabs(name)):
+        raise DataError(f"{origin}: image {value!r} is outside the data file's folder "
+                        f"({base_dir}); images are read from that folder and below only (a "
+                        f"symlink counts by its target); move it there, or rerun with "
+                        f"--allow-outside-paths")
+    return str(location), name
 
 
 def _persist_pil(img: Any) -> str:
@@ -164,9 +373,10 @@ def _persist(content: bytes, suffix: str) -> str:
     return str(path)
 
 
-def load_file(path: Path, fields: Mapping[str, Any] = LOCAL_SCHEMA) -> list[Example]:
+def load_file(path: Path, fields: Mapping[str, Any] = LOCAL_SCHEMA,
+              allow_outside: bool = False) -> list[Example]:
     path = Path(path)
-    examples = [row_to_example(row, fields, i, f"{path}:{line}", path.parent)
+    examples = [row_to_example(row, fields, i, f"{path}:{line}", path.parent, allow_outside)
                 for i, (line, row) in enumerate(read_rows(path))]
     check_unique(examples)
     if not examples:
@@ -175,12 +385,21 @@ def load_file(path: Path, fields: Mapping[str, Any] = LOCAL_SCHEMA) -> list[Exam
 
 
 def load_dataset_rows(dataset: str, config: str | None, split: str, revision: str | None,
-                      filters: Mapping[str, Any] | None = None) -> Iterator[tuple[int, dict]]:
+                      filters: Mapping[str, Any] | None = None,
+                      task: str = "") -> Iterator[tuple[int, dict]]:
     try:
         import datasets
     except ImportError:
         raise MissingDependency("datasets", why="to load tasks from the Hugging Face hub") from None
-    ds = datasets.load_dataset(dataset, config, split=split, revision=revision)
+    try:
+        ds = datasets.load_dataset(dataset, config, split=split, revision=revision)
+    except Exception as err:  # offline, no such dataset/config/split, a broken download: one line
+        named = f"{dataset}" + (f" (config {config!r})" if config else "") + f", split {split!r}"
+        reason = " ".join(str(err).split())[:300] or type(err).__name__
+        raise DataError(f"{'task ' + repr(task) + ': ' if task else ''}cannot load the Hugging Face "
+                        f"dataset {named}: {type(err).__name__}: {reason}. Check the network "
+                        f"(or HF_DATASETS_OFFLINE with a filled cache), or pass a local copy "
+                        f"with --data FILE.jsonl") from None
     for index, row in enumerate(ds):
         if filters and any(row.get(k) != v for k, v in filters.items()):
             continue

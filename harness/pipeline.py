@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from harness import data, store
 from harness.environment import describe_environment
-from harness.errors import DataError, UsageError, did_you_mean
+from harness.errors import DataError, HarnessError, UsageError, did_you_mean
 from harness.models.base import Model
 from harness.record import (MAX_LISTED_ERRORS, Environment, ExampleError, ModelInfo, RunRecord,
                             Score, TaskInfo, Timings)
@@ -22,7 +22,7 @@ from harness.record.accounting import Generated as EngineReport
 from harness.record.accounting import from_engine
 from harness.registry import models
 from harness.task import POSTPROCESS, Task, get_task
-from harness.types import Example, GenerateConfig, Generation, InputKind, MetricResult
+from harness.types import Example, GenerateConfig, Generation, InputKind, MetricResult, Request
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class RunOptions:
     # "task" (the task's steps), "none", or "strip,first_line"; None: "none" for a file of
     # predictions (final output, scored as written), "task" for models that generate
     postprocess: str | None = None
+    # images and a task file's data outside the data file's (task file's) folder
+    allow_outside_paths: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,19 @@ class Postprocess:
 
     steps: tuple[str, ...]
     apply: Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One task as checked before the model loads: its examples, config and steps."""
+
+    task: Task
+    examples: list[Example]
+    config: GenerateConfig
+    post: Postprocess
+    input_kind: InputKind  # the model class's, which the requests were built for
+    requests: list[Request]
+    prepare_s: float
 
 
 @dataclass(frozen=True)
@@ -91,19 +106,17 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
     record with status ``failed`` (never taken for a result), and the error is re-raised.
     """
     from harness.engine import EngineSettings
-    tasks = _get_tasks(task_names)  # bad names and options fail before a model loads
-    cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
-    post = {task.name: postprocessing(task, options.postprocess, cls.input_kind) for task in tasks}
     settings = engine_settings or EngineSettings()
+    cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
+    plans = plan_run(task_names, options, cls.input_kind, settings)
     run_id = store.new_run_id()
     started = time.perf_counter()
     model = model or load_model(model_spec, model_args)
     load_s = time.perf_counter() - started
     try:
         outputs = []
-        for task in tasks:
-            outputs.append(_generate(model, model_spec, task, options, settings,
-                                     post[task.name], load_s))
+        for plan in plans:
+            outputs.append(_generate(model, model_spec, plan, options, settings, load_s))
             load_s = 0.0
     finally:
         model.close()
@@ -112,14 +125,107 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
     return [_score_and_record(out, options, run_id, stats_cache) for out in outputs]
 
 
-def _get_tasks(task_names: Sequence[str]) -> list[Task]:
+def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKind,
+             settings: Any) -> list[_Planned]:
+    """Everything that can be checked before a model loads, for every task at once: the
+    tasks, their data, generation settings, metrics and post-processing, and the output and
+    cache folders. A typo costs seconds, not an hour of accelerator time; all problems found
+    are reported together (one alone keeps its own error type)."""
+    found: list[HarnessError] = []
+    plans: list[_Planned] = []
+    limit = options.limit
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        found.append(UsageError(f"--limit must be a positive integer, got {limit!r}"))
+        limit = None
+    tasks = _get_tasks(task_names, found)
+    for task in tasks:
+        t0 = time.perf_counter()
+        checks: dict[str, Any] = {}
+        for name, check in (
+                ("post", lambda: postprocessing(task, options.postprocess, input_kind)),
+                ("config", lambda: task.generate_config(options.gen_kwargs, seed=options.seed)),
+                ("metrics", lambda: check_metrics(task, options.metrics)),
+                ("examples", lambda: task.load_examples(options.data, limit,
+                                                        options.allow_outside_paths))):
+            try:
+                checks[name] = check()
+            except HarnessError as err:
+                found.append(err)
+        examples = checks.get("examples")
+        if examples is not None and "config" in checks:
+            try:  # an example without the input the model reads; the few-shot pool
+                checks["requests"] = task.requests(examples, input_kind, checks["config"])
+                if input_kind == InputKind.IMAGE and settings.on_error == "fail":
+                    _check_images(examples)
+            except HarnessError as err:
+                found.append(err)
+        if len(checks) == 5:
+            plans.append(_Planned(task, examples, checks["config"], checks["post"],
+                                  input_kind, checks["requests"], time.perf_counter() - t0))
+    found += check_folders(options.output if options.write else None,
+                           settings.cache_dir if settings.use_cache else None)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise UsageError("nothing was run; fix these first:\n" +
+                         "\n".join(f"  {err}".replace("\n", "\n  ") for err in found))
+    return plans
+
+
+def check_metrics(task: Task, subset: Sequence[str]) -> list:
+    """Each metric the run scores builds (names known, options valid), once per name."""
+    from harness.metrics.scoring import build_metric
+    specs, seen = metric_specs(task, subset), set()
+    for spec in specs:
+        metric = build_metric(spec)
+        if metric.name in seen:  # one score per name: the record and stats/ are keyed by it
+            raise UsageError(f"task {task.name!r}: metric {metric.name!r} is asked for twice; "
+                             f"keep one (scores are keyed by metric name)")
+        seen.add(metric.name)
+    return specs
+
+
+def check_folders(output: Path | None, cache: Path | None) -> list[UsageError]:
+    """The output and cache folders are folders that take a file (tried, then undone: a run
+    that stops later leaves no empty folder behind)."""
+    import tempfile
+    problems = []
+    for option, folder in (("--output", output), ("--cache-dir", cache)):
+        if folder is None:
+            continue
+        if folder.exists() and not folder.is_dir():
+            problems.append(UsageError(f"{option} {folder}: is a file, not a folder; give a folder"))
+            continue
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as err:
+            problems.append(UsageError(f"{option} {folder}: cannot write there "
+                                       f"({err.strerror or err}); give a writable folder"))
+        for made in missing:  # deepest first
+            try:
+                made.rmdir()
+            except OSError:
+                break
+    return problems
+
+
+def _get_tasks(task_names: Sequence[str], found: list[HarnessError] | None = None) -> list[Task]:
+    """The tasks named; with ``found``, problems are added to it instead of raised."""
     tasks, seen = [], {}
     for name in task_names:
-        task = get_task(name)
-        key = store.slug(task.name)
-        if key in seen:  # their runs would share one folder
-            raise UsageError(f"--tasks: {name!r} and {seen[key]!r} are both task "
-                             f"{task.name!r}; list it once")
+        try:
+            task = get_task(name)
+            key = store.slug(task.name)
+            if key in seen:  # their runs would share one folder
+                raise UsageError(f"--tasks: {name!r} and {seen[key]!r} are both task "
+                                 f"{task.name!r}; list it once")
+        except HarnessError as err:
+            if found is None:
+                raise
+            found.append(err)
+            continue
         seen[key] = name
         tasks.append(task)
     return tasks
@@ -136,6 +242,9 @@ def postprocessing(task: Task, choice: str | None, input_kind: InputKind) -> Pos
     if choice == "task":
         return Postprocess(tuple(task.postprocess_steps), task.postprocess)
     steps = () if choice == "none" else tuple(s.strip() for s in choice.split(",") if s.strip())
+    if choice != "none" and not steps:
+        raise UsageError(f"--postprocess: no step in {choice!r}; give 'task', 'none' or a comma "
+                         f"list of: {', '.join(POSTPROCESS)}")
     for step in steps:
         if step not in POSTPROCESS:
             raise UsageError(f"--postprocess: unknown step {step!r}{did_you_mean(step, POSTPROCESS)}"
@@ -148,21 +257,19 @@ def postprocessing(task: Task, choice: str | None, input_kind: InputKind) -> Pos
     return Postprocess(steps, apply)
 
 
-def _generate(model: Model, model_spec: str, task: Task, options: RunOptions, settings: Any,
-              post: Postprocess, load_s: float) -> _Generated:
+def _generate(model: Model, model_spec: str, plan: _Planned, options: RunOptions, settings: Any,
+              load_s: float) -> _Generated:
     from harness.engine import generate
     created = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    examples = task.load_examples(options.data, options.limit)
+    task, examples, config, post = plan.task, plan.examples, plan.config, plan.post
     model.check_examples(examples, task.name, limited=options.limit is not None)
-    config = task.generate_config(options.gen_kwargs, seed=options.seed)
-    requests = task.requests(examples, model.input_kind, config)
-    if model.input_kind == InputKind.IMAGE and settings.on_error == "fail":
-        _check_images(examples)
+    requests = plan.requests if model.input_kind == plan.input_kind \
+        else task.requests(examples, model.input_kind, config)
     info = TaskInfo(**task.describe(), data_fingerprint=data.fingerprint(examples),
                     n_examples=len(examples), limit=options.limit,
                     data_override=str(options.data) if options.data else None)
-    prepare_s = time.perf_counter() - t0
+    prepare_s = plan.prepare_s + time.perf_counter() - t0
     generations, accounting = generate(model, requests, settings, desc=task.name)
     made = from_engine(accounting)
     model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],

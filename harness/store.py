@@ -20,6 +20,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -86,6 +87,7 @@ def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, An
     final, tmp = parent / record.run_id, parent / f".tmp-{record.run_id}"
     if tmp.exists():  # this process's own earlier attempt at the same run (a failed record)
         shutil.rmtree(tmp)
+    remove_stale_temporaries(parent)
     tmp.mkdir(parents=True)
     lines = "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in samples)
     _write_file(tmp / record.files.samples, lines.encode())
@@ -99,6 +101,28 @@ def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, An
         atomic_write(parent / LATEST, f"{record.run_id}\n".encode())
     record._folder = final
     return final
+
+
+STALE_AFTER_S = 3600  # a run writes its folder in seconds; an older one was interrupted
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove what interrupted writes left in a task folder (``.tmp-<run-id>/`` folders and
+    ``.latest.XXXX`` files) once they are an hour old: younger ones may be another run's,
+    writing now. They never hold a result: a run is published by its rename."""
+    now = time.time() if now is None else now
+    removed = []
+    for path in folder.glob(".*"):
+        if not (path.name.startswith(".tmp-") or path.name.startswith(f".{LATEST}.")):
+            continue
+        try:
+            if now - path.lstat().st_mtime < STALE_AFTER_S:
+                continue
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            removed.append(path)
+        except OSError:
+            continue  # another run removed it first, or it is not ours to remove
+    return removed
 
 
 def _publish(tmp: Path, final: Path) -> None:

@@ -97,24 +97,134 @@ class GenerateConfig:
     stop: tuple[str, ...] = ()
     seed: int = 0
 
-    def updated(self, overrides: Mapping[str, Any]) -> "GenerateConfig":
+    def updated(self, overrides: Mapping[str, Any], what: str = "generation") -> "GenerateConfig":
+        """These settings replaced; values may be text as written on the command line
+        (``num_beams=4``, ``do_sample=true``, ``stop=["a,b","\\n"]``). Types are checked
+        here, ranges by ``checked`` once every override is in."""
+        from harness.errors import UsageError, did_you_mean
         known = {f.name: f for f in fields(self)}
-        clean = {}
+        clean, problems = {}, []
         for key, value in overrides.items():
             if key not in known:
-                from harness.errors import UsageError, did_you_mean
-                raise UsageError(f"unknown generation setting {key!r}{did_you_mean(key, known)}; "
-                                 f"known: {', '.join(known)}")
-            if key == "stop":
-                value = tuple([value] if isinstance(value, str) else value)
-            clean[key] = value
+                problems.append(f"unknown generation setting {key!r}{did_you_mean(key, known)}; "
+                                f"known: {', '.join(known)}")
+                continue
+            try:
+                clean[key] = _SETTING_TYPES[key](value)
+            except (TypeError, ValueError) as err:
+                problems.append(f"{key}={value!r}: {err}")
+        if problems:
+            raise UsageError("\n".join(f"{what}: {p}" for p in problems))
         return replace(self, **clean)
+
+    def problems(self) -> list[str]:
+        """What no model could run (transformers would refuse it after the model loaded)."""
+        out = []
+        if self.max_new_tokens < 1:
+            out.append(f"max_new_tokens={self.max_new_tokens}: must be at least 1")
+        if not 0 <= self.min_new_tokens <= max(self.max_new_tokens, 0):
+            out.append(f"min_new_tokens={self.min_new_tokens}: must be between 0 and "
+                       f"max_new_tokens ({self.max_new_tokens})")
+        if self.num_beams < 1:
+            out.append(f"num_beams={self.num_beams}: must be at least 1")
+        if self.temperature < 0 or (self.do_sample and self.temperature == 0):
+            out.append(f"temperature={self.temperature}: must be greater than 0 when sampling "
+                       f"(for greedy decoding, set do_sample=false)")
+        if not 0 < self.top_p <= 1:
+            out.append(f"top_p={self.top_p}: must be greater than 0 and at most 1")
+        if self.top_k < 0:
+            out.append(f"top_k={self.top_k}: must be 0 (no limit) or more")
+        if self.repetition_penalty <= 0:
+            out.append(f"repetition_penalty={self.repetition_penalty}: must be greater than 0 "
+                       f"(1 is no penalty)")
+        if any(not s for s in self.stop):
+            out.append("stop: an empty stop string would cut every output to nothing")
+        return out
+
+    def checked(self, what: str = "generation") -> "GenerateConfig":
+        """This config, or a UsageError listing every setting out of range."""
+        found = self.problems()
+        if found:
+            from harness.errors import UsageError
+            raise UsageError("\n".join(f"{what}: {p}" for p in found))
+        return self
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
     def key(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
+        """The config's part of a request key. The seed only matters when sampling: greedy and
+        beam search ignore it, so changing ``--seed`` for the bootstrap regenerates nothing."""
+        settings = self.to_dict()
+        if not self.do_sample:
+            del settings["seed"]
+        return json.dumps(settings, sort_keys=True)
+
+
+MAX_INT_SETTING = 2**31 - 1  # what the backends' int32/int64 tensors and loops take
+
+
+def _int_setting(value: Any) -> int:
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise ValueError("not an integer")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise ValueError("not an integer") from None
+    if not isinstance(value, (int, float)):
+        raise ValueError(f"not an integer ({type(value).__name__})")
+    if abs(value) > MAX_INT_SETTING:
+        raise ValueError(f"too large (at most {MAX_INT_SETTING})")
+    return int(value)
+
+
+def _float_setting(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return number
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _bool_setting(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else value if value in (0, 1) else None
+    if isinstance(word, int):
+        return bool(word)
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ValueError(f"not a boolean (one of {'/'.join(_TRUE + _FALSE)})")
+
+
+def _stop_setting(value: Any) -> tuple[str, ...]:
+    """One string, a list of strings, or the text of a JSON list or string (``["a,b", "\\n"]``,
+    ``"a,b"``): the command line's way to write commas and escapes."""
+    if isinstance(value, str) and (value.lstrip().startswith("[") or
+                                   len(value) > 1 and value[0] == value[-1] == '"'):
+        try:
+            value = json.loads(value)
+        except ValueError as err:
+            raise ValueError(f"not a JSON list or string ({err}); write e.g. "
+                             f"stop='[\"a,b\", \"\\\\n\"]'") from None
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        raise ValueError("not a string or a list of strings")
+    return tuple(items)
+
+
+_SETTING_TYPES = {"max_new_tokens": _int_setting, "min_new_tokens": _int_setting,
+                  "num_beams": _int_setting, "do_sample": _bool_setting,
+                  "temperature": _float_setting, "top_p": _float_setting, "top_k": _int_setting,
+                  "repetition_penalty": _float_setting, "stop": _stop_setting, "seed": _int_setting}
 
 
 @dataclass(frozen=True)

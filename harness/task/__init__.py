@@ -58,6 +58,8 @@ def get_task(name_or_path: str) -> TaskProtocol:
     """A registered task by name, or a YAML task file by path."""
     if name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path:
         path = Path(name_or_path)
+        if path.is_dir():
+            raise UsageError(f"{name_or_path}: a folder, not a task file; name a .yaml file")
         if not path.is_file():
             raise UsageError(f"{name_or_path}: no such task file")
         return load_yaml_task(path)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping, Protocol, Sequence
 
 from harness import data
-from harness.errors import DataError
+from harness.errors import DataError, UsageError
 from harness.task.postprocess import POSTPROCESS
 from harness.types import Example, GenerateConfig, InputKind, Request
 
@@ -26,7 +26,8 @@ class TaskProtocol(Protocol):
     family: str
     postprocess_steps: Sequence[str]
 
-    def load_examples(self, override: Path | None = None, limit: int | None = None) -> list[Example]: ...
+    def load_examples(self, override: Path | None = None, limit: int | None = None,
+                      allow_outside: bool = False) -> list[Example]: ...
     def generate_config(self, overrides: Mapping[str, Any] = {}, seed: int = 0) -> GenerateConfig: ...
     def requests(self, examples: Sequence[Example], input_kind: InputKind,
                  config: GenerateConfig) -> list[Request]: ...
@@ -62,13 +63,22 @@ class Task(ABC):
         """Where the task is defined, for error messages."""
         return f"task {self.name!r} ({type(self).__module__}:{type(self).__qualname__})"
 
-    def load_examples(self, override: Path | None = None, limit: int | None = None) -> list[Example]:
-        """``override`` is a local file in the documented schema replacing ``examples()``."""
-        examples = data.load_file(Path(override)) if override is not None else self.examples()
+    def load_examples(self, override: Path | None = None, limit: int | None = None,
+                      allow_outside: bool = False) -> list[Example]:
+        """``override`` is a local file in the documented schema replacing ``examples()``;
+        its images must lie in its folder or below unless ``allow_outside``."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise UsageError(f"limit must be a positive integer, got {limit!r}")
+        examples = data.load_file(Path(override), allow_outside=allow_outside) \
+            if override is not None else self.examples()
         return examples[:limit] if limit is not None else examples
 
     def generate_config(self, overrides: Mapping[str, Any] = {}, seed: int = 0) -> GenerateConfig:
-        return GenerateConfig(seed=seed).updated(self.generation).updated(overrides)
+        """The task's decoding defaults, then ``overrides`` (``--gen-kwargs``), checked whole:
+        a setting no model could run stops here, before a model loads."""
+        config = GenerateConfig(seed=seed).updated(self.generation, self.location())
+        config = config.updated(overrides, "--gen-kwargs")
+        return config.checked(f"{self.location()} with --gen-kwargs" if overrides else self.location())
 
     def metric_specs(self) -> list[MetricSpec]:
         return list(self.metrics)
@@ -126,6 +136,9 @@ class Task(ABC):
                 raise missing_input(ex, "source", "the prompt template uses {source}") from None
             raise DataError(f"{self.location()}: prompt template uses {{{err.args[0]}}}, which example "
                             f"{ex.id!r} ({ex.origin}) does not have") from None
+        except (ValueError, IndexError, AttributeError) as err:  # a Python task's own template
+            raise DataError(f"{self.location()}: prompt template {template[:60]!r} cannot be "
+                            f"filled: {err}; fields are plain names such as {{source}}") from None
 
 
 def missing_input(ex: Example, field: str, why: str) -> DataError:

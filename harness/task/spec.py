@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -66,11 +67,32 @@ class FieldsSpec(_Strict):
                                                     description="one or more reference fields")
 
 
+def check_template(text: str) -> str:
+    """A prompt template names row fields as plain ``{name}``s (``{{`` for a brace): no
+    positions, attributes, indexes, conversions or format specs, which would fail, or expand,
+    at render time on every example."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as err:
+        raise ValueError(f"template {text[:60]!r}: {err} (write {{{{ and }}}} for literal braces)") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            field = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"template field {field[:60]!r}: fields are plain names such as "
+                             f"{{source}} or {{id}} (write {{{{ and }}}} for literal braces)")
+    return text
+
+
+Template = Annotated[str, AfterValidator(check_template)]
+
+
 class FewshotSpec(_Strict):
     k: int = Field(0, ge=0, description="shots prepended to each prompt (0: zero-shot)")
     split: str = Field("validation", description="a split of the dataset, or a local file")
     seed: int = Field(1234, description="one draw of shots for the whole run")
-    example_template: str = "{source}\n{reference}"
+    example_template: Template = "{source}\n{reference}"
     separator: str = "\n\n"
 
 
@@ -81,7 +103,7 @@ def _auto_is_true(value: Any) -> Any:
 class PromptSpec(_Strict):
     """How a model is asked, by the kind of input it reads."""
 
-    template: str = Field("{source}", description="decoder-only models; {source}, {id}, row fields")
+    template: Template = Field("{source}", description="decoder-only models; {source}, {id}, row fields")
     source_prefix: Optional[str] = Field("", description="prepended to the source (encoder-decoders)")
     image_prompt: Optional[str] = Field(None, description="text a vision model continues from")
     chat: Annotated[bool, BeforeValidator(_auto_is_true,
@@ -104,6 +126,14 @@ def _generation_model() -> type[BaseModel]:
 
 
 GenerationSpec = _generation_model()
+
+
+def _runnable(spec: BaseModel) -> BaseModel:
+    """Ranges as well as types (``num_beams: 0`` is an int no model can run)."""
+    found = GenerateConfig().updated(spec.model_dump(exclude_none=True)).problems()
+    if found:
+        raise ValueError("generation: " + "; ".join(found))
+    return spec
 
 
 class MetricEntry(BaseModel):
@@ -141,7 +171,7 @@ class TaskSettings(_Strict):
     version: int = Field(1, ge=1, description="bump when a change alters scores")
     family: Family
     description: str = ""
-    generation: GenerationSpec = GenerationSpec()  # type: ignore[valid-type]
+    generation: Annotated[GenerationSpec, AfterValidator(_runnable)] = GenerationSpec()  # type: ignore[valid-type]
     postprocess: tuple[Step, ...] = Field(("strip",), description="applied in order; [] for none")
     metrics: tuple[Metric, ...] = Field(min_length=1, description="names, or {name, options...}")
 

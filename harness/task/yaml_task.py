@@ -17,6 +17,8 @@ LOCAL_FILE = (".jsonl", ".tsv", ".csv")
 class YamlTask(Task):
     """A task defined by a file; ``path`` anchors the relative paths in it."""
 
+    allow_outside = False  # data and images outside the task's or data file's folder
+
     def __init__(self, spec: TaskSpec, path: Path | None = None):
         self.spec = spec
         self.path = Path(path).resolve() if path is not None else None
@@ -50,22 +52,36 @@ class YamlTask(Task):
     def examples(self) -> list[Example]:
         return self._load_split(self.spec.source.split)
 
+    def load_examples(self, override: Path | None = None, limit: int | None = None,
+                      allow_outside: bool = False) -> list[Example]:
+        self.allow_outside = allow_outside  # also for the few-shot pool, read with the requests
+        return super().load_examples(override, limit, allow_outside)
+
     def _load_split(self, split: str) -> list[Example]:
         """A split of the source; a split named like a local file is that file (few-shot pools)."""
         src, fields = self.spec.source, self.spec.fields.model_dump()
         if src.path is not None or split.endswith(LOCAL_FILE):
             file = split if split.endswith(LOCAL_FILE) else src.path
             return data.load_file(self._resolve(file),
-                                  fields if src.path is not None else data.LOCAL_SCHEMA)
-        rows = data.load_dataset_rows(src.dataset, src.config, split, src.revision, src.filter)
+                                  fields if src.path is not None else data.LOCAL_SCHEMA,
+                                  self.allow_outside)
+        rows = data.load_dataset_rows(src.dataset, src.config, split, src.revision, src.filter,
+                                      task=self.name)
         origin = f"{src.dataset}:{split}"
         examples = [data.row_to_example(row, fields, i, f"{origin}[{i}]") for i, row in rows]
         data.check_unique(examples)
         return examples
 
     def _resolve(self, relative: str) -> Path:
-        base = self.path.parent if self.path else Path.cwd()
-        return (base / relative).resolve()
+        """A data file named by the task file: in the task file's folder or below, unless
+        --allow-outside-paths (a shared task file must not read /etc/passwd)."""
+        base = (self.path.parent if self.path else Path.cwd()).resolve()
+        found = (base / relative).resolve()
+        if not self.allow_outside and base not in (found, *found.parents):
+            raise DataError(f"{self.location()}: data file {relative!r} is outside the task file's "
+                            f"folder ({base}); move it there, pass it with --data, or rerun with "
+                            f"--allow-outside-paths")
+        return found
 
     def fewshot_prefix(self) -> str:
         cfg = self.spec.prompt.fewshot
