@@ -223,7 +223,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                              output=Path(args.output), limit=args.limit, seed=args.seed,
                              metrics=split_list(args.metrics),
                              gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
-                             model_args=parse_kv(args.model_args, "--model-args", typed=False),
+                             model_args=parse_kv(args.model_args, "--model-args"),
                              data=Path(args.data) if args.data else None,
                              plots=Path(args.plots) if args.plots else None)
     result = run_sweep(args.checkpoints, settings, log=lambda line: print(line, file=sys.stderr))
