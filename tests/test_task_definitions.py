@@ -131,3 +131,52 @@ def test_demo_translation_fewshot_draws_from_the_dev_file():
     shown = [pair for pair in dev_pairs if f"English: {pair[0]}\nGerman: {pair[1]}" in request.prompt]
     assert len(shown) == 3
     assert request.prompt.endswith(f"English: {examples[0].source}\nGerman:")
+
+
+# -- hub loading, on a local `datasets` folder laid out as the hub lays out parquet exports ----
+def _png(colour: str) -> bytes:
+    import io
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def image_dataset(tmp_path, monkeypatch):
+    """A flickr30k-like folder: one `test` split whose `split` column marks the rows kept; the
+    rows dropped hold bytes no decoder reads, and the `train` file is not parquet at all."""
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-cache")
+    rows = {"img_id": ["0", "1", "2", "3"], "split": ["train", "test", "val", "test"],
+            "caption": [["a"], ["red square"], ["c"], ["blue square"]],
+            "image": [{"bytes": b"not an image", "path": None}, {"bytes": _png("red"), "path": None},
+                      {"bytes": b"not an image", "path": None}, {"bytes": _png("blue"), "path": None}]}
+    features = datasets.Features({"img_id": datasets.Value("string"), "split": datasets.Value("string"),
+                                  "caption": datasets.List(datasets.Value("string")),
+                                  "image": datasets.Image()})
+    folder = tmp_path / "flickr"
+    (folder / "data").mkdir(parents=True)
+    datasets.Dataset.from_dict(rows, features=features).to_parquet(
+        folder / "data" / "test-00000-of-00001.parquet")
+    (folder / "data" / "train-00000-of-00001.parquet").write_bytes(b"not parquet")
+    return folder
+
+
+def test_hub_split_loads_alone_and_filters_before_decoding_images(image_dataset):
+    # a full load would prepare the broken train file, and decoding every row would fail on
+    # the two rows the filter drops
+    rows = list(data.load_dataset_rows(str(image_dataset), None, "test", None, {"split": "test"}))
+    assert [(i, row["img_id"]) for i, row in rows] == [(1, "1"), (3, "3")]
+    assert [row["image"].getpixel((0, 0)) for _, row in rows] == [(255, 0, 0), (0, 0, 255)]
+
+
+def test_hub_filter_on_a_missing_column_names_the_columns(image_dataset):
+    with pytest.raises(data.DataError, match=r"source.filter names column\(s\) 'karpathy'.*img_id"):
+        list(data.load_dataset_rows(str(image_dataset), None, "test", None, {"karpathy": "test"},
+                                    task="flickr30k"))
+
+
+def test_samsum_reads_the_maintained_copy():
+    spec = load_yaml_task(TASKS / "samsum.yaml").spec
+    assert spec.source.dataset == "knkarthick/samsum" and spec.source.config is None
+    assert (spec.fields.id, spec.fields.source, spec.fields.references) == ("id", "dialogue", ("summary",))
