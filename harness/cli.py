@@ -34,6 +34,34 @@ def parse_kv(text: str | None, what: str) -> dict[str, Any]:
     return out
 
 
+def parse_metrics(text: str | None) -> tuple[str | dict[str, str], ...]:
+    """``bleu:tokenize=zh:lowercase=yes,chrf`` → ({"name": "bleu", "tokenize": "zh",
+    "lowercase": "yes"}, "chrf"). Commas separate metrics; each option follows its metric's
+    name after a colon, so no shell quoting is needed (a value holds neither ',' nor ':').
+    Values stay text: the metric's declared options coerce them, as for a task file's
+    ``{name: bleu, tokenize: zh}``, so the errors are the same."""
+    specs: list[str | dict[str, str]] = []
+    for item in (text or "").split(","):
+        name, *options = [part.strip() for part in item.split(":")]
+        if not name:
+            if item.strip():
+                raise UsageError(f"--metrics: {item.strip()!r} has no metric name; write "
+                                 f"name:option=value, e.g. bleu:tokenize=zh")
+            continue
+        spec = {"name": name}
+        for option in options:
+            key, sep, value = (s.strip() for s in option.partition("="))
+            if not sep or not key:
+                raise UsageError(f"--metrics: {item.strip()!r}: expected option=value after "
+                                 f"'{name}:', got {option!r}; e.g. bleu:tokenize=zh:lowercase=yes "
+                                 f"(`harness metrics` lists each metric's options)")
+            if key in spec:
+                raise UsageError(f"--metrics: {item.strip()!r}: {key!r} is given twice")
+            spec[key] = value
+        specs.append(spec if options else name)
+    return tuple(specs)
+
+
 YAML_TAG = re.compile(r"\s*!!?[A-Za-z_<]")
 
 
@@ -154,7 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               **({"cache_dir": Path(args.cache_dir)} if args.cache_dir else {}))
     options = RunOptions(
         limit=args.limit, seed=args.seed, output=Path(args.output),
-        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
+        metrics=parse_metrics(args.metrics),
         gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
         data=Path(args.data) if args.data else None, n_bootstrap=args.bootstrap,
         postprocess=args.postprocess, allow_outside_paths=args.allow_outside_paths)

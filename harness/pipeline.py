@@ -30,7 +30,8 @@ class RunOptions:
     """What one `harness run` asks for, besides the model and the tasks."""
 
     limit: int | None = None
-    metrics: tuple[str, ...] = ()  # subset (or extension) of each task's metrics
+    # subset (or extension) of each task's metrics: names, or {name, option: value}
+    metrics: tuple[str | Mapping[str, Any], ...] = ()
     gen_kwargs: Mapping[str, Any] = field(default_factory=dict)
     seed: int = 12345  # sacrebleu's default, so bootstrap CIs match its --confidence
     data: Path | None = None  # a local JSONL replacing the task's source
@@ -381,12 +382,21 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
     return out
 
 
-def metric_specs(task: Task, subset: Sequence[str]) -> list:
-    """The task's metric specs, or the named subset (keeping the task's options for them)."""
+def metric_specs(task: Task, subset: Sequence[str | Mapping[str, Any]]) -> list:
+    """The task's metric specs, or the subset asked for: a name keeps the task's options for
+    that metric; a spec with options (``--metrics bleu:tokenize=zh``) adds to them, its own
+    winning, so the run's score records what was scored."""
     if not subset:
         return task.metric_specs()
     by_name = {(s if isinstance(s, str) else s["name"]): s for s in task.metric_specs()}
-    return [by_name.get(name, name) for name in subset]
+    specs = []
+    for item in subset:
+        if isinstance(item, str):
+            specs.append(by_name.get(item, item))
+            continue
+        base = by_name.get(item["name"], item["name"])
+        specs.append({**({"name": base} if isinstance(base, str) else base), **item})
+    return specs
 
 
 def sample_rows(out: _Generated, predictions: Sequence[str] | None, scored: Sequence[int],
