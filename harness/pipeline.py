@@ -98,6 +98,56 @@ def load_model(spec: str, model_args: Mapping[str, Any] | None = None) -> Model:
     return cls(locator, **dict(model_args or {}))
 
 
+# the kinds whose locator is a folder or a hub id; the others name a file or a served model
+WEIGHTS_KINDS = ("hf-causal", "hf-seq2seq", "hf-vision2seq", "hf-vlm", "vllm")
+
+
+def check_model(spec: str, model_args: Mapping[str, Any] | None = None) -> list[HarnessError]:
+    """What can be known about a model without loading it: its --model-args, and where it
+    is (a folder that exists, a hub id — offline, one in the local hub cache —, a predictions
+    file), so a run that could not load its model says so together with its data problems."""
+    kind, locator = parse_model_spec(spec)
+    cls, found = models.get(kind), []
+    from harness.options import parse_options
+    try:
+        revision = parse_options(cls.Options, dict(model_args or {}),
+                                 f"model {kind!r} --model-args").__dict__.get("revision")
+    except HarnessError as err:
+        found.append(err)
+        revision = None
+    if not locator and cls.needs_locator:
+        found.append(UsageError(f"model {spec!r}: give a location, e.g. {kind}:<hub id or path>"))
+    elif kind == "predictions" and not Path(locator).is_file():
+        found.append(DataError(f"model {spec!r}: {locator}: no such file; give the JSONL file "
+                               f"of {{id, prediction}} to score"))
+    elif kind in WEIGHTS_KINDS:
+        found += _weights_problem(spec, locator, revision)
+    return found
+
+
+def _weights_problem(spec: str, locator: str, revision: str | None) -> list[HarnessError]:
+    import os
+    import re
+    path = Path(locator).expanduser()
+    if path.exists():
+        return [] if path.is_dir() else [UsageError(
+            f"model {spec!r}: {locator} is a file; give the folder written by save_pretrained "
+            f"(config.json, weights, tokenizer)")]
+    if locator.startswith((".", "/", "~")) or not re.match(r"^[\w.-]+(/[\w.-]+)?$", locator):
+        return [UsageError(f"model {spec!r}: no folder {locator}, and not a hub id (org/name); "
+                           f"give an existing folder or a hub id")]
+    from huggingface_hub import constants, try_to_load_from_cache
+    # read at call time too: the library reads the variables once, at its import
+    offline = constants.HF_HUB_OFFLINE or any(os.environ.get(v, "").lower() in (
+        "1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    if not offline or isinstance(try_to_load_from_cache(locator, "config.json", revision=revision), str):
+        return []  # online, the hub is asked when the model loads
+    at = f" (revision {revision})" if revision else ""
+    return [UsageError(f"model {spec!r}: offline (HF_HUB_OFFLINE), and {locator}{at} is not in "
+                       f"the local hub cache ({constants.HF_HUB_CACHE}); download it once "
+                       f"online (`hf download {locator}`), or give a local folder")]
+
+
 def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = RunOptions(),
              model_args: Mapping[str, Any] | None = None, engine_settings: Any = None,
              model: Model | None = None) -> list[RunRecord]:
@@ -109,7 +159,8 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
     from harness.engine import EngineSettings
     settings = engine_settings or EngineSettings()
     cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
-    plans = plan_run(task_names, options, cls.input_kind, settings)
+    problems = check_model(model_spec, model_args) if model is None else []
+    plans = plan_run(task_names, options, cls.input_kind, settings, problems)
     run_id = store.new_run_id()
     started = time.perf_counter()
     model = model or load_model(model_spec, model_args)
@@ -127,12 +178,13 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
 
 
 def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKind,
-             settings: Any) -> list[_Planned]:
+             settings: Any, model_problems: Sequence[HarnessError] = ()) -> list[_Planned]:
     """Everything that can be checked before a model loads, for every task at once: the
     tasks, their data, generation settings, metrics and post-processing, and the output and
     cache folders. A typo costs seconds, not an hour of accelerator time; all problems found
-    are reported together (one alone keeps its own error type)."""
-    found: list[HarnessError] = []
+    are reported together, with ``model_problems`` (``check_model``); one alone keeps its
+    own error type."""
+    found: list[HarnessError] = list(model_problems)
     plans: list[_Planned] = []
     limit = options.limit
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
