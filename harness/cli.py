@@ -1,14 +1,18 @@
-"""`harness` command line: parses arguments and calls the library; no logic of its own."""
+"""The `harness` command: each command reads its arguments (``cli_parser``) and calls the library."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Sequence
 
+from harness.cli_parser import build_parser
 from harness.errors import HarnessError, UsageError
 
 
@@ -89,42 +93,6 @@ def _split_items(text: str, what: str) -> list[str]:
     return [item for item in items if item.strip()]
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive integer (1 or more)")
-    return value
-
-
-def natural_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def given(text: str) -> str:
-    """A value that may not be empty: ``--data "$UNSET"`` must not mean "no --data"."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("empty; give a value or leave the option out")
-    return text
-
-
-def batch_size(text: str) -> Any:
-    if text.strip().lower() == "auto":
-        return "auto"
-    try:
-        return positive_int(text)
-    except argparse.ArgumentTypeError as err:
-        raise argparse.ArgumentTypeError(f"{err}; give 'auto' or a number of rows") from None
-
-
 def cmd_tasks(args: argparse.Namespace) -> int:
     from harness.registry import tasks
     from harness.task import get_task
@@ -139,21 +107,55 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from harness.registry import models
-    from harness.options import describe_options
-    rows = [[name, cls.input_kind.value, cls.description,
-             ",".join(row.name for row in describe_options(cls.Options))]
-            for name, cls in models.items()]
-    _print_columns(["name", "input", "description", "model-args"], rows)
+    _print_plugins([(name, {"input": cls.input_kind.value}, cls) for name, cls in models.items()],
+                   "--model-args", args.json)
     return 0
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from harness.options import describe_options
     from harness.registry import metrics
-    rows = [[name, "higher" if cls.higher_is_better else "lower", cls.description,
-             ",".join(row.name for row in describe_options(cls.Options))] for name, cls in metrics.items()]
-    _print_columns(["name", "better", "description", "options"], rows)
+    _print_plugins([(name, {"better": "higher" if cls.higher_is_better else "lower"}, cls)
+                    for name, cls in metrics.items()], "options", args.json)
     return 0
+
+
+def _print_plugins(rows: list[tuple[str, dict[str, str], Any]], what: str, as_json: bool) -> None:
+    """Each plugin's name and description, then one line per declared option: name, type,
+    default, help and choices, read from the option declarations themselves."""
+    from harness.options import describe_options
+    listed = [{"name": name, **facts, "description": cls.description,
+               "options": [dataclasses.asdict(o) for o in describe_options(cls.Options)]}
+              for name, facts, cls in rows]
+    if as_json:
+        print(json.dumps(listed, indent=2, default=list))
+        return
+    width = shutil.get_terminal_size((100, 24)).columns
+    for entry in listed:
+        facts = ", ".join(f"{k}: {entry[k]}" for k in entry if k not in ("name", "description", "options"))
+        print(f"{entry['name']}  ({facts})  {entry['description']}")
+        options = entry["options"]
+        if not options:
+            print(f"    (no {what})")
+        name_w = max((len(o["name"]) for o in options), default=0)
+        type_w = max((len(o["type"]) for o in options), default=0)
+        for o in options:
+            head = f"    {o['name']:<{name_w}}  {o['type']:<{type_w}}  "
+            text = f"default {_shown(o['default'])}. {o['help']}"
+            if o["choices"]:
+                text += f" [one of: {', '.join(map(str, o['choices']))}]"
+            print(textwrap.fill(text, width=max(width, len(head) + 30), initial_indent=head,
+                                subsequent_indent=" " * len(head)))
+        print()
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(map(str, value)) or "(empty)"
+    return repr(value) if value == "" else str(value)
 
 
 def _print_columns(header: list[str], rows: list[list[str]]) -> None:
@@ -266,121 +268,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_output_format(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
-    p.add_argument("--format", choices=formats, default="text", help="output format (default: a terminal table)")
-    p.add_argument("--json", action="store_true", help="same as --format json")
-
-
-def _add_report_commands(sub) -> None:
-    p = sub.add_parser("compare", help="paired significance tests of systems against a baseline")
-    p.add_argument("baseline", help="run folder, its run.json, a task folder or a model folder")
-    p.add_argument("systems", nargs="+", help="one or more systems, each tested against the baseline")
-    p.add_argument("--metrics", help="comma-separated metric names or globs (default: every stored one)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples")
-    p.add_argument("--randomization", type=int, default=10000, help="approximate randomization trials")
-    p.add_argument("--seed", type=int, default=12345, help="resampling seed (default: sacrebleu's)")
-    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
-                   help="multiple-testing correction over all tests (default none: raw p-values, "
-                        "the number of tests stated)")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the verdict")
-    p.add_argument("--force", action="store_true", help="compare runs whose data, example ids or "
-                   "signatures differ (every affected row says so)")
-    p.add_argument("--examples", type=int, default=0, metavar="K",
-                   help="show the K examples that moved most per metric")
-    _add_output_format(p, ("text", "md", "csv", "latex", "json"))
-    p.set_defaults(func=cmd_compare)
-
-    p = sub.add_parser("leaderboard", help="models x task metrics with ranks, CIs and significance clusters")
-    p.add_argument("results", nargs="+", help="results folders (or model/task/run folders)")
-    p.add_argument("--tasks", help="comma-separated task names or globs")
-    p.add_argument("--metrics", help="comma-separated metric names or globs")
-    p.add_argument("--models", help="comma-separated model spec globs, e.g. 'hf-*,predictions:*'")
-    p.add_argument("--sort", metavar="TASK:METRIC", help="order rows by this column (default: the first)")
-    p.add_argument("--round", type=int, default=2, metavar="N", help="decimals shown (default 2)")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the clusters")
-    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
-                   help="correction over each column's pairwise tests (default none)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="paired bootstrap resamples for clusters")
-    p.add_argument("--seed", type=int, default=12345)
-    _add_output_format(p, ("text", "md", "csv", "latex", "html", "json"))
-    p.set_defaults(func=cmd_leaderboard)
-
-    p = sub.add_parser("sweep", help="evaluate every checkpoint of a training run; curves and tests")
-    p.add_argument("checkpoints", nargs="+", help="a folder of checkpoint-N/ folders, or checkpoint paths")
-    p.add_argument("--model-type", required=True, choices=("hf-causal", "hf-seq2seq", "hf-vision2seq"))
-    p.add_argument("--tasks", required=True, help="comma-separated task names or YAML paths")
-    p.add_argument("--output", default="results", help="where run records go (default results/)")
-    p.add_argument("--plots", help="where curves go (default <output>/sweeps/<run name>/)")
-    p.add_argument("--metrics", help="comma-separated subset of the task's metrics")
-    p.add_argument("--limit", type=int)
-    p.add_argument("--data", help="local JSONL replacing the task's data source")
-    p.add_argument("--seed", type=int, default=12345)
-    p.add_argument("--gen-kwargs", help="key=value,... e.g. max_new_tokens=64")
-    p.add_argument("--model-args", help="key=value,... e.g. dtype=bfloat16")
-    _add_output_format(p, ("text", "md", "csv", "latex", "json"))
-    p.set_defaults(func=cmd_sweep)
-
-    p = sub.add_parser("report", help="one self-contained HTML report of a results folder")
-    p.add_argument("results", nargs="+", help="results folders")
-    p.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
-    p.add_argument("--title", default="harness report")
-    p.set_defaults(func=cmd_report)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harness", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("tasks", help="list registered tasks")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_tasks)
-    sub.add_parser("models", help="list registered model types").set_defaults(func=cmd_models)
-    sub.add_parser("metrics", help="list registered metrics and their options").set_defaults(
-        func=cmd_metrics)
-
-    p = sub.add_parser("run", help="evaluate a model on tasks")
-    p.add_argument("--model", type=given, required=True, help="kind:location, e.g. hf-seq2seq:t5-small, "
-                   "predictions:preds.jsonl, lead-3")
-    p.add_argument("--tasks", required=True, help="comma-separated task names or YAML paths")
-    p.add_argument("--model-args", help="key=value,... e.g. dtype=bfloat16,revision=main")
-    p.add_argument("--gen-kwargs", help="key=value,... e.g. max_new_tokens=64,num_beams=4; "
-                   "a list as JSON, e.g. stop='[\"a,b\", \"\\\\n\"]'")
-    p.add_argument("--limit", type=positive_int, help="first N examples in the task's canonical order")
-    p.add_argument("--metrics", type=given, help="comma-separated subset of the task's metrics")
-    p.add_argument("--data", type=given, help="local JSONL/TSV/CSV replacing the task's data source")
-    p.add_argument("--allow-outside-paths", action="store_true",
-                   help="read images (and a task file's data) outside the data file's (task "
-                        "file's) folder; refused by default")
-    p.add_argument("--seed", type=natural_int, default=12345,
-                   help="fixes sampling and the bootstrap (default: sacrebleu's 12345)")
-    p.add_argument("--output", type=given, default="results")
-    p.add_argument("--json", action="store_true", help="print the run record(s) only")
-    p.add_argument("--batch-size", type=batch_size, default="auto", help="'auto' (token budget) or a fixed count")
-    p.add_argument("--max-batch-tokens", type=positive_int, help="token budget per batch")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
-                   help="an example the model cannot answer (an unreadable image, a request "
-                        "that keeps failing): stop naming it (fail, default), or record it, "
-                        "score the rest and mark the run partial (skip); a rerun retries it")
-    p.add_argument("--cache-dir", type=given, help="generation cache folder (default ~/.cache/harness)")
-    p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--bootstrap", type=natural_int, default=1000, help="resamples for 95%% CIs (0: none)")
-    p.add_argument("--postprocess", type=given, help="what to do to outputs before scoring: 'task' (the "
-                   "task's steps), 'none', or steps, e.g. strip,first_line (default: 'none' for "
-                   "a predictions file, which is scored as written; 'task' otherwise)")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("demo", help="offline demo: tiny local models on the demo tasks")
-    p.add_argument("--output", default="results/demo")
-    p.add_argument("--quick", action="store_true", help="fewer examples")
-    p.set_defaults(func=cmd_demo)
-    _add_report_commands(sub)
-    return parser
+COMMANDS = {"tasks": cmd_tasks, "models": cmd_models, "metrics": cmd_metrics, "run": cmd_run,
+            "demo": cmd_demo, "compare": cmd_compare, "leaderboard": cmd_leaderboard,
+            "sweep": cmd_sweep, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return COMMANDS[args.command](args)
     except HarnessError as err:
         print(f"harness: error: {err}", file=sys.stderr)
         return 2

@@ -1,5 +1,6 @@
 """The listing commands and user errors of the command line."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,72 @@ def test_postprocess_flag_is_recorded_and_checked(tmp_path):
     assert record["postprocess"] == [] and record["scores"]["chrf"]["score"] < 100.0
     proc = run_cli(*args, "--postprocess", "strip,nope")
     assert proc.returncode == 2 and "--postprocess: unknown step 'nope'" in proc.stderr
+
+
+COMMANDS = ("tasks", "models", "metrics", "run", "demo", "compare", "leaderboard", "sweep", "report")
+
+
+def test_top_level_help_is_for_users_with_examples():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    assert "no logic of its own" not in proc.stdout
+    assert "Evaluate text generation models" in proc.stdout
+    assert "harness run --model hf-seq2seq:t5-small --tasks wmt14-en-de" in proc.stdout
+    for command in COMMANDS:
+        assert f"\n    {command}" in proc.stdout, command
+
+
+def _options(parser):
+    return [a for a in parser._actions if a.option_strings and a.dest != "help"]
+
+
+def test_every_option_of_every_command_has_help_and_its_default():
+    from harness.cli_parser import _Formatter, build_parser
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if a.choices and "run" in a.choices]
+    assert set(sub.choices) == set(COMMANDS)
+    for name, command in sub.choices.items():
+        assert "examples:\n  harness " in command.epilog, name
+        formatter = _Formatter(f"harness {name}")
+        for action in _options(command) + [a for a in command._actions if not a.option_strings]:
+            text = action.help or ""
+            assert len(text) > 10, (name, action.dest)
+            if action.option_strings and isinstance(action.default, (int, float, str)) \
+                    and not isinstance(action.default, bool):
+                assert "default" in formatter._get_help_string(action), (name, action.dest)
+
+
+def test_run_help_shows_defaults_and_examples():
+    out = run_cli("run", "--help").stdout
+    for text in ("--output DIR", "(default: results)", "--no-progress", "no progress bar",
+                 "(default: 12345)", "(default: 1000)", "bleu:tokenize=zh", "examples:"):
+        assert text in out, text
+
+
+WIDE = {"COLUMNS": "400"}
+
+
+def test_models_list_every_option_with_type_default_and_help():
+    from harness.options import describe_options
+    from harness.registry import models
+    out = run_cli("models", env=WIDE).stdout  # one line per option
+    assert "hf-seq2seq  (input: source)" in out
+    for row in describe_options(models.get("hf-seq2seq").Options):
+        assert re.search(rf"^    {row.name} +{re.escape(row.type)} +default ", out, re.M), row.name
+    assert " bool " in out and "default false. run model code shipped in the hub" in out
+    assert "[one of: float32, fp32, bfloat16" in out
+    listed = {m["name"]: m for m in json.loads(run_cli("models", "--json").stdout)}
+    dtype = next(o for o in listed["hf-seq2seq"]["options"] if o["name"] == "dtype")
+    assert dtype["type"] == "str" and dtype["default"] == "auto" and dtype["help"]
+    assert "bfloat16" in dtype["choices"] and listed["hf-seq2seq"]["input"] == "source"
+    assert listed["lead-3"]["options"] == []
+
+
+def test_metrics_list_options_as_text_and_json():
+    out = run_cli("metrics", env=WIDE).stdout
+    assert "bleu  (better: higher)" in out and "ter  (better: lower)" in out
+    assert "tokenize" in out and "default 13a. sacrebleu tokenizer [one of: 13a, intl, zh" in out
+    listed = {m["name"]: m for m in json.loads(run_cli("metrics", "--json").stdout)}
+    tokenize = next(o for o in listed["bleu"]["options"] if o["name"] == "tokenize")
+    assert tokenize["default"] == "13a" and "zh" in tokenize["choices"]
+    assert listed["ter"]["better"] == "lower"

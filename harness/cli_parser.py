@@ -1,0 +1,259 @@
+"""The `harness` command line's arguments: every option with its help, default and examples."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+DESCRIPTION = """\
+Evaluate text generation models (machine translation, summarization, image captioning) on
+registered tasks, with sacrebleu, rouge-score and COCO caption metrics. Every score carries a
+signature and a 95% bootstrap confidence interval; runs are cached and resumable.
+
+examples:
+  harness tasks                                    # what can be evaluated
+  harness run --model hf-seq2seq:t5-small --tasks wmt14-en-de --limit 200
+  harness run --model predictions:preds.jsonl --tasks coco-karpathy --data refs.jsonl
+  harness compare results/base-model results/new-model
+  harness demo                                     # offline: tiny local models, 3 demo tasks
+
+`harness COMMAND --help` describes each command."""
+
+RUN_EXAMPLES = """\
+examples:
+  harness run --model hf-seq2seq:t5-small --tasks wmt14-en-de,cnn-dailymail --limit 200
+  harness run --model hf-causal:./my-checkpoint --tasks xsum --model-args dtype=bfloat16
+  harness run --model predictions:preds.jsonl --tasks coco-karpathy --data refs.jsonl
+  harness run --model lead-3 --tasks cnn-dailymail --metrics rouge1,rougeLsum
+  harness run --model copy-source --tasks wmt19-zh-en --metrics bleu:tokenize=zh:lowercase=yes,chrf
+  harness run ... --json > record.json            # the run record(s) on stdout, nothing else
+
+Everything (tasks, data, options, the model's location, the output and cache folders) is
+checked before the model loads; all problems found are listed together (exit status 2)."""
+
+METRICS_HELP = ("metrics to score, comma-separated, instead of the task's: a name keeps the task's "
+                "options for it; options follow the name after colons, NAME:OPTION=VALUE:..., e.g. "
+                "bleu:tokenize=zh:lowercase=yes,chrf (`harness metrics` lists them; default: the "
+                "task's metrics)")
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown where they say something: not for flags, unset options, or help that
+    already names its default; the examples in descriptions and epilogs keep their lines."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        unset = any(action.default is v for v in (None, False, True, argparse.SUPPRESS))
+        if unset or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer (1 or more)")
+    return value
+
+
+def natural_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def given(text: str) -> str:
+    """A value that may not be empty: ``--data "$UNSET"`` must not mean "no --data"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a value or leave the option out")
+    return text
+
+
+def batch_size(text: str) -> Any:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError as err:
+        raise argparse.ArgumentTypeError(f"{err}; give 'auto' or a number of rows") from None
+
+
+def _command(sub: Any, name: str, help: str, epilog: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                          epilog=epilog, formatter_class=_Formatter)
+
+
+def _add_output_format(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    p.add_argument("--format", choices=formats, default="text",
+                   help="output format (text: a terminal table)")
+    p.add_argument("--json", action="store_true", help="same as --format json")
+
+
+def _add_listings(sub: Any) -> None:
+    p = _command(sub, "tasks", "list registered tasks: name, family, data source, metrics",
+                 "examples:\n  harness tasks\n  harness tasks --json | jq '.[].name'")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p = _command(sub, "models", "list model kinds and their --model-args (type, default, help)",
+                 "examples:\n  harness models\n  harness models --json\n"
+                 "  harness run --model hf-seq2seq:t5-small --model-args dtype=float32,device=cpu ...")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p = _command(sub, "metrics", "list metrics and their options (type, default, help)",
+                 "examples:\n  harness metrics\n  harness metrics --json\n"
+                 "  harness run ... --metrics bleu:tokenize=zh,chrf    # options from the command line\n"
+                 "  (in a task file: metrics: [{name: bleu, tokenize: zh}, chrf])")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+
+
+def _add_run(sub: Any) -> None:
+    p = _command(sub, "run", "evaluate a model on tasks and write one run record per task",
+                 RUN_EXAMPLES)
+    p.add_argument("--model", type=given, required=True, metavar="KIND[:LOCATION]",
+                   help="the model kind and where it is: hf-seq2seq:t5-small, hf-causal:./folder, "
+                        "predictions:preds.jsonl, lead-3 (`harness models` lists the kinds)")
+    p.add_argument("--tasks", required=True, metavar="A,B",
+                   help="comma-separated task names or task file paths (`harness tasks` lists them)")
+    p.add_argument("--model-args", metavar="K=V,...",
+                   help="model settings, e.g. dtype=bfloat16,revision=main (`harness models` "
+                        "lists each kind's; default: the kind's defaults)")
+    p.add_argument("--gen-kwargs", metavar="K=V,...",
+                   help="generation settings over the task's, e.g. max_new_tokens=64,num_beams=4; "
+                        "a list as JSON, e.g. stop='[\"a,b\", \"\\\\n\"]' (default: the task's)")
+    p.add_argument("--limit", type=positive_int, metavar="N",
+                   help="only the first N examples in the task's canonical order (default: all)")
+    p.add_argument("--metrics", type=given, metavar="NAME[:OPT=V...],...", help=METRICS_HELP)
+    p.add_argument("--data", type=given, metavar="FILE",
+                   help="a local JSONL/TSV/CSV file replacing the task's data source (default: "
+                        "the task's source)")
+    p.add_argument("--allow-outside-paths", action="store_true",
+                   help="read images (and a task file's data) outside the data file's (task "
+                        "file's) folder; refused by default")
+    p.add_argument("--seed", type=natural_int, default=12345,
+                   help="fixes sampling and the bootstrap (12345 is sacrebleu's)")
+    p.add_argument("--output", type=given, default="results", metavar="DIR",
+                   help="where run records go: DIR/<model>/<task>/<run id>/")
+    p.add_argument("--json", action="store_true",
+                   help="print the run record(s) as JSON on stdout, and nothing else there")
+    p.add_argument("--batch-size", type=batch_size, default="auto", metavar="auto|N",
+                   help="'auto' (batches by token budget, backing off on out-of-memory) or a "
+                        "fixed number of rows")
+    p.add_argument("--max-batch-tokens", type=positive_int, metavar="N",
+                   help="token budget per batch (default: estimated from free memory)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the generation cache")
+    p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
+                   help="an example the model cannot answer (an unreadable image, a request "
+                        "that keeps failing): stop naming it (fail), or record it, score the "
+                        "rest and mark the run partial (skip); a rerun retries it")
+    p.add_argument("--cache-dir", type=given, metavar="DIR",
+                   help="generation cache folder (default: $HARNESS_CACHE or ~/.cache/harness)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar on stderr (--json turns it off too)")
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
+                   help="bootstrap resamples for the 95%% CIs (0: no CIs)")
+    p.add_argument("--postprocess", type=given, metavar="task|none|STEPS",
+                   help="what to do to outputs before scoring: 'task' (the task's steps), 'none', "
+                        "or steps, e.g. strip,first_line (default: 'none' for a predictions file, "
+                        "which is scored as written; 'task' otherwise)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description=DESCRIPTION,
+                                     formatter_class=_Formatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_listings(sub)
+    _add_run(sub)
+    p = _command(sub, "demo", "offline demo: build tiny local models and evaluate them and the "
+                 "baselines on the 3 demo tasks",
+                 "examples:\n  harness demo\n  harness demo --quick --output /tmp/demo")
+    p.add_argument("--output", default="results/demo", metavar="DIR",
+                   help="where the tiny models and run records go")
+    p.add_argument("--quick", action="store_true", help="fewer examples and training steps")
+    _add_compare(sub)
+    _add_leaderboard(sub)
+    _add_sweep(sub)
+    _add_report(sub)
+    return parser
+
+def _add_compare(sub: Any) -> None:
+    p = _command(sub, "compare", "paired significance tests of systems against a baseline, from "
+                 "their stored statistics (nothing is generated again)",
+                 "examples:\n  harness compare results/base-model results/new-model\n"
+                 "  harness compare BASE SYS1 SYS2 --correction holm --examples 5\n"
+                 "  harness compare BASE SYS --metrics 'bleu,rouge*' --format md")
+    p.add_argument("baseline", help="run folder, its run.json, a task folder or a model folder")
+    p.add_argument("systems", nargs="+", help="one or more systems, each tested against the baseline")
+    p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names or globs "
+                   "(default: every stored one)")
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
+                   help="paired bootstrap resamples")
+    p.add_argument("--randomization", type=natural_int, default=10000, metavar="N",
+                   help="approximate randomization trials")
+    p.add_argument("--seed", type=int, default=12345, help="resampling seed (12345 is sacrebleu's)")
+    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
+                   help="multiple-testing correction over all tests (none: raw p-values, the "
+                        "number of tests stated)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the verdict")
+    p.add_argument("--force", action="store_true", help="compare runs whose data, example ids or "
+                   "signatures differ (every affected row says so)")
+    p.add_argument("--examples", type=natural_int, default=0, metavar="K",
+                   help="show the K examples that moved most per metric")
+    _add_output_format(p, ("text", "md", "csv", "latex", "json"))
+
+
+def _add_leaderboard(sub: Any) -> None:
+    p = _command(sub, "leaderboard", "models x task metrics with ranks, CIs and significance clusters",
+                 "examples:\n  harness leaderboard results/\n"
+                 "  harness leaderboard results/ --format md --sort wmt14-en-de:bleu\n"
+                 "  harness leaderboard results/ --models 'hf-*' --tasks 'wmt*' --format html > board.html")
+    p.add_argument("results", nargs="+", help="results folders (or model, task or run folders)")
+    p.add_argument("--tasks", metavar="A,B", help="comma-separated task names or globs (default: all)")
+    p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names or globs (default: all)")
+    p.add_argument("--models", metavar="A,B", help="comma-separated model spec globs, e.g. "
+                   "'hf-*,predictions:*' (default: all)")
+    p.add_argument("--sort", metavar="TASK:METRIC", help="order rows by this column (default: the first)")
+    p.add_argument("--round", type=natural_int, default=2, metavar="N", help="decimals shown")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the clusters")
+    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
+                   help="correction over each column's pairwise tests")
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
+                   help="paired bootstrap resamples for the clusters")
+    p.add_argument("--seed", type=int, default=12345, help="resampling seed")
+    _add_output_format(p, ("text", "md", "csv", "latex", "html", "json"))
+
+
+def _add_sweep(sub: Any) -> None:
+    p = _command(sub, "sweep", "evaluate every checkpoint of a training run: a table, curves, and "
+                 "tests of the best checkpoint against the others",
+                 "examples:\n  harness sweep out/my-run --model-type hf-seq2seq --tasks wmt14-en-de "
+                 "--limit 500\n  harness sweep out/my-run/checkpoint-500 out/my-run/checkpoint-1000 "
+                 "--model-type hf-causal --tasks xsum --format md")
+    p.add_argument("checkpoints", nargs="+", help="a folder of checkpoint-N/ folders, or checkpoint paths")
+    p.add_argument("--model-type", required=True, choices=("hf-causal", "hf-seq2seq", "hf-vision2seq"),
+                   help="the model kind every checkpoint is loaded as")
+    p.add_argument("--tasks", required=True, metavar="A,B", help="comma-separated task names or YAML paths")
+    p.add_argument("--output", default="results", metavar="DIR", help="where run records go")
+    p.add_argument("--plots", metavar="DIR", help="where curves go (default: <output>/sweeps/<run name>/)")
+    p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names (default: the task's)")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="the first N examples (default: all)")
+    p.add_argument("--data", metavar="FILE", help="a local JSONL/TSV/CSV file replacing the task's "
+                   "data source (default: the task's source)")
+    p.add_argument("--seed", type=natural_int, default=12345, help="fixes sampling and the bootstrap")
+    p.add_argument("--gen-kwargs", metavar="K=V,...", help="generation settings over the task's, "
+                   "e.g. max_new_tokens=64 (default: the task's)")
+    p.add_argument("--model-args", metavar="K=V,...", help="model settings, e.g. dtype=bfloat16 "
+                   "(default: the kind's defaults; `harness models` lists them)")
+    _add_output_format(p, ("text", "md", "csv", "latex", "json"))
+
+
+def _add_report(sub: Any) -> None:
+    p = _command(sub, "report", "one self-contained HTML report of results folders",
+                 "examples:\n  harness report results/\n"
+                 "  harness report results/ -o site/index.html --title 'WMT14 en-de'")
+    p.add_argument("results", nargs="+", help="results folders")
+    p.add_argument("-o", "--output", default="report.html", metavar="FILE", help="the HTML file to write")
+    p.add_argument("--title", default="harness report", help="the report's title")
