@@ -180,3 +180,23 @@ def test_samsum_reads_the_maintained_copy():
     spec = load_yaml_task(TASKS / "samsum.yaml").spec
     assert spec.source.dataset == "knkarthick/samsum" and spec.source.config is None
     assert (spec.fields.id, spec.fields.source, spec.fields.references) == ("id", "dialogue", ("summary",))
+
+
+def test_samsum_task_reads_a_csv_copy_laid_out_by_split(tmp_path, monkeypatch):
+    # knkarthick/samsum's layout: one CSV per split with id, dialogue, summary; only the test
+    # file is read (the train file here is not even CSV)
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-cache")
+    folder = tmp_path / "samsum"
+    folder.mkdir()
+    (folder / "test.csv").write_text(
+        'id,dialogue,summary\n13862856,"Hannah: Hey, got Betty\'s number?\nAmanda: Lemme check",'
+        '"Hannah needs Betty\'s number."\n13729565,"Eric: MACHINE!\nRob: That\'s so gr8!",'
+        '"Eric and Rob are going to watch a stand-up."\n', encoding="utf-8")
+    (folder / "train.csv").write_text('id,dialogue\n"unclosed\n', encoding="utf-8")
+    raw = raw_task(TASKS / "samsum.yaml")
+    raw["source"]["dataset"] = str(folder)
+    examples = YamlTask(TaskSpec.model_validate(raw), TASKS / "samsum.yaml").load_examples()
+    assert [ex.id for ex in examples] == ["13862856", "13729565"]
+    assert examples[0].source == "Hannah: Hey, got Betty's number?\nAmanda: Lemme check"
+    assert examples[1].references == ("Eric and Rob are going to watch a stand-up.",)
