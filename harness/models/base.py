@@ -81,6 +81,12 @@ class Model:
         self.args = args  # as given, for the run record
         self.load_seconds = 0.0  # weights/tokenizer loading, wherever it happens lazily
 
+    @classmethod
+    def location_problems(cls, spec: str, locator: str, revision: str | None) -> list[HarnessError]:
+        """What is wrong with where the model is (a missing folder or file), found without
+        loading it, so a run reports it together with its data problems."""
+        return []
+
     def fingerprint(self) -> dict[str, str]:
         """Identifies the weights: locator, resolved revision, content hash where known."""
         return {"locator": self.locator}

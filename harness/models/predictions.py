@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from harness.data import read_rows
-from harness.errors import DataError
+from harness.errors import DataError, HarnessError
 from harness.models.base import Model
 from harness.options import option
 from harness.registry import models
@@ -44,6 +44,13 @@ class Predictions(Model):
             if key in self.texts:
                 raise DataError(f"{where}: duplicate id {key!r} (first at {self.origin[key]})")
             self.texts[key], self.origin[key] = row[text_field], where
+
+    @classmethod
+    def location_problems(cls, spec: str, locator: str, revision: str | None) -> list[HarnessError]:
+        if Path(locator).is_file():
+            return []
+        return [DataError(f"model {spec!r}: {locator}: no such file; give the JSONL file of "
+                          f"{{id, prediction}} to score")]
 
     def fingerprint(self) -> dict[str, str]:
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()

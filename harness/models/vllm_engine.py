@@ -111,6 +111,11 @@ class VLLMModel(Model):
             self.load_seconds += time.perf_counter() - started
         return self._llm
 
+    @classmethod
+    def location_problems(cls, spec: str, locator: str, revision: str | None) -> list:
+        from harness.models.hf.common import weights_location_problems
+        return weights_location_problems(spec, locator, revision)
+
     def fingerprint(self) -> dict[str, str]:
         if self._fingerprint is None:
             from harness.models.hf.common import resolve

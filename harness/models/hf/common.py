@@ -78,6 +78,10 @@ class HFModel(BatchedModel):
         self._network = None
 
     # --- locating -------------------------------------------------------------------------
+    @classmethod
+    def location_problems(cls, spec: str, locator: str, revision: str | None) -> list[HarnessError]:
+        return weights_location_problems(spec, locator, revision)
+
     def folder(self) -> Path:
         """The local folder holding the model: the locator, or the hub snapshot it resolves to."""
         if self._folder is None:
@@ -240,10 +244,8 @@ def resolve(locator: str, revision: str | None) -> tuple[Path, str | None]:
     if not HUB_ID.match(locator):
         raise UsageError(f"model {locator!r}: no such folder, and not a hub id (org/name)")
     try:
-        from huggingface_hub import constants, snapshot_download
-        # read at call time too: the library reads the variable once, at its import
-        offline = constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").lower() in (
-            "1", "true", "yes", "on")
+        from huggingface_hub import snapshot_download
+        offline = hub_offline()
         skips = SKIP_ON_DOWNLOAD if offline else _skips(locator, revision)
         folder = Path(snapshot_download(locator, revision=revision, ignore_patterns=skips,
                                         local_files_only=offline))
@@ -352,3 +354,30 @@ def padded(rows: list[list[int]], pad: int, side: str) -> dict:
         ids[i, span] = torch.tensor(row, dtype=torch.long)
         mask[i, span] = 1
     return {"input_ids": ids, "attention_mask": mask}
+
+
+def weights_location_problems(spec: str, locator: str, revision: str | None) -> list[HarnessError]:
+    """A folder that exists, or a hub id (offline: one in the local hub cache)."""
+    path = Path(locator).expanduser()
+    if path.exists():
+        return [] if path.is_dir() else [UsageError(
+            f"model {spec!r}: {locator} is a file; give the folder written by save_pretrained "
+            f"(config.json, weights, tokenizer)")]
+    if locator.startswith((".", "/", "~")) or not HUB_ID.match(locator):
+        return [UsageError(f"model {spec!r}: no folder {locator}, and not a hub id (org/name); "
+                           f"give an existing folder or a hub id")]
+    from huggingface_hub import constants, try_to_load_from_cache
+    if not hub_offline() or isinstance(try_to_load_from_cache(locator, "config.json",
+                                                              revision=revision), str):
+        return []  # online, the hub is asked when the model loads
+    at = f" (revision {revision})" if revision else ""
+    return [UsageError(f"model {spec!r}: offline (HF_HUB_OFFLINE), and {locator}{at} is not in "
+                       f"the local hub cache ({constants.HF_HUB_CACHE}); download it once "
+                       f"online (`hf download {locator}`), or give a local folder")]
+
+
+def hub_offline() -> bool:
+    from huggingface_hub import constants
+    # read at call time too: the library reads the variables once, at its import
+    return bool(constants.HF_HUB_OFFLINE) or any(os.environ.get(v, "").lower() in (
+        "1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
