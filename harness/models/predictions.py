@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from harness.data import read_rows
+from harness.data_files import read_rows
 from harness.errors import DataError, HarnessError
 from harness.models.base import Model
 from harness.options import option
