@@ -25,3 +25,15 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
                           cwd=cwd or REPO, env=full_env, timeout=600)
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, str]:
+    """The CLI in-process (fast): (exit code, stdout, stderr); an exception other than the
+    CLI's own fails the test."""
+    from harness.cli import main
+    try:
+        rc = main(list(args))
+    except SystemExit as exit_:  # argparse's usage errors
+        rc = exit_.code
+    out, err = capsys.readouterr()
+    return rc, out, err

@@ -9,8 +9,7 @@ import os
 
 import pytest
 
-from conftest import run_cli, write_jsonl
-from harness.cli import main
+from conftest import run_cli, run_main as run, write_jsonl
 
 ROWS = [{"id": "a", "source": "Das Haus ist klein.", "references": ["The house is small."]},
         {"id": "b", "source": "Der Hund bellt.", "references": ["The dog barks."]}]
@@ -18,13 +17,6 @@ NO_MODEL = "hf-seq2seq:/no-model-here/never-loaded"  # bench/faults.py: reported
 NEVER_LOADED = "never-loaded"  # an empty folder: it passes the checks, and fails any load
 
 
-def run(capsys, *args):
-    try:
-        rc = main(list(args))
-    except SystemExit as exit_:  # argparse's usage errors
-        rc = exit_.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.fixture

@@ -9,21 +9,13 @@ import json
 
 import pytest
 
+from conftest import run_main as run
 from harness import data
-from harness.cli import main
 from harness.errors import DataError
 
 HEADER = "id\tsource\treferences\n"
 
 
-def run(capsys, *args):
-    """The CLI in-process (fast); an exception other than the CLI's own would fail the test."""
-    try:
-        rc = main(list(args))
-    except SystemExit as exit_:  # argparse's usage errors
-        rc = exit_.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def run_data(capsys, tmp_path, path):
