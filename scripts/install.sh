@@ -6,7 +6,13 @@ cd "$(dirname "$0")/.."
 VENV=${HARNESS_VENV:-.venv}
 if [ ! -x "$VENV/bin/python" ]; then
     echo "harness: creating the virtual environment $VENV" >&2
-    "${PYTHON:-python3}" -m venv "$VENV"
+    if ! "${PYTHON:-python3}" -m venv "$VENV"; then
+        rm -rf "$VENV"
+        echo "harness: could not create $VENV with ${PYTHON:-python3}; on Debian or Ubuntu install" \
+             "the venv module first (sudo apt install python3-venv), or point PYTHON at" \
+             "another Python 3.10+" >&2
+        exit 1
+    fi
 fi
 PY="$VENV/bin/python"
 stamp="$VENV/.harness-installed"
