@@ -4,7 +4,8 @@ One SQLite file in WAL mode. A row's key is (model key, request key): the model 
 the model's fingerprint (locator, revision, weight hash), the request key hashes the prompt,
 image, chat flag and generation config (``Request.key()``). The engine commits after each
 batch, so a run killed at any point (even ``kill -9``) loses at most the batch in flight and
-a rerun generates only what is missing. ``synchronous=NORMAL`` keeps commits durable against
+a rerun generates only what is missing. Runs sharing the file at the same time split the
+work through its ``claims`` (``engine/claims.py``). ``synchronous=NORMAL`` keeps commits durable against
 a process crash; only a power loss may drop the last few. A damaged file is moved aside with
 a warning (``harness.sqlite_files``) and the run goes on, regenerating what it held.
 """
@@ -37,6 +38,20 @@ CREATE TABLE IF NOT EXISTS generations (
 CREATE TABLE IF NOT EXISTS models (
     model_key TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL      -- JSON, so a cache can be inspected by hand
+);
+-- runs sharing this file claim keys before generating them (engine/claims.py)
+CREATE TABLE IF NOT EXISTS claims (
+    model_key TEXT NOT NULL,
+    request_key TEXT NOT NULL,
+    owner TEXT NOT NULL,           -- claimants.owner
+    PRIMARY KEY (model_key, request_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS claims_by_owner ON claims (owner);
+CREATE TABLE IF NOT EXISTS claimants (
+    owner TEXT PRIMARY KEY,        -- hostname:pid:random, one per engine call
+    hostname TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    heartbeat REAL NOT NULL        -- time.time(), refreshed while the run lives
 );
 """
 _COLUMNS = "text, num_tokens, finish_reason, prompt_tokens, truncated"
