@@ -3,6 +3,7 @@ together they make each distinct request once, each returns what a single run re
 a claimant killed with SIGKILL leaves its keys to the other run, not blocked."""
 import json
 import os
+from pathlib import Path
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ from harness.testing import REPO_ROOT
 from harness.types import GenerateConfig, Request
 
 N_REQUESTS = 24
+N_EXAMPLES = 80  # the reliability issue's case: 80 examples, 160 generations before claims
 STALE_S = 30.0
 
 SCRIPT = textwrap.dedent("""
@@ -101,3 +103,36 @@ def test_a_killed_claimant_leaves_its_keys_to_the_other_run(tmp_path_factory, tm
     assert time.monotonic() - killed_at < STALE_S
     assert result["outputs"] == single_run(folder)
     assert result["n_generated"] + result["n_cached"] == N_REQUESTS
+
+
+def cli(folder, data: Path, output: Path, *extra: str) -> subprocess.Popen:
+    args = ["run", "--model", f"hf-causal:{folder}", "--tasks", "demo-translation",
+            "--data", str(data), "--metrics", "bleu", "--bootstrap", "0", "--no-progress",
+            "--batch-size", "4", "--gen-kwargs", "max_new_tokens=8", "--output", str(output), "--json", *extra]
+    env = {**os.environ, "HARNESS_FAULT_BATCH_DELAY_S": "0.2",
+           "HARNESS_CLAIM_STALE_S": str(STALE_S)}
+    return subprocess.Popen([sys.executable, "-m", "harness", *args], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def cli_result(child: subprocess.Popen, output: Path) -> tuple[int, list]:
+    """(generations made, [id, prediction] of every example) of a finished `harness run`."""
+    stdout, stderr = child.communicate(timeout=300)
+    assert child.returncode == 0, stderr[-2000:]
+    engine = json.loads(stdout)["engine"]
+    samples = next(output.rglob("samples.jsonl")).read_text().splitlines()
+    return engine["n_generated"], [[s["id"], s["prediction"]] for s in map(json.loads, samples)]
+
+
+def test_two_harness_runs_at_once_generate_each_example_once(tmp_path_factory, tmp_path):
+    folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps({"id": f"s{i}", "source": f"the house number {i} is small",
+                                        "references": ["a reference"]}) + "\n"
+                            for i in range(N_EXAMPLES)))
+    first, second = cli(folder, data, tmp_path / "one"), cli(folder, data, tmp_path / "two")
+    made_1, samples_1 = cli_result(first, tmp_path / "one")
+    made_2, samples_2 = cli_result(second, tmp_path / "two")
+    alone = cli(folder, data, tmp_path / "alone", "--no-cache")
+    assert made_1 + made_2 == N_EXAMPLES, (made_1, made_2)
+    assert samples_1 == samples_2 == cli_result(alone, tmp_path / "alone")[1]

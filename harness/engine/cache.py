@@ -5,9 +5,10 @@ the model's fingerprint (locator, revision, weight hash), the request key hashes
 image, chat flag and generation config (``Request.key()``). The engine commits after each
 batch, so a run killed at any point (even ``kill -9``) loses at most the batch in flight and
 a rerun generates only what is missing. Runs sharing the file at the same time split the
-work through its ``claims`` (``engine/claims.py``). ``synchronous=NORMAL`` keeps commits durable against
-a process crash; only a power loss may drop the last few. A damaged file is moved aside with
-a warning (``harness.sqlite_files``) and the run goes on, regenerating what it held.
+work through its ``claims`` table (``engine/claims.py``). ``synchronous=NORMAL`` keeps
+commits durable against a process crash; only a power loss may drop the last few. A damaged
+file is moved aside with a warning (``harness.sqlite_files``) and the run goes on,
+regenerating what it held.
 """
 from __future__ import annotations
 

@@ -81,9 +81,11 @@ class Claims:
         try:
             while not self._stop.wait(self.stale_s / 4):
                 try:
+                    # a row, not an update: a run another took for dead (a long pause)
+                    # comes back, and only the keys taken meanwhile are made twice
                     with db:
-                        db.execute("UPDATE claimants SET heartbeat = ? WHERE owner = ?",
-                                   (time.time(), self.owner))
+                        db.execute("INSERT OR REPLACE INTO claimants VALUES (?, ?, ?, ?)",
+                                   (self.owner, self.hostname, self.pid, time.time()))
                 except sqlite3.Error:
                     pass  # a missed beat only shortens the claim; the next one may succeed
         finally:
