@@ -5,7 +5,9 @@
 Every model goes through the cache (unless it sets ``cacheable = False`` or the settings
 turn the cache off), keyed by the model's fingerprint and output settings and by each
 request's content; only missing generations are computed, each committed as soon as it is
-made. The model's ``driver`` says how it is fed: token-budget batches (``batches``), the
+made. Runs sharing a cache at the same time claim requests before generating them
+(``claims``), so each is made once and a run that died leaves its part to the others. The
+model's ``driver`` says how it is fed: token-budget batches (``batches``), the
 whole list at once (``stream``) or concurrent single requests with retries
 (``concurrent``). An example the model cannot answer stops the run naming it, or, with
 ``on_error="skip"``, is recorded as a per-example error and retried by the next run.

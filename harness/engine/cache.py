@@ -72,14 +72,16 @@ class GenerationCache:
         self._fingerprint = json.dumps(dict(fingerprint), sort_keys=True)
         # several runs may share one cache: WAL lets readers and one writer proceed together
         self._db = sqlite_files.connect(self.path, _SCHEMA)
-        self._use(self._register)
+        self.use(self._register)
 
     def _register(self, db: sqlite3.Connection) -> None:
         with db:
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("INSERT OR IGNORE INTO models VALUES (?, ?)", (self.model_key, self._fingerprint))
 
-    def _use(self, action):
+    def use(self, action):
+        """``action(connection)``; a file found damaged is moved aside and ``action`` runs
+        again on a fresh one."""
         fresh = self._db
         self._db, result = sqlite_files.guarded(self.path, _SCHEMA, self._db, action)
         if self._db is not fresh:  # moved aside: the new file needs this model's row too
@@ -89,7 +91,7 @@ class GenerationCache:
     def get_many(self, request_keys: Iterable[str]) -> dict[str, Generation]:
         """The cached generations among ``request_keys`` (example_id left empty)."""
         keys = list(dict.fromkeys(request_keys))
-        return self._use(lambda db: self._read(db, keys))
+        return self.use(lambda db: self._read(db, keys))
 
     def _read(self, db: sqlite3.Connection, keys: list[str]) -> dict[str, Generation]:
         found: dict[str, Generation] = {}
@@ -115,7 +117,7 @@ class GenerationCache:
             with db:
                 db.executemany("INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                rows)
-        self._use(write)
+        self.use(write)
 
     def close(self) -> None:
         self._db.close()

@@ -59,7 +59,7 @@ class Claims:
         self.hostname, self.pid = socket.gethostname(), os.getpid()
         self.owner = f"{self.hostname}:{self.pid}:{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
-        self.cache._use(self._register)
+        self.cache.use(self._register)
         self._beat = threading.Thread(target=self._heartbeat, name="harness-claims", daemon=True)
         self._beat.start()
 
@@ -95,7 +95,7 @@ class Claims:
         """Claim ``keys`` (one transaction); returns those this run now owns and must make:
         not cached, and unclaimed, claimed by this run, or claimed by a claimant gone."""
         keys = list(dict.fromkeys(keys))
-        return self.cache._use(lambda db: self._take(db, keys)) if keys else set()
+        return self.cache.use(lambda db: self._take(db, keys)) if keys else set()
 
     def _take(self, db: sqlite3.Connection, keys: list[str]) -> set[str]:
         model, now, mine = self.cache.model_key, time.time(), set()
@@ -136,4 +136,4 @@ class Claims:
             with db:
                 db.execute("DELETE FROM claims WHERE owner = ?", (self.owner,))
                 db.execute("DELETE FROM claimants WHERE owner = ?", (self.owner,))
-        self.cache._use(release)
+        self.cache.use(release)
