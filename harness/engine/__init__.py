@@ -5,7 +5,9 @@
 Every model goes through the cache (unless it sets ``cacheable = False`` or the settings
 turn the cache off), keyed by the model's fingerprint and output settings and by each
 request's content; only missing generations are computed, each committed as soon as it is
-made. The model's ``driver`` says how it is fed: token-budget batches (``batches``), the
+made. Runs sharing a cache at the same time claim requests before generating them
+(``claims``), so each is made once and a run that died leaves its part to the others. The
+model's ``driver`` says how it is fed: token-budget batches (``batches``), the
 whole list at once (``stream``) or concurrent single requests with retries
 (``concurrent``). An example the model cannot answer stops the run naming it, or, with
 ``on_error="skip"``, is recorded as a per-example error and retried by the next run.
@@ -25,6 +27,7 @@ from harness.engine import faults
 from harness.engine.accounting import Accounting, account, reset_peak_memory
 from harness.engine.batches import MAX_ROWS, BatchStats, Planner, run_batches
 from harness.engine.cache import GenerationCache
+from harness.engine.claims import Claims, stale_after_s
 from harness.engine.concurrent import run_concurrent
 from harness.engine.ledger import Ledger
 from harness.engine.progress import Progress
@@ -50,6 +53,8 @@ class EngineSettings:
     cache_dir: Path = field(default_factory=cache_root)
     progress: bool = True
     on_error: str = "fail"  # "fail": stop at an example the model cannot answer; "skip": record it
+    # another run's claim on a request is void once its heartbeat is this old (engine/claims.py)
+    claim_stale_s: float = field(default_factory=stale_after_s)
 
     def __post_init__(self):
         if self.on_error not in ON_ERROR:
@@ -80,27 +85,44 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
     load_before = model.load_seconds
     use_cache = settings.use_cache and model.cacheable
     cache = GenerationCache(settings.cache_dir, cache_identity(model)) if use_cache else None
+    claims = None
     try:
-        ledger = Ledger(requests, cache, by_content=model.cacheable)
+        claims = Claims(cache, settings.claim_stale_s) if cache is not None else None
+        ledger = Ledger(requests, cache, by_content=model.cacheable, claims=claims)
         progress = Progress(len(requests), ledger.n_done, desc, settings.progress)
         try:
             reset_peak_memory()
-            stats, retries = _drive(model, ledger, settings, progress)
+            stats, retries = _rounds(model, ledger, settings, progress)
         finally:
             progress.close()
     finally:
+        if claims is not None:
+            claims.close()
         if cache is not None:
             cache.close()
     results = ledger.finished()
-    made = [ledger.results[p] for p in ledger.pending]
+    made = [ledger.results[p] for p in ledger.made]
     return results, account(
         n_requests=len(ledger.requests), n_cached=ledger.n_cached,
-        n_generated=len(ledger.pending) - ledger.n_errors, n_errors=ledger.n_errors,
+        n_generated=len(made), n_errors=ledger.n_errors,
         n_truncated=sum(1 for g in results if g.truncated), retries=retries,
-        generated_tokens=sum(g.num_tokens for g in made if g is not None), stats=stats,
+        generated_tokens=sum(g.num_tokens for g in made), stats=stats,
         batch_size=settings.batch_size, load_s=model.load_seconds - load_before,
         total_s=time.perf_counter() - started, runtime=model.describe(),
         cache=str(cache.path) if cache is not None else None)
+
+
+def _rounds(model: Model, ledger: Ledger, settings: EngineSettings,
+            progress: Progress) -> tuple[BatchStats | None, int]:
+    """Generate what is pending, then wait for what other runs claimed; generate again
+    whatever a run that died left behind."""
+    stats, retries = None, 0
+    while ledger.pending:
+        more, more_retries = _drive(model, ledger, settings, progress)
+        stats = more if stats is None else stats.merged(more)
+        retries += more_retries
+        ledger.pending = ledger.await_others(lambda filled: progress.update(filled, 0))
+    return stats, retries
 
 
 def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
@@ -116,10 +138,12 @@ def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
                                f"and record it as failed") from error
         progress.update(ledger.fail(position, _reason(error, ledger.requests[position].example_id)), 0)
 
+    if model.driver is Driver.BATCHES:  # claims batch by batch, as each is planned
+        return _generate_batched(model, ledger, settings, progress, on_failure), 0
+    # the adapter takes the whole list at once: claim it all, so a second run waits
+    ledger.pending = ledger.take(ledger.pending)
     if not ledger.pending:
         return None, 0
-    if model.driver is Driver.BATCHES:
-        return _generate_batched(model, ledger, settings, progress, on_failure), 0
     if model.driver is Driver.CONCURRENT:
         return None, run_concurrent(model, ledger, progress.update, on_failure)
     run_stream(model, ledger, progress.update)
@@ -139,7 +163,8 @@ def _generate_batched(model: BatchedModel, ledger: Ledger, settings: EngineSetti
     pending = [ledger.requests[p] for p in ledger.pending]
     encoded = model.encode(pending)
     rows, budget = settings.rows_and_budget(model)
-    planner = Planner(list(zip(ledger.pending, pending, encoded)), model.group_key, budget, rows)
+    planner = Planner(list(zip(ledger.pending, pending, encoded)), model.group_key, budget, rows,
+                      claim=ledger.take if ledger.claims is not None else None)
 
     def on_batch(positions, batch, generations):
         generations = [replace(g, truncated=g.truncated or e.truncated)

@@ -36,6 +36,16 @@ class BatchStats:
     model_seconds: float = 0.0
     budgets: tuple[int, int] = (0, 0)  # token budget at the start and the end
 
+    def merged(self, later: BatchStats | None) -> BatchStats:
+        """These and a later round's (keys taken over from a run that died)."""
+        if later is None:
+            return self
+        return BatchStats(
+            self.batches + later.batches, self.requests + later.requests,
+            self.oom_retries + later.oom_retries, max(self.max_rows, later.max_rows),
+            self.real_tokens + later.real_tokens, self.processed_tokens + later.processed_tokens,
+            self.model_seconds + later.model_seconds, (self.budgets[0], later.budgets[1]))
+
     def add(self, batch: Batch, generations: Sequence[Generation]) -> None:
         beams = max(1, batch.config.num_beams)
         generated = [g.num_tokens for g in generations]
@@ -50,7 +60,8 @@ class Planner:
     """Cuts (index, request, encoded) items into batches under a token budget."""
 
     def __init__(self, items: Sequence[tuple[int, Request, Encoded]], group_key: Callable,
-                 budget: int | None, max_rows: int):
+                 budget: int | None, max_rows: int,
+                 claim: Callable[[list[int]], list[int]] | None = None):
         groups: dict[str, list] = {}
         for item in items:
             groups.setdefault(group_key(item[1]), []).append(item)
@@ -61,10 +72,24 @@ class Planner:
         self._group_key = group_key
         self.budget = budget
         self.max_rows = max_rows
+        self.claim = claim  # which of a batch's indices this run may generate (Ledger.take)
 
     def next_batch(self) -> tuple[list[int], Batch] | None:
-        if not self._queue:
-            return None
+        """The next batch, less what other runs sharing the cache claimed first."""
+        while self._queue:
+            indices, batch = self._cut()
+            if self.claim is None:
+                return indices, batch
+            kept = set(self.claim(indices))
+            if len(kept) == len(indices):
+                return indices, batch
+            if kept:  # runs with the same settings cut the same batches, so this is rare
+                keep = [i for i, index in enumerate(indices) if index in kept]
+                return [indices[i] for i in keep], Batch([batch.requests[i] for i in keep],
+                                                         [batch.encoded[i] for i in keep])
+        return None
+
+    def _cut(self) -> tuple[list[int], Batch]:
         taken = [self._queue.popleft()]
         key, config = self._group_key(taken[0][1]), taken[0][1].config
         longest = taken[0][2].length

@@ -4,9 +4,11 @@ One SQLite file in WAL mode. A row's key is (model key, request key): the model 
 the model's fingerprint (locator, revision, weight hash), the request key hashes the prompt,
 image, chat flag and generation config (``Request.key()``). The engine commits after each
 batch, so a run killed at any point (even ``kill -9``) loses at most the batch in flight and
-a rerun generates only what is missing. ``synchronous=NORMAL`` keeps commits durable against
-a process crash; only a power loss may drop the last few. A damaged file is moved aside with
-a warning (``harness.sqlite_files``) and the run goes on, regenerating what it held.
+a rerun generates only what is missing. Runs sharing the file at the same time split the
+work through its ``claims`` table (``engine/claims.py``). ``synchronous=NORMAL`` keeps
+commits durable against a process crash; only a power loss may drop the last few. A damaged
+file is moved aside with a warning (``harness.sqlite_files``) and the run goes on,
+regenerating what it held.
 """
 from __future__ import annotations
 
@@ -38,6 +40,20 @@ CREATE TABLE IF NOT EXISTS models (
     model_key TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL      -- JSON, so a cache can be inspected by hand
 );
+-- runs sharing this file claim keys before generating them (engine/claims.py)
+CREATE TABLE IF NOT EXISTS claims (
+    model_key TEXT NOT NULL,
+    request_key TEXT NOT NULL,
+    owner TEXT NOT NULL,           -- claimants.owner
+    PRIMARY KEY (model_key, request_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS claims_by_owner ON claims (owner);
+CREATE TABLE IF NOT EXISTS claimants (
+    owner TEXT PRIMARY KEY,        -- hostname:pid:random, one per engine call
+    hostname TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    heartbeat REAL NOT NULL        -- time.time(), refreshed while the run lives
+);
 """
 _COLUMNS = "text, num_tokens, finish_reason, prompt_tokens, truncated"
 
@@ -56,14 +72,16 @@ class GenerationCache:
         self._fingerprint = json.dumps(dict(fingerprint), sort_keys=True)
         # several runs may share one cache: WAL lets readers and one writer proceed together
         self._db = sqlite_files.connect(self.path, _SCHEMA)
-        self._use(self._register)
+        self.use(self._register)
 
     def _register(self, db: sqlite3.Connection) -> None:
         with db:
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("INSERT OR IGNORE INTO models VALUES (?, ?)", (self.model_key, self._fingerprint))
 
-    def _use(self, action):
+    def use(self, action):
+        """``action(connection)``; a file found damaged is moved aside and ``action`` runs
+        again on a fresh one."""
         fresh = self._db
         self._db, result = sqlite_files.guarded(self.path, _SCHEMA, self._db, action)
         if self._db is not fresh:  # moved aside: the new file needs this model's row too
@@ -73,7 +91,7 @@ class GenerationCache:
     def get_many(self, request_keys: Iterable[str]) -> dict[str, Generation]:
         """The cached generations among ``request_keys`` (example_id left empty)."""
         keys = list(dict.fromkeys(request_keys))
-        return self._use(lambda db: self._read(db, keys))
+        return self.use(lambda db: self._read(db, keys))
 
     def _read(self, db: sqlite3.Connection, keys: list[str]) -> dict[str, Generation]:
         found: dict[str, Generation] = {}
@@ -99,7 +117,7 @@ class GenerationCache:
             with db:
                 db.executemany("INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                rows)
-        self._use(write)
+        self.use(write)
 
     def close(self) -> None:
         self._db.close()

@@ -12,15 +12,18 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from harness.engine.cache import GenerationCache
+from harness.engine.claims import Claims
 from harness.errors import HarnessError
 from harness.types import Generation, Request
+
+POLL_S = 0.5  # how often a run waiting for another's claimed keys looks at the cache
 
 
 class Ledger:
     def __init__(self, requests: Sequence[Request], cache: GenerationCache | None,
-                 by_content: bool):
+                 by_content: bool, claims: Claims | None = None):
         self.requests = list(requests)
-        self.cache = cache
+        self.cache, self.claims = cache, claims
         self.results: list[Generation | None] = [None] * len(self.requests)
         # a model whose output depends on the example itself (a predictions file, a
         # baseline) is keyed by example too
@@ -34,6 +37,8 @@ class Ledger:
             self._fill(key, generation)
         self.n_cached = sum(r is not None for r in self.results)
         self.pending = [positions[0] for key, positions in self.copies.items() if key not in cached]
+        self.waiting: list[int] = []  # pending keys another live run has claimed
+        self.made: list[int] = []  # positions whose generation this call made
         self.n_errors = 0
 
     @property
@@ -52,7 +57,35 @@ class Ledger:
         if self.cache is not None:
             self.cache.put_many([(k, g) for k, g in keyed if g.error is None])
         self.n_errors += sum(len(self.copies[k]) for k, g in keyed if g.error is not None)
+        self.made += [p for p, g in zip(positions, generations) if g.error is None]
         return sum(self._fill(key, g) for key, g in keyed)
+
+    def take(self, positions: Sequence[int]) -> list[int]:
+        """The positions among ``positions`` this run claims and must generate; the others
+        (cached or claimed by another live run meanwhile) wait for ``await_others``."""
+        if self.claims is None:
+            return list(positions)
+        mine = self.claims.take(self.keys[p] for p in positions)
+        self.waiting += [p for p in positions if self.keys[p] not in mine]
+        return [p for p in positions if self.keys[p] in mine]
+
+    def await_others(self, on_fill: Callable[[int], None], poll_s: float = POLL_S) -> list[int]:
+        """Wait until every key other runs claimed is cached (filled from there) or its
+        claimant is gone; returns the positions taken over, to generate next."""
+        while self.waiting:
+            keys = [self.keys[p] for p in self.waiting]
+            cached = self.cache.get_many(keys) if self.cache is not None else {}
+            filled = sum(self._fill(key, generation) for key, generation in cached.items())
+            if filled:
+                self.n_cached += filled
+                on_fill(filled)
+            rest, self.waiting = [p for p in self.waiting if self.keys[p] not in cached], []
+            taken = self.take(rest)
+            if taken:
+                return taken
+            if self.waiting:
+                time.sleep(poll_s)
+        return []
 
     def fail(self, position: int, message: str) -> int:
         """Record that a request could not be answered; every example that asked shares it."""

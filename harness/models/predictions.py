@@ -36,11 +36,9 @@ class Predictions(Model):
         self.origin: dict[str, str] = {}
         for line, row in read_rows(self.path):
             where = f"{self.path}:{line}"
-            if "id" not in row:
-                raise DataError(f"{where}: missing 'id'")
             if text_field not in row or not isinstance(row[text_field], str):
                 raise DataError(f"{where}: missing string field {text_field!r}")
-            key = str(row["id"])
+            key = _id(row, where)
             if key in self.texts:
                 raise DataError(f"{where}: duplicate id {key!r} (first at {self.origin[key]})")
             self.texts[key], self.origin[key] = row[text_field], where
@@ -76,3 +74,16 @@ class Predictions(Model):
         for req in requests:
             yield Generation(example_id=req.example_id, text=self.texts[req.example_id],
                              finish_reason="")
+
+
+def _id(row: dict, where: str) -> str:
+    """The row's id as the data reader takes it: a string or an integer; null would
+    otherwise become the id "None" and match nothing, or the wrong example."""
+    value = row.get("id")
+    if value is None or value == "":
+        raise DataError(f"{where}: missing id; every prediction needs the string or integer "
+                        f"id of its example")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise DataError(f"{where}: id must be a string or an integer, got "
+                        f"{type(value).__name__} {value!r:.60}")
+    return str(value)
