@@ -146,15 +146,22 @@ def build_summarization(shared: Path, tools: dict) -> None:
 
 def coco_pipeline(refs: dict, preds: dict) -> tuple[dict, dict, dict]:
     """COCOEvalCap's steps: the Stanford PTB jar on both sides, then every scorer per image."""
-    from pycocoevalcap.bleu.bleu import Bleu
-    from pycocoevalcap.cider.cider import Cider
-    from pycocoevalcap.meteor.meteor import Meteor
-    from pycocoevalcap.rouge.rouge import Rouge
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
     with contextlib.redirect_stdout(io.StringIO()):
         gts = PTBTokenizer().tokenize({i: [{"caption": c} for c in rs] for i, rs in refs.items()})
         res = PTBTokenizer().tokenize({i: [{"caption": preds[i]}] for i in refs})
-    corpus, per_image = {}, {i: {} for i in refs}
+    corpus, per_image = coco_scores(gts, res)
+    tokens = {"references": [t for i in refs for t in gts[i]], "predictions": [res[i][0] for i in refs]}
+    return corpus, per_image, tokens
+
+
+def coco_scores(gts: dict, res: dict) -> tuple[dict, dict]:
+    """Every COCOEvalCap scorer on tokenized captions: corpus values and values per image."""
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.meteor.meteor import Meteor
+    from pycocoevalcap.rouge.rouge import Rouge
+    corpus, per_image = {}, {i: {} for i in gts}
     for scorer, names in ((Bleu(4), ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"]), (Meteor(), ["METEOR"]),
                           (Rouge(), ["ROUGE_L"]), (Cider(), ["CIDEr"])):
         printed = io.StringIO()
@@ -166,10 +173,9 @@ def coco_pipeline(refs: dict, preds: dict) -> tuple[dict, dict, dict]:
             corpus["bleu_stats"] = ast.literal_eval(printed.getvalue().splitlines()[0])
         for name, value, per in zip(names, score, scores):
             corpus[name] = float(value)
-            for i, v in zip(refs, per):
+            for i, v in zip(gts, per):
                 per_image[i][name] = float(v)
-    tokens = {"references": [t for i in refs for t in gts[i]], "predictions": [res[i][0] for i in refs]}
-    return corpus, per_image, tokens
+    return corpus, per_image
 
 
 def build_captioning(shared: Path, tools: dict) -> None:
@@ -195,6 +201,32 @@ def build_captioning(shared: Path, tools: dict) -> None:
         "order": "references in test.jsonl order, then systems/fakecap.jsonl in test.jsonl order", **tokens})
 
 
+def build_vectors(shared: Path, tools: dict) -> None:
+    """Known-answer vectors, copied byte for byte: the published values come with them, and the
+    reference implementations' own values are recomputed here."""
+    src, dst = shared / "test_vectors", OUT / "test_vectors"
+    for folder, names in (("rouge_score_vs_rouge155", ("prediction.txt", "target.txt", "prediction_multi.0.txt",
+                                                       "target_multi.0.txt")),
+                          ("nlgeval_examples", ("hyp.txt", "ref1.txt", "ref2.txt"))):
+        (dst / folder).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copyfile(src / folder / name, dst / folder / name)
+    published = json.loads((src / "rouge_score_vs_rouge155" / "expected.json").read_text(encoding="utf-8"))
+    write_json(dst / "rouge_score_vs_rouge155" / "expected.json", {
+        "published_source": "google-research rouge/rouge_scorer_test.py (ROUGE-1.5.5 values, 5 places)",
+        "rouge155_published": published["rouge155_published"]})
+    if tools["java"] is None:  # METEOR needs Java; without it the nlg-eval vectors are not written
+        return
+    nlg = json.loads((src / "nlgeval_examples" / "expected.json").read_text(encoding="utf-8"))
+    read = lambda name: (dst / "nlgeval_examples" / name).read_text(encoding="utf-8").splitlines()
+    gts = {i: [a.strip(), b.strip()] for i, (a, b) in enumerate(zip(read("ref1.txt"), read("ref2.txt")))}
+    ours, _ = coco_scores(gts, {i: [h.strip()] for i, h in enumerate(read("hyp.txt"))})
+    write_json(dst / "nlgeval_examples" / "expected.json", {
+        "generated_by": "scripts/make_conformance_subset.py (pycocoevalcap scorers, whitespace tokens, no PTB "
+                        "tokenizer)", "tool_versions": tools, "published_source": nlg["published_source"],
+        "comparison": {k: {"ours": ours[k], "published": v["published"]} for k, v in nlg["comparison"].items()}})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path,
@@ -204,6 +236,7 @@ def main() -> None:
     build_translation(args.shared, tools)
     build_summarization(args.shared, tools)
     build_captioning(args.shared, tools)
+    build_vectors(args.shared, tools)
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"wrote {OUT.relative_to(REPO)}: {size / 1024:.0f} KiB; java ran: {tools['java'] is not None}")
 

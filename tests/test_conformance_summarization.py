@@ -11,7 +11,7 @@ import pytest
 
 from harness.metrics.base import Corpus
 from harness.metrics.scoring import build_metric, score
-from harness.testing.golden import golden_summarization_cases, load_json, vectors_folder
+from harness.testing.golden import golden_summarization_cases, load_json, vectors_folders
 
 SHIPPED = golden_summarization_cases(origin="shipped")
 SHARED = golden_summarization_cases()  # empty without the shared data: those cases drop out
@@ -65,15 +65,15 @@ def test_realsumm_per_document_scores(case):
             assert value / 100 == pytest.approx(per_doc[doc_id][rouge_type], abs=tolerance), (doc_id, rouge_type)
 
 
-VECTORS = vectors_folder("rouge_score_vs_rouge155")
+VECTORS = vectors_folders("rouge_score_vs_rouge155")  # the shipped copy first
 
 
-@pytest.mark.skipif(VECTORS is None, reason="shared evaluation data not found")
+@pytest.mark.parametrize("origin, folder", VECTORS, ids=[o for o, _ in VECTORS])
 @pytest.mark.parametrize("key", ["rouge1", "rouge2", "rougeL", "rouge1_stem", "rouge2_stem"])
-def test_rouge155_line_vectors(key):
-    expected = load_json(VECTORS / "expected.json")["rouge155_published"]
-    targets = (VECTORS / "target.txt").read_text(encoding="utf-8").splitlines()
-    predictions = (VECTORS / "prediction.txt").read_text(encoding="utf-8").splitlines()
+def test_rouge155_line_vectors(key, origin, folder):
+    expected = load_json(folder / "expected.json")["rouge155_published"]
+    targets = (folder / "target.txt").read_text(encoding="utf-8").splitlines()
+    predictions = (folder / "prediction.txt").read_text(encoding="utf-8").splitlines()
     rouge_type, _, stem = key.partition("_")
     metric = build_metric({"name": rouge_type, "use_stemmer": bool(stem)})
     result, _ = score(metric, Corpus(predictions[:2], [[t] for t in targets[:2]]),
@@ -82,11 +82,11 @@ def test_rouge155_line_vectors(key):
         assert round(value / 100, 5) == expected[f"line{line}"][key][2]
 
 
-@pytest.mark.skipif(VECTORS is None, reason="shared evaluation data not found")
-def test_rouge155_multi_sentence_vector():
-    expected = load_json(VECTORS / "expected.json")["rouge155_published"]["multi0"]["rougeLsum_stem"]
-    target = (VECTORS / "target_multi.0.txt").read_text(encoding="utf-8")
-    prediction = (VECTORS / "prediction_multi.0.txt").read_text(encoding="utf-8")
+@pytest.mark.parametrize("origin, folder", VECTORS, ids=[o for o, _ in VECTORS])
+def test_rouge155_multi_sentence_vector(origin, folder):
+    expected = load_json(folder / "expected.json")["rouge155_published"]["multi0"]["rougeLsum_stem"]
+    target = (folder / "target_multi.0.txt").read_text(encoding="utf-8")
+    prediction = (folder / "prediction_multi.0.txt").read_text(encoding="utf-8")
     result, _ = score(build_metric("rougeLsum"), Corpus([prediction], [[target]]),
                       data_fingerprint="v" * 8, n_bootstrap=0)
     assert round(result.score / 100, 5) == expected[2]

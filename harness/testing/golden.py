@@ -138,9 +138,14 @@ def captioning_references(dataset: str, origin: str = "shared") -> dict[str, tup
     return {str(r["id"]): tuple(r["references"]) for r in load_jsonl(folder / "test.jsonl")}
 
 
-def vectors_folder(name: str) -> Path | None:
+def vectors_folder(name: str, origin: str = "shared") -> Path | None:
     """``rouge_score_vs_rouge155`` or ``nlgeval_examples`` (None when absent)."""
-    return _folder("test_vectors", name)
+    return _folder("test_vectors", name, origin)
+
+
+def vectors_folders(name: str) -> list[tuple[str, Path]]:
+    """(origin, folder): the shipped copy of a vector set, and the shared one where present."""
+    return [(o, f) for o in ("shipped", "shared") if (f := vectors_folder(name, o)) is not None]
 
 
 def shipped_ptb_jar_output() -> dict:
