@@ -33,7 +33,8 @@ REALSUMM = "realsumm_cnndm100"
 REALSUMM_SYSTEMS = ("fast_abs_rl_out_rerank", "ptr_generator_out_pointer_gen_cov", "t5_out_large",
                     "unilm_out_v2")
 REALSUMM_DOCS = 20
-# COCO fakecap (coco-caption BSD-2, COCO captions CC BY 4.0)
+# COCO fakecap (coco-caption BSD-2, COCO captions CC BY 4.0): the first images in file order, and
+# every image with a sixth reference, so unequal reference counts (sacrebleu's nrefs:var) are real
 FAKECAP = "coco_fakecap"
 FAKECAP_IMAGES = 100
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -68,12 +69,13 @@ def sacrebleu_metrics() -> dict:
             "chrf++": CHRF(word_order=2), "chrf++_eps": CHRF(word_order=2, eps_smoothing=True), "ter": TER()}
 
 
-def translation_golden(preds: list[str], refs: list[str]) -> tuple[dict, dict]:
+def translation_golden(preds: list[str], streams: list[list[str | None]]) -> tuple[dict, dict]:
     """sacrebleu's corpus scores, BLEU statistics and signatures; BLEU/chrF also with
-    ``--confidence`` (1000 resamples, sacrebleu's default seed 12345)."""
+    ``--confidence`` (1000 resamples, sacrebleu's default seed 12345). ``streams``: one list per
+    reference position, ``None`` where an example has fewer references (sacrebleu's nrefs:var)."""
     out, signatures = {}, {}
     for key, metric in sacrebleu_metrics().items():
-        result = metric.corpus_score(preds, [refs])
+        result = metric.corpus_score(preds, streams)
         out[key] = {"score": result.score}
         signatures[key] = metric.get_signature().format()
         if key == "bleu":
@@ -81,7 +83,7 @@ def translation_golden(preds: list[str], refs: list[str]) -> tuple[dict, dict]:
                             ref_len=result.ref_len)
         if key in ("bleu", "chrf"):
             fresh = {"bleu": sacrebleu_metrics()["bleu"], "chrf": sacrebleu_metrics()["chrf"]}[key]
-            ci = fresh.corpus_score(preds, [refs], n_bootstrap=1000)
+            ci = fresh.corpus_score(preds, streams, n_bootstrap=1000)
             out[key]["confidence"] = {"mean": float(ci._mean), "half_width": float(ci._ci),
                                       "signature": fresh.get_signature().format()}
     return out, signatures
@@ -97,7 +99,7 @@ def build_translation(shared: Path, tools: dict) -> None:
         preds = {r["id"]: r["prediction"] for r in read_jsonl(src / "systems" / f"{system}.jsonl")}
         write_jsonl(dst / "systems" / f"{system}.jsonl", [{"id": i, "prediction": preds[i]} for i in ids])
         systems[system], signatures = translation_golden([preds[i] for i in ids],
-                                                         [r["references"][0] for r in test])
+                                                         [[r["references"][0] for r in test]])
     write_json(dst / "expected.json", {
         "generated_by": "scripts/make_conformance_subset.py (sacrebleu corpus_score)",
         "tool_versions": tools, "subset_of": f"shared/data/translation/{WMT17}: first {len(ids)} segments",
@@ -183,17 +185,26 @@ def build_captioning(shared: Path, tools: dict) -> None:
         print("captioning: java not on PATH; pycocoevalcap's pipeline cannot run, folder left as it is")
         return
     src, dst = shared / "captioning" / FAKECAP, OUT / "captioning" / FAKECAP
-    test = read_jsonl(src / "test.jsonl")[:FAKECAP_IMAGES]
+    everything = read_jsonl(src / "test.jsonl")
+    six = [r for r in everything if len(r["references"]) > 5]
+    test = [r for r in everything if len(r["references"]) == 5][:FAKECAP_IMAGES - len(six)] + six
     write_jsonl(dst / "test.jsonl", test)
     preds = {r["id"]: r["prediction"] for r in read_jsonl(src / "systems" / "fakecap.jsonl")}
     write_jsonl(dst / "systems" / "fakecap.jsonl", [{"id": r["id"], "prediction": preds[r["id"]]} for r in test])
     corpus, per_image, tokens = coco_pipeline({r["id"]: r["references"] for r in test}, preds)
+    width = max(len(r["references"]) for r in test)
+    streams = [[r["references"][j] if j < len(r["references"]) else None for r in test] for j in range(width)]
+    sacre, signatures = translation_golden([preds[r["id"]] for r in test], streams)
     write_json(dst / "expected.json", {
         "generated_by": "scripts/make_conformance_subset.py (pycocoevalcap PTBTokenizer, Bleu(4), Meteor, "
                         "Rouge, Cider, as COCOEvalCap runs them)",
         "tool_versions": tools, "java_ran": True,
-        "subset_of": f"shared/data/captioning/{FAKECAP}: first {len(test)} images",
+        "subset_of": f"shared/data/captioning/{FAKECAP}: the first {len(test) - len(six)} five-reference "
+                     f"images and the {len(six)} six-reference ones",
+        # sacrebleu on the raw captions: multi-reference BLEU/chrF/TER on real data with a licence
+        # that allows shipping it (WMT21's two references could not be)
         "systems": {"fakecap": {**corpus, "n_images": len(test),
+                                "sacrebleu": {"scores": sacre, "signatures": signatures},
                                 "per_image": [{"id": i, **v} for i, v in per_image.items()]}}})
     write_json(dst / "ptb_jar.json", {
         "tokenizer": "Stanford PTBTokenizer 3.4.1 (pycocoevalcap's jar, -preserveLines -lowerCase) "
