@@ -1,8 +1,10 @@
-"""COCO caption golden scores (pycocoevalcap 1.2, shared/data/captioning) through build_metric + score.
+"""COCO caption golden scores (pycocoevalcap 1.2) through build_metric + score.
 
-Every fakecap and Flickr30k system and four MSCOCO systems, with the Java-free PTB
-tokenizer; the fakecap system also with the Java tokenizer and METEOR when Java is
-present. Corpus scores within 1e-4 on the x100 scale; CIDEr per image within 1e-9 of
+On every clone: the shipped COCO fakecap subset (tests/data/conformance, 100 images, goldens
+from pycocoevalcap with the Java PTB tokenizer and METEOR). With the full shared data
+(shared/data/captioning): every fakecap and Flickr30k system and four MSCOCO systems. All with
+the Java-free PTB tokenizer; the fakecap system also with the Java tokenizer and METEOR when
+Java is present. Corpus scores within 1e-4 on the x100 scale; CIDEr per image within 1e-9 of
 pycocoevalcap (x10 scale); nlg-eval's vectors with whitespace tokens.
 """
 from __future__ import annotations
@@ -14,15 +16,24 @@ import pytest
 
 from harness.metrics.base import Corpus
 from harness.metrics.scoring import build_metric, score
-from harness.testing.golden import golden_captioning_cases, load_json, vectors_folder
+from harness.testing import SHIPPED_DATA
+from harness.testing.golden import golden_captioning_cases, load_json, vectors_folders
 
-CASES = golden_captioning_cases()
+SHIPPED = golden_captioning_cases(origin="shipped")
+CASES = golden_captioning_cases()  # empty without the shared data: those cases drop out
 MSCOCO_SAMPLE = ("magic", "clipre", "zerocap", "top_k_run_2")
-SCORED = [c for c in CASES if c.dataset != "magic_mscoco" or c.system in MSCOCO_SAMPLE]
+SCORED = SHIPPED + [c for c in CASES if c.dataset != "magic_mscoco" or c.system in MSCOCO_SAMPLE]
+FAKECAP = [c for c in SHIPPED + CASES if c.dataset == "coco_fakecap"]
 METRICS = {"coco_bleu1": "Bleu_1", "coco_bleu2": "Bleu_2", "coco_bleu3": "Bleu_3", "coco_bleu4": "Bleu_4",
            "coco_rougeL": "ROUGE_L", "cider": "CIDEr"}
 HAS_JAVA = shutil.which("java") is not None
 needs_data = pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
+
+
+def test_subset_is_shipped():
+    # the subset is what makes this file run on a bare clone; losing it must fail, not skip
+    assert [len(c.ids) for c in SHIPPED] == [100]
+    assert load_json(SHIPPED_DATA / "captioning/coco_fakecap/expected.json")["java_ran"] is True
 
 
 def _scores(corpus: Corpus, tokenizer: str, names=METRICS) -> dict:
@@ -34,7 +45,6 @@ def _scores(corpus: Corpus, tokenizer: str, names=METRICS) -> dict:
     return out
 
 
-@needs_data
 @pytest.mark.parametrize("case", SCORED, ids=lambda c: c.name)
 def test_system_scores(case):
     results = _scores(case.corpus(), "ptb-python")
@@ -66,9 +76,8 @@ def _mscoco_expected():
     return shared_data() / "captioning" / "magic_mscoco" / "expected.json"
 
 
-@needs_data
-def test_fakecap_per_image_scores():
-    case = next(c for c in CASES if c.dataset == "coco_fakecap")
+@pytest.mark.parametrize("case", FAKECAP, ids=lambda c: c.name)
+def test_fakecap_per_image_scores(case):
     results = _scores(case.corpus(), "ptb-python", ["cider", "coco_bleu2", "coco_rougeL"])
     per_image = case.expected["per_image"]
     assert [str(p["id"]) for p in per_image] == list(case.ids)
@@ -79,11 +88,13 @@ def test_fakecap_per_image_scores():
         assert np.max(np.abs(ours - [p[key] for p in per_image])) < 1e-12, name
 
 
-@needs_data
-def test_cider_per_image_equals_pycocoevalcap_live():
+FLICKR_MAGIC = [c for c in CASES if c.dataset == "magic_flickr30k" and c.system == "magic"]
+
+
+@pytest.mark.parametrize("case", SHIPPED + FLICKR_MAGIC, ids=lambda c: c.name)
+def test_cider_per_image_equals_pycocoevalcap_live(case):
     from pycocoevalcap.cider.cider import Cider
     from harness.metrics.coco import coco_tokens
-    case = next(c for c in CASES if c.dataset == "magic_flickr30k" and c.system == "magic")
     corpus = case.corpus()
     stats = build_metric({"name": "cider", "tokenizer": "ptb-python"}).statistics(corpus)
     hyps, refs = coco_tokens(corpus, "ptb-python")
@@ -91,10 +102,9 @@ def test_cider_per_image_equals_pycocoevalcap_live():
     assert np.max(np.abs(stats[:, 0] - theirs)) < 1e-9
 
 
-@needs_data
 @pytest.mark.skipif(not HAS_JAVA, reason="java not on PATH")
-def test_java_tokenizer_and_meteor():
-    case = next(c for c in CASES if c.dataset == "coco_fakecap")
+@pytest.mark.parametrize("case", FAKECAP, ids=lambda c: c.name)
+def test_java_tokenizer_and_meteor(case):
     names = {**METRICS, "meteor": "METEOR"}
     results = _scores(case.corpus(), "ptb-java", names)
     for name, key in names.items():
@@ -104,14 +114,14 @@ def test_java_tokenizer_and_meteor():
     assert np.max(np.abs(np.array(meteor) / 100 - [p["METEOR"] for p in case.expected["per_image"]])) < 1e-9
 
 
-NLGEVAL = vectors_folder("nlgeval_examples")
+NLGEVAL = vectors_folders("nlgeval_examples")  # the shipped copy first
 
 
-@pytest.mark.skipif(NLGEVAL is None, reason="shared evaluation data not found")
-def test_nlgeval_vectors_with_whitespace_tokens():
-    read = lambda name: (NLGEVAL / name).read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize("origin, folder", NLGEVAL, ids=[o for o, _ in NLGEVAL])
+def test_nlgeval_vectors_with_whitespace_tokens(origin, folder):
+    read = lambda name: (folder / name).read_text(encoding="utf-8").splitlines()
     corpus = Corpus(read("hyp.txt"), [list(pair) for pair in zip(read("ref1.txt"), read("ref2.txt"))])
-    golden = load_json(NLGEVAL / "expected.json")["comparison"]
+    golden = load_json(folder / "expected.json")["comparison"]
     names = {**METRICS, **({"meteor": "METEOR"} if HAS_JAVA else {})}
     results = _scores(corpus, "none", names)
     for name, key in names.items():

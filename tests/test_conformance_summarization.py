@@ -1,19 +1,30 @@
 """REALSumm golden ROUGE (rouge-score 0.1.2, use_stemmer, each system vs its own reference)
-and google-research's ROUGE-1.5.5 test vectors, through build_metric + score."""
+and google-research's ROUGE-1.5.5 test vectors, through build_metric + score.
+
+On every clone: the shipped REALSumm subset (tests/data/conformance, 20 documents, 4 systems,
+per-document F at full precision). With the full shared data: all 12 systems on 100 documents,
+and the test vectors.
+"""
 from __future__ import annotations
 
 import pytest
 
 from harness.metrics.base import Corpus
 from harness.metrics.scoring import build_metric, score
-from harness.testing.golden import golden_summarization_cases, load_json, vectors_folder
+from harness.testing.golden import golden_summarization_cases, load_json, vectors_folders
 
-CASES = golden_summarization_cases()
+SHIPPED = golden_summarization_cases(origin="shipped")
+SHARED = golden_summarization_cases()  # empty without the shared data: those cases drop out
+CASES = SHIPPED + SHARED
 TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
 
-@pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.system)
+def test_subset_is_shipped():
+    # the subset is what makes this file run on a bare clone; losing it must fail, not skip
+    assert len(SHIPPED) == 4 and all(len(c.ids) == 20 for c in SHIPPED)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_realsumm_system_means(case):
     corpus = case.corpus()
     for rouge_type in TYPES:
@@ -28,11 +39,10 @@ def test_realsumm_system_means(case):
                                             abs=1e-4)
 
 
-@pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
-@pytest.mark.parametrize("case", CASES[::2], ids=lambda c: c.system)
+@pytest.mark.parametrize("case", SHIPPED + SHARED[::2], ids=lambda c: c.name)
 def test_realsumm_unstemmed_and_canonical_reference(case):
     from harness.testing.golden import summarization_canonical_references
-    canonical = summarization_canonical_references()
+    canonical = summarization_canonical_references(case.origin)
     variants = {"vs_own_reference_unstemmed": (case.corpus(), {"use_stemmer": False}),
                 "vs_canonical_reference_stemmed": (
                     Corpus(list(case.predictions), [[canonical[i]] for i in case.ids]), {})}
@@ -44,25 +54,26 @@ def test_realsumm_unstemmed_and_canonical_reference(case):
                 (key, rouge_type)
 
 
-@pytest.mark.skipif(not CASES, reason="shared evaluation data not found")
-def test_realsumm_per_document_scores():
-    case = CASES[0]
+@pytest.mark.parametrize("case", SHIPPED + SHARED[:1], ids=lambda c: c.name)
+def test_realsumm_per_document_scores(case):
+    # the shared goldens are stored to 6 places; the shipped ones at full precision
+    tolerance = 1e-6 if case.origin == "shared" else 1e-12
     per_doc = {str(d["id"]): d for d in case.expected["per_doc_vs_own_reference_stemmed"]}
     for rouge_type in TYPES:
         result, _ = score(build_metric(rouge_type), case.corpus(), data_fingerprint="f" * 16, n_bootstrap=0)
         for doc_id, value in zip(case.ids, result.per_example):
-            assert value / 100 == pytest.approx(per_doc[doc_id][rouge_type], abs=1e-6)  # stored to 6 places
+            assert value / 100 == pytest.approx(per_doc[doc_id][rouge_type], abs=tolerance), (doc_id, rouge_type)
 
 
-VECTORS = vectors_folder("rouge_score_vs_rouge155")
+VECTORS = vectors_folders("rouge_score_vs_rouge155")  # the shipped copy first
 
 
-@pytest.mark.skipif(VECTORS is None, reason="shared evaluation data not found")
+@pytest.mark.parametrize("origin, folder", VECTORS, ids=[o for o, _ in VECTORS])
 @pytest.mark.parametrize("key", ["rouge1", "rouge2", "rougeL", "rouge1_stem", "rouge2_stem"])
-def test_rouge155_line_vectors(key):
-    expected = load_json(VECTORS / "expected.json")["rouge155_published"]
-    targets = (VECTORS / "target.txt").read_text(encoding="utf-8").splitlines()
-    predictions = (VECTORS / "prediction.txt").read_text(encoding="utf-8").splitlines()
+def test_rouge155_line_vectors(key, origin, folder):
+    expected = load_json(folder / "expected.json")["rouge155_published"]
+    targets = (folder / "target.txt").read_text(encoding="utf-8").splitlines()
+    predictions = (folder / "prediction.txt").read_text(encoding="utf-8").splitlines()
     rouge_type, _, stem = key.partition("_")
     metric = build_metric({"name": rouge_type, "use_stemmer": bool(stem)})
     result, _ = score(metric, Corpus(predictions[:2], [[t] for t in targets[:2]]),
@@ -71,11 +82,11 @@ def test_rouge155_line_vectors(key):
         assert round(value / 100, 5) == expected[f"line{line}"][key][2]
 
 
-@pytest.mark.skipif(VECTORS is None, reason="shared evaluation data not found")
-def test_rouge155_multi_sentence_vector():
-    expected = load_json(VECTORS / "expected.json")["rouge155_published"]["multi0"]["rougeLsum_stem"]
-    target = (VECTORS / "target_multi.0.txt").read_text(encoding="utf-8")
-    prediction = (VECTORS / "prediction_multi.0.txt").read_text(encoding="utf-8")
+@pytest.mark.parametrize("origin, folder", VECTORS, ids=[o for o, _ in VECTORS])
+def test_rouge155_multi_sentence_vector(origin, folder):
+    expected = load_json(folder / "expected.json")["rouge155_published"]["multi0"]["rougeLsum_stem"]
+    target = (folder / "target_multi.0.txt").read_text(encoding="utf-8")
+    prediction = (folder / "prediction_multi.0.txt").read_text(encoding="utf-8")
     result, _ = score(build_metric("rougeLsum"), Corpus([prediction], [[target]]),
                       data_fingerprint="v" * 8, n_bootstrap=0)
     assert round(result.score / 100, 5) == expected[2]

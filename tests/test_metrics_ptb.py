@@ -1,7 +1,10 @@
 """The pure-Python PTB tokenizer against Stanford PTBTokenizer 3.4.1 (pycocoevalcap's jar).
 
 The fixed expectations below were produced by the jar (``-preserveLines -lowerCase``, then
-pycocoevalcap's punctuation filter), so they also check the Python path where Java is absent.
+pycocoevalcap's punctuation filter), so they also check the Python path where Java is absent:
+a table of hard cases, the jar's output for the 600 captions of the shipped COCO subset
+(tests/data/conformance, every clone), and digests of its output for the 96,039 captions of the
+full shared data (where present).
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import pytest
 
 from harness.errors import MissingDependency, UsageError
 from harness.metrics import ptb
-from harness.testing.golden import CAPTIONING_DATASETS, captioning_references, golden_captioning_cases
+from harness.testing.golden import CAPTIONING_DATASETS, captioning_references, golden_captioning_cases, \
+    shipped_ptb_jar_output
 
 HAS_JAVA = shutil.which("java") is not None
 needs_java = pytest.mark.skipif(not HAS_JAVA, reason="java not on PATH")
@@ -50,6 +54,28 @@ def test_lines_stay_aligned():
 def test_recorded_expectations_are_the_jars():
     texts = list(FROM_THE_JAR)
     assert ptb.tokenize_java(texts) == [FROM_THE_JAR[t] for t in texts]
+
+
+def _shipped_coco_documents() -> dict[str, list[str]]:
+    """The shipped subset's references (file order) and predictions, as ptb_jar.json lists them."""
+    case, = golden_captioning_cases("coco_fakecap", origin="shipped")
+    refs = [r for rs in captioning_references("coco_fakecap", origin="shipped").values() for r in rs]
+    return {"references": refs, "predictions": list(case.predictions)}
+
+
+def test_python_tokenizer_reproduces_the_recorded_jar_output_on_the_shipped_coco_subset():
+    recorded = shipped_ptb_jar_output()
+    for name, lines in _shipped_coco_documents().items():
+        assert len(lines) == len(recorded[name]) > 0
+        mismatches = [(t, j, p) for t, j, p in zip(lines, recorded[name], ptb.tokenize_python(lines)) if j != p]
+        assert mismatches == [], name
+
+
+@needs_java
+def test_recorded_shipped_output_is_the_jars():
+    recorded = shipped_ptb_jar_output()
+    for name, lines in _shipped_coco_documents().items():
+        assert ptb.tokenize_java(lines) == recorded[name], name
 
 
 # sha256 (first 16 hex digits) of the jar's output for each document of the COCO data, all

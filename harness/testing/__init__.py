@@ -14,3 +14,18 @@ def shared_data() -> Path | None:
     """
     path = Path(os.environ.get("HARNESS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
     return path if path.is_dir() else None
+
+
+# Shipped with the tests: a redistributable subset of the shared data in the same layout, with
+# goldens recomputed by the reference implementations (scripts/make_conformance_subset.py), so
+# every clone runs a conformance test per metric family.
+SHIPPED_DATA = REPO_ROOT / "tests" / "data" / "conformance"
+
+
+def golden_root(origin: str) -> Path | None:
+    """``"shared"``: the full data (see ``shared_data``); ``"shipped"``: the subset in the tests."""
+    if origin == "shared":
+        return shared_data()
+    if origin == "shipped":
+        return SHIPPED_DATA if SHIPPED_DATA.is_dir() else None
+    raise ValueError(f"unknown golden data origin {origin!r} (known: shared, shipped)")

@@ -1,8 +1,11 @@
-"""Loaders for the shared evaluation data with golden scores (``<repo>/../shared/data``).
+"""Loaders for the evaluation data with golden scores.
 
 Each ``*_cases()`` function returns a list of records pairing real system outputs with the
-golden numbers computed by the reference implementations (see each folder's README);
-an empty list when the shared data is absent, so tests can skip cleanly.
+golden numbers computed by the reference implementations (see each folder's README).
+``origin="shared"`` (the default) reads the full data (``<repo>/../shared/data`` or
+``$HARNESS_SHARED_DATA``) and gives an empty list when it is absent, so tests can skip cleanly;
+``origin="shipped"`` reads the subset shipped in ``tests/data/conformance`` (same layout, fewer
+rows), present on every clone.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from harness.testing import shared_data
+from harness.testing import golden_root
 
 TRANSLATION_DATASETS = ("wmt21_newstest2021_de-en", "wmt17_newstest2017_en-de")
 CAPTIONING_DATASETS = ("coco_fakecap", "magic_flickr30k", "magic_mscoco")
@@ -41,18 +44,19 @@ class GoldenCase:
     expected: Mapping[str, Any]  # this system's golden numbers (layout as in expected.json)
     refset: str = ""  # translation: "ref-A", "ref-B", "ref-all" or "ref"
     signatures: Mapping[str, str] = field(default_factory=dict)  # sacrebleu signatures, translation only
+    origin: str = "shared"  # "shared" (the full data) or "shipped" (the subset in tests/data/conformance)
 
     @property
     def name(self) -> str:
-        return "/".join(p for p in (self.dataset, self.system, self.refset) if p)
+        return f"{self.origin}:" + "/".join(p for p in (self.dataset, self.system, self.refset) if p)
 
     def corpus(self):
         from harness.metrics.base import Corpus
         return Corpus(list(self.predictions), [list(r) for r in self.references], list(self.ids))
 
 
-def _folder(kind: str, dataset: str) -> Path | None:
-    root = shared_data()
+def _folder(kind: str, dataset: str, origin: str = "shared") -> Path | None:
+    root = golden_root(origin)
     path = root / kind / dataset if root else None
     return path if path and path.is_dir() else None
 
@@ -62,11 +66,11 @@ def _system_predictions(path: Path) -> dict[str, str]:
     return {str(r["id"]): r["prediction"] for r in load_jsonl(path)}
 
 
-def golden_translation_cases(dataset: str | None = None) -> list[GoldenCase]:
+def golden_translation_cases(dataset: str | None = None, origin: str = "shared") -> list[GoldenCase]:
     """Every (system, reference set) of the WMT data; ``expected`` maps metric → {"score", ...}."""
     cases = []
     for name in [dataset] if dataset else TRANSLATION_DATASETS:
-        folder = _folder("translation", name)
+        folder = _folder("translation", name, origin)
         if folder is None:
             continue
         test = load_jsonl(folder / "test.jsonl")
@@ -80,14 +84,14 @@ def golden_translation_cases(dataset: str | None = None) -> list[GoldenCase]:
                 refs = tuple(tuple(r["references"][j] for j in (keep or range(width))) for r in test)
                 expected = per_refset if width == 1 else per_refset[refset]
                 cases.append(GoldenCase(name, system, ids, tuple(preds[i] for i in ids), refs, expected,
-                                        refset, golden["signatures"][refset]))
+                                        refset, golden["signatures"][refset], origin))
     return cases
 
 
-def golden_summarization_cases() -> list[GoldenCase]:
+def golden_summarization_cases(origin: str = "shared") -> list[GoldenCase]:
     """REALSumm systems, each against its own ``reference`` copy; ``expected`` is expected.json's
     entry for the system (``vs_own_reference_stemmed`` holds the 0-1 mean P/R/F per ROUGE type)."""
-    folder = _folder("summarization", SUMMARIZATION_DATASET)
+    folder = _folder("summarization", SUMMARIZATION_DATASET, origin)
     if folder is None:
         return []
     golden = load_json(folder / "expected.json")["systems"]
@@ -96,24 +100,24 @@ def golden_summarization_cases() -> list[GoldenCase]:
         rows = load_jsonl(folder / "systems" / f"{system}.jsonl")
         cases.append(GoldenCase(SUMMARIZATION_DATASET, system, tuple(str(r["id"]) for r in rows),
                                 tuple(r["prediction"] for r in rows), tuple((r["reference"],) for r in rows),
-                                golden[system]))
+                                golden[system], origin=origin))
     return cases
 
 
-def summarization_canonical_references() -> dict[str, str]:
+def summarization_canonical_references(origin: str = "shared") -> dict[str, str]:
     """REALSumm's canonical reference per document id (``test.jsonl``); empty when absent."""
-    folder = _folder("summarization", SUMMARIZATION_DATASET)
+    folder = _folder("summarization", SUMMARIZATION_DATASET, origin)
     if folder is None:
         return {}
     return {str(r["id"]): r["references"][0] for r in load_jsonl(folder / "test.jsonl")}
 
 
-def golden_captioning_cases(dataset: str | None = None) -> list[GoldenCase]:
+def golden_captioning_cases(dataset: str | None = None, origin: str = "shared") -> list[GoldenCase]:
     """Each system over the images it covers, in its file's order (as the golden script scored it);
     ``expected`` has Bleu_1..4, METEOR, ROUGE_L, CIDEr (0-1 / 0-10), bleu_stats, per_image."""
     cases = []
     for name in [dataset] if dataset else CAPTIONING_DATASETS:
-        folder = _folder("captioning", name)
+        folder = _folder("captioning", name, origin)
         if folder is None:
             continue
         refs = {str(r["id"]): tuple(r["references"]) for r in load_jsonl(folder / "test.jsonl")}
@@ -122,18 +126,29 @@ def golden_captioning_cases(dataset: str | None = None) -> list[GoldenCase]:
             rows = load_jsonl(folder / "systems" / f"{system}.jsonl")
             ids = tuple(str(r["id"]) for r in rows)
             cases.append(GoldenCase(name, system, ids, tuple(r["prediction"] for r in rows),
-                                    tuple(refs[i] for i in ids), golden[system]))
+                                    tuple(refs[i] for i in ids), golden[system], origin=origin))
     return cases
 
 
-def captioning_references(dataset: str) -> dict[str, tuple[str, ...]]:
+def captioning_references(dataset: str, origin: str = "shared") -> dict[str, tuple[str, ...]]:
     """All reference captions of a captioning data set by image id (empty when absent)."""
-    folder = _folder("captioning", dataset)
+    folder = _folder("captioning", dataset, origin)
     if folder is None:
         return {}
     return {str(r["id"]): tuple(r["references"]) for r in load_jsonl(folder / "test.jsonl")}
 
 
-def vectors_folder(name: str) -> Path | None:
+def vectors_folder(name: str, origin: str = "shared") -> Path | None:
     """``rouge_score_vs_rouge155`` or ``nlgeval_examples`` (None when absent)."""
-    return _folder("test_vectors", name)
+    return _folder("test_vectors", name, origin)
+
+
+def vectors_folders(name: str) -> list[tuple[str, Path]]:
+    """(origin, folder): the shipped copy of a vector set, and the shared one where present."""
+    return [(o, f) for o in ("shipped", "shared") if (f := vectors_folder(name, o)) is not None]
+
+
+def shipped_ptb_jar_output() -> dict:
+    """The Stanford jar's tokens for the shipped COCO subset (``ptb_jar.json``, written by
+    scripts/make_conformance_subset.py): ``references`` and ``predictions`` in file order."""
+    return load_json(_folder("captioning", "coco_fakecap", "shipped") / "ptb_jar.json")
