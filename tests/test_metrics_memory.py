@@ -31,6 +31,7 @@ def _streams(refs):
 def small_chunks(monkeypatch):
     """Chunks of 7 examples, so a few hundred examples cross dozens of chunk edges."""
     monkeypatch.setattr(sacrebleu_metrics, "CHUNK", 7)
+    monkeypatch.setattr(sacrebleu_metrics, "REUSE_UP_TO", 7)
     monkeypatch.setattr(rouge, "CHUNK", 7)
     sacrebleu_metrics._REF_CACHE.clear()
     yield
@@ -64,7 +65,7 @@ def test_whole_test_set_scores_equal_sacrebleu_corpus_score(small_chunks):
         assert result.score == reference().corpus_score(list(case.predictions), _streams(refs)).score
 
 
-def test_reference_cache_kept_for_one_chunk_only(small_chunks):
+def test_reference_cache_kept_for_test_set_sizes_only(small_chunks):
     small = Corpus(["a b c"] * 7, [["a b d"]] * 7)
     large = Corpus(["a b c"] * 8, [["a b d"]] * 8)
     build_metric("chrf").statistics(small)
