@@ -2,6 +2,8 @@
 
     python bench/metrics.py            # 1k / 10k examples (CIDEr 1k / 5k / 25k images); minutes
     python bench/metrics.py --quick    # small sizes, well under a minute
+    python bench/metrics.py --memory   # peak memory and time per metric set, 10k / 100k examples
+    python bench/metrics.py --memory --million   # and BLEU+chrF on 1M examples (minutes)
 
 Data: real system outputs from ``<repo>/../shared/data`` or ``$HARNESS_SHARED_DATA`` (WMT21 de-en,
 REALSumm CNN/DM, MAGIC MSCOCO); without it, the subset shipped in ``tests/data/conformance``
@@ -17,6 +19,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
+import os
+import resource
+import subprocess
 import random
 import shutil
 import sys
@@ -227,6 +233,66 @@ def bench_bootstrap(pairs, n: int, repeat: int) -> dict:
     return row("bleu bootstrap 1000x", n, t_ours, t_ref, diff, "statistics precomputed on both sides")
 
 
+MEMORY_SETS = {"bleu+chrf+ter": ["bleu", "chrf", "ter"], "bleu": ["bleu"], "chrf": ["chrf"],
+               "chrf++": ["chrf++"], "ter": ["ter"]}
+MILLION_SET = ("bleu+chrf", ["bleu", "chrf"])
+
+
+def synthetic_pairs(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
+    """n (prediction, [reference]) pairs from a seeded 5,000-word vocabulary, WMT-like lengths
+    (5-45 words); the prediction is its reference with about a fifth of the words edited."""
+    rng = random.Random(seed)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10)))
+             for _ in range(5000)]
+    weights = [1 / (rank + 1) for rank in range(len(vocab))]  # Zipf-like, as real text
+    preds, refs = [], []
+    for _ in range(n):
+        ref = rng.choices(vocab, weights, k=rng.randint(5, 45))
+        pred = [rng.choice(vocab) if rng.random() < 0.2 else w for w in ref if rng.random() > 0.05]
+        refs.append([" ".join(ref).capitalize() + "."])
+        preds.append(" ".join(pred).capitalize() + ".")
+    return preds, refs
+
+
+def peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def memory_child(names: list[str], n: int) -> dict:
+    """Score n synthetic examples as a run does (statistics, then a 1,000-resample bootstrap)."""
+    from harness.metrics.scoring import score
+    preds, refs = synthetic_pairs(n)
+    data_mb = peak_mb(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    scores = {}
+    for name in names:
+        result, _ = score(build_metric(name), Corpus(preds, refs), data_fingerprint="0" * 8)
+        scores[name] = result.score
+    return {"seconds": time.perf_counter() - start, "data_mb": data_mb, "peak_mb": peak_mb(resource.RUSAGE_SELF),
+            "worker_mb": peak_mb(resource.RUSAGE_CHILDREN), "scores": scores}
+
+
+def memory_row(label: str, names: list[str], n: int) -> dict:
+    """One metric set in a fresh interpreter, so each peak is its own."""
+    cmd = [sys.executable, __file__, "--memory-child", ",".join(names), str(n)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return {"set": label, "n": n, **json.loads(out.strip().splitlines()[-1])}
+
+
+def run_memory(sizes: list[int], million: bool) -> None:
+    fmt = "{:<15} {:>9} {:>9} {:>9} {:>11} {:>10}  {}"
+    print(fmt.format("metrics", "n", "seconds", "peak MB", "workers MB", "data MB", "scores"))
+    jobs = [(label, names, n) for n in sizes for label, names in MEMORY_SETS.items()]
+    if million:
+        jobs.append((*MILLION_SET, 1_000_000))
+    for label, names, n in jobs:
+        r = memory_row(label, names, n)
+        print(fmt.format(label, r["n"], f"{r['seconds']:.1f}", f"{r['peak_mb']:.0f}", f"{r['worker_mb']:.0f}",
+                         f"{r['data_mb']:.0f}", " ".join(f"{k}={v:.4f}" for k, v in r["scores"].items())),
+              flush=True)
+
+
 def print_table(rows: list[dict]) -> None:
     fmt = "{:<30} {:>7} {:>11} {:>13} {:>9} {:>13}  {}"
     print(fmt.format("metric", "n", "harness s", "reference s", "speedup", "max |diff|", "note"))
@@ -241,7 +307,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--repeat", type=int, default=None, help="timings per cell, best kept")
+    parser.add_argument("--memory", action="store_true", help="peak memory and time per metric set (synthetic data)")
+    parser.add_argument("--million", action="store_true", help="with --memory: also BLEU+chrF on 1M examples")
+    parser.add_argument("--memory-child", nargs=2, metavar=("METRICS", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.memory_child:
+        names, n = args.memory_child
+        print(json.dumps(memory_child(names.split(","), int(n))))
+        return
+    if args.memory:
+        run_memory([1000, 10000] if args.quick else [10000, 100000], args.million)
+        return
     origin = data_origin()
     from sacrebleu.metrics import BLEU, CHRF, TER
     repeat = args.repeat or 1

@@ -6,7 +6,7 @@ import gc
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -59,9 +59,31 @@ def gc_paused():
             gc.enable()
 
 
-def chunk_bounds(n: int, workers: int) -> list[tuple[int, int]]:
-    """Non-empty [a, b) ranges, four per worker so an uneven chunk does not idle the others."""
-    bounds = np.linspace(0, n, workers * 4 + 1).astype(int)
+def check_lengths(corpus, max_chars: int, metric: str, cost: str) -> None:
+    """Raise DataError naming the first example with a text longer than ``max_chars`` (0: any)."""
+    if not max_chars:
+        return
+    longest = max(map(len, corpus.predictions), default=0)
+    longest_ref = max((len(r) for refs in corpus.references for r in refs if r is not None), default=0)
+    if max(longest, longest_ref) <= max_chars:
+        return  # the common case, without building messages
+    for i, (pred, refs) in enumerate(zip(corpus.predictions, corpus.references)):
+        sizes = [("prediction", len(pred))] + [("reference", len(r)) for r in refs if r is not None]
+        which, size = max(sizes, key=lambda s: s[1])
+        if size > max_chars:
+            where = f"example {corpus.ids[i]!r}" if i < len(corpus.ids) else f"example #{i}"
+            raise DataError(f"{where}: {metric}: the {which} has {size:,} characters, over max_chars="
+                            f"{max_chars:,}; {cost}. Shorten or drop it, or raise the metric option "
+                            f"max_chars (0 = no limit)")
+
+
+def chunk_bounds(n: int, workers: int, max_size: int | None = None) -> list[tuple[int, int]]:
+    """Non-empty [a, b) ranges, at least four per worker so an uneven chunk does not idle the
+    others, and at most ``max_size`` long, so a worker's working set stays one chunk's."""
+    parts = workers * 4 if workers > 1 else 1
+    if max_size is not None:
+        parts = max(parts, -(-n // max_size))
+    bounds = np.linspace(0, n, parts + 1).astype(int)
     return [(a, b) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b > a]
 
 
@@ -74,7 +96,13 @@ def _run_forked(task: tuple[Callable, int]) -> Any:
 
 
 def parallel_map(fn: Callable[[Any], Any], jobs: list, workers: int) -> list:
-    """``[fn(job) for job in jobs]`` in worker processes, in order.
+    """``[fn(job) for job in jobs]`` in worker processes, in order."""
+    return list(parallel_imap(fn, jobs, workers))
+
+
+def parallel_imap(fn: Callable[[Any], Any], jobs: list, workers: int) -> Iterator[Any]:
+    """``fn(job) for job in jobs`` in worker processes, yielded in order as they finish, so
+    the caller can store each result and drop it before the next arrives.
 
     With fork, workers inherit the jobs and everything the parent imported: only job
     numbers and results cross the pipes (the texts would otherwise be pickled to them).
@@ -84,12 +112,13 @@ def parallel_map(fn: Callable[[Any], Any], jobs: list, workers: int) -> list:
     processes = min(workers, len(jobs))
     if "fork" not in multiprocessing.get_all_start_methods():
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
-            return pool.map(fn, jobs)
+            yield from pool.imap(fn, jobs)
+        return
     global _FORKED_JOBS
     _FORKED_JOBS = jobs
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            return pool.map(_run_forked, [(fn, i) for i in range(len(jobs))])
+            yield from pool.imap(_run_forked, [(fn, i) for i in range(len(jobs))])
     finally:
         _FORKED_JOBS = []
 

@@ -24,7 +24,7 @@ import numpy as np
 from harness.cpus import available_cpus
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs, package_version,
-                                    parallel_map, present_refs)
+                                    parallel_imap, present_refs)
 from harness.metrics.lcs import lcs_length, lcs_table
 from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, make_tokenizer, split_sentences
 from harness.options import option
@@ -33,6 +33,7 @@ from harness.signature import Signature
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
+CHUNK = 5000  # examples per job: a job's rows are Python lists until it ends
 
 
 def _f_scores(prediction: str, references: Sequence[str], tokenizer, split: str) -> list[float]:
@@ -100,14 +101,20 @@ def default_workers(n_examples: int) -> int:
 def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]], *, tokenizer: str,
                 use_stemmer: bool, sentence_split: str, workers: int = 0) -> np.ndarray:
     """(n, 4) F-measures (0-1) for rouge1, rouge2, rougeL, rougeLsum."""
-    refs = [present_refs(r) for r in references]
     workers = workers or default_workers(len(predictions))
-    if workers <= 1 or len(predictions) < 2:
-        return _score_chunk((list(predictions), refs, tokenizer, use_stemmer, sentence_split))
-    jobs = [(list(predictions[a:b]), refs[a:b], tokenizer, use_stemmer, sentence_split)
-            for a, b in chunk_bounds(len(predictions), workers)]
-    make_tokenizer(tokenizer, use_stemmer)  # imported once here, inherited by forked workers
-    return np.concatenate(parallel_map(_score_chunk, jobs, workers))
+    jobs = [(predictions[a:b], [present_refs(r) for r in references[a:b]], tokenizer, use_stemmer, sentence_split)
+            for a, b in chunk_bounds(len(predictions), workers, CHUNK)]
+    out = np.empty((len(predictions), 4))
+    if workers > 1 and len(predictions) >= 2:
+        make_tokenizer(tokenizer, use_stemmer)  # imported once here, inherited by forked workers
+        parts = parallel_imap(_score_chunk, jobs, workers)
+    else:
+        parts = map(_score_chunk, jobs)
+    at = 0
+    for part in parts:
+        out[at:at + len(part)] = part
+        at += len(part)
+    return out
 
 
 @dataclass(frozen=True)

@@ -44,13 +44,20 @@ class StatsCache:
 
     def key(self, metric: Metric, corpus: Corpus, signature: Signature) -> str:
         import harness
-        texts = [list(corpus.predictions), [list(refs) for refs in corpus.references]]
-        if metric.reads_sources:
-            texts.append(list(corpus.sources or ()))
         header = [harness.__version__, _metrics_code(),
                   f"{type(metric).__module__}.{type(metric).__qualname__}",
                   signature.without("data").format(), repr(metric.options)]
-        return hashlib.sha256(json.dumps([header, texts], ensure_ascii=False).encode()).hexdigest()
+        # hashed text by text: one JSON string of a million examples would be a gigabyte
+        digest = hashlib.sha256(json.dumps(header, ensure_ascii=False).encode())
+        columns = [corpus.predictions, corpus.references]
+        if metric.reads_sources:
+            columns.append(corpus.sources or ())
+        for column in columns:
+            digest.update(b"\x00column")
+            for item in column:
+                text = item if isinstance(item, str) else list(item)
+                digest.update(json.dumps(text, ensure_ascii=False).encode() + b"\x00")
+        return digest.hexdigest()
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.npy"
