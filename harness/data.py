@@ -52,7 +52,7 @@ def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int
                 raise DataError(f"{origin}: missing field {path!r} ({name})") from None
             return None
 
-    example_id = str(index) if fields.get("id") is None else _id(get("id", False), fields["id"], origin)
+    example_id = str(index) if fields.get("id") is None else check_id(get("id", False), origin, fields["id"])
     references = _references(row, fields.get("references", "references"), origin)
     # neither input is an error only for a model that reads one (Task.requests says so):
     # scoring a file of existing predictions needs the ids and references alone
@@ -67,12 +67,15 @@ def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int
                    image=image, extra=extra, origin=origin, image_name=image_name)
 
 
-def _id(value: Any, path: str, origin: str) -> str:
+def check_id(value: Any, where: str, field: str | None = None, owner: str = "example") -> str:
+    """An id as every reader takes it: a string or an integer, never null or empty (a null
+    would otherwise become the id "None", or the row number)."""
+    named = f" (field {field!r})" if field else ""
     if value is None or value == "":
-        raise DataError(f"{origin}: missing id (field {path!r}); every example needs a unique "
-                        f"string or integer id")
+        raise DataError(f"{where}: missing id{named}; every {owner} needs the unique string or "
+                        f"integer id of its example")
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise DataError(f"{origin}: id (field {path!r}) must be a string or an integer, got "
+        raise DataError(f"{where}: id{named} must be a string or an integer, got "
                         f"{type(value).__name__} {_short(value)}")
     return str(value)
 

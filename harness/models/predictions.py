@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from harness.data import check_id
 from harness.data_files import read_rows
 from harness.errors import DataError, HarnessError
 from harness.models.base import Model
@@ -38,7 +39,7 @@ class Predictions(Model):
             where = f"{self.path}:{line}"
             if text_field not in row or not isinstance(row[text_field], str):
                 raise DataError(f"{where}: missing string field {text_field!r}")
-            key = _id(row, where)
+            key = check_id(row.get("id"), where, owner="prediction")
             if key in self.texts:
                 raise DataError(f"{where}: duplicate id {key!r} (first at {self.origin[key]})")
             self.texts[key], self.origin[key] = row[text_field], where
@@ -74,16 +75,3 @@ class Predictions(Model):
         for req in requests:
             yield Generation(example_id=req.example_id, text=self.texts[req.example_id],
                              finish_reason="")
-
-
-def _id(row: dict, where: str) -> str:
-    """The row's id as the data reader takes it: a string or an integer; null would
-    otherwise become the id "None" and match nothing, or the wrong example."""
-    value = row.get("id")
-    if value is None or value == "":
-        raise DataError(f"{where}: missing id; every prediction needs the string or integer "
-                        f"id of its example")
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise DataError(f"{where}: id must be a string or an integer, got "
-                        f"{type(value).__name__} {value!r:.60}")
-    return str(value)
