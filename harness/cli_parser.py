@@ -186,15 +186,10 @@ def _add_compare(sub: Any) -> None:
     p.add_argument("systems", nargs="+", help="one or more systems, each tested against the baseline")
     p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names or globs "
                    "(default: every stored one)")
-    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
-                   help="paired bootstrap resamples")
+    _add_significance(p, "the verdict", "multiple-testing correction over all tests (none: raw "
+                      "p-values, the number of tests stated)", "paired bootstrap resamples")
     p.add_argument("--randomization", type=natural_int, default=10000, metavar="N",
                    help="approximate randomization trials")
-    p.add_argument("--seed", type=int, default=12345, help="resampling seed (12345 is sacrebleu's)")
-    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
-                   help="multiple-testing correction over all tests (none: raw p-values, the "
-                        "number of tests stated)")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the verdict")
     p.add_argument("--force", action="store_true", help="compare runs whose data, example ids or "
                    "signatures differ (every affected row says so)")
     p.add_argument("--examples", type=natural_int, default=0, metavar="K",
@@ -214,13 +209,18 @@ def _add_leaderboard(sub: Any) -> None:
                    "'hf-*,predictions:*' (default: all)")
     p.add_argument("--sort", metavar="TASK:METRIC", help="order rows by this column (default: the first)")
     p.add_argument("--round", type=natural_int, default=2, metavar="N", help="decimals shown")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the clusters")
-    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
-                   help="correction over each column's pairwise tests")
-    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
-                   help="paired bootstrap resamples for the clusters")
-    p.add_argument("--seed", type=int, default=12345, help="resampling seed")
+    _add_significance(p, "the clusters", "correction over each column's pairwise tests",
+                      "paired bootstrap resamples for the clusters")
     _add_output_format(p, ("text", "md", "csv", "latex", "html", "json"))
+
+
+def _add_significance(p: Any, decided: str, correction_help: str, bootstrap_help: str) -> None:
+    """The paired tests' settings, shared by compare and leaderboard."""
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N", help=bootstrap_help)
+    p.add_argument("--seed", type=int, default=12345, help="resampling seed (12345 is sacrebleu's)")
+    p.add_argument("--correction", choices=("none", "holm", "bonferroni"), default="none",
+                   help=correction_help)
+    p.add_argument("--alpha", type=float, default=0.05, help=f"significance level of {decided}")
 
 
 def _add_sweep(sub: Any) -> None:

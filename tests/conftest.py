@@ -37,3 +37,24 @@ def run_main(capsys, *args: str) -> tuple[int, str, str]:
         rc = exit_.code
     out, err = capsys.readouterr()
     return rc, out, err
+
+
+@pytest.fixture(scope="session")
+def images(tmp_path_factory):
+    """Six images to caption: real COCO JPEGs when the shared data is here, else JPEGs and
+    PNGs drawn with PIL."""
+    from harness.testing import shared_data
+    data = shared_data()
+    coco = data / "captioning" / "coco_images12" / "images" if data else None
+    if coco and coco.is_dir():
+        return sorted(coco.glob("*.jpg"))[:6]
+    from PIL import Image, ImageDraw
+    folder = tmp_path_factory.mktemp("images")
+    paths = []
+    for i in range(6):
+        image = Image.new("RGB", (64 + 16 * i, 48), (40 * i, 200 - 30 * i, 90))
+        ImageDraw.Draw(image).ellipse((5, 5, 30 + 4 * i, 40), fill=(255, 255, 0))
+        path = folder / f"drawn{i}.{'jpg' if i % 2 else 'png'}"
+        image.save(path)
+        paths.append(path)
+    return paths

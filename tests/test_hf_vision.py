@@ -9,7 +9,6 @@ from harness.engine import EngineSettings, generate
 from harness.errors import HarnessError
 from harness.models.base import ExampleError
 from harness.models.hf.vision import HFVision2Seq
-from harness.testing import shared_data
 from harness.types import GenerateConfig, Request
 
 CONFIG = GenerateConfig(max_new_tokens=6)
@@ -18,25 +17,6 @@ CONFIG = GenerateConfig(max_new_tokens=6)
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     return tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["vision2seq"]
-
-
-@pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    """Real COCO JPEGs when the shared data is here, else JPEGs and PNGs drawn with PIL."""
-    data = shared_data()
-    coco = data / "captioning" / "coco_images12" / "images" if data else None
-    if coco and coco.is_dir():
-        return sorted(coco.glob("*.jpg"))[:6]
-    from PIL import Image, ImageDraw
-    folder = tmp_path_factory.mktemp("images")
-    paths = []
-    for i in range(6):
-        image = Image.new("RGB", (64 + 16 * i, 48), (40 * i, 200 - 30 * i, 90))
-        ImageDraw.Draw(image).ellipse((5, 5, 30 + 4 * i, 40), fill=(255, 255, 0))
-        path = folder / f"drawn{i}.{'jpg' if i % 2 else 'png'}"
-        image.save(path)
-        paths.append(path)
-    return paths
 
 
 def requests(paths, prompt=None):

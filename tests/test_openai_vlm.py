@@ -8,7 +8,6 @@ from test_openai_endpoint import run, serve
 from harness import tiny_vlms
 from harness.models.hf.vlm import HFVLM
 from harness.models.openai_api import OpenAIChat
-from harness.testing import shared_data
 from harness.types import GenerateConfig, Request
 
 pytest.importorskip("openai", reason="the endpoint adapters need `pip install 'harness[openai]'`")
@@ -17,19 +16,6 @@ pytest.importorskip("openai", reason="the endpoint adapters need `pip install 'h
 @pytest.fixture(scope="module")
 def llava(tmp_path_factory):
     return tiny_vlms.build_llava(tmp_path_factory.getbasetemp() / "tiny-vlms" / "llava")
-
-
-@pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    data = shared_data()
-    coco = data / "captioning" / "coco_images12" / "images" if data else None
-    if coco and coco.is_dir():
-        return sorted(coco.glob("*.jpg"))[:6]
-    from PIL import Image
-    folder = tmp_path_factory.mktemp("drawn")
-    for i in range(4):
-        Image.new("RGB", (50 + 10 * i, 40), (60 * i, 90, 200 - 40 * i)).save(folder / f"d{i}.png")
-    return sorted(folder.glob("*.png"))
 
 
 def test_chat_captions_over_http_equal_hf_vlm(llava, images, tmp_path):

@@ -43,17 +43,22 @@ class HFVision2Seq(HFModel):
         self._pool: ThreadPoolExecutor | None = None
 
     def load_tokenizer(self):
+        tokenizer = super().load_tokenizer()
+        self._processor = self.load_processor("AutoImageProcessor", "the image processor")
+        return tokenizer
+
+    def load_processor(self, auto_class: str, what: str):
+        """``transformers.<auto_class>`` from the model's folder; also picks the model class
+        this transformers version names."""
         transformers = _transformers()
         if not hasattr(transformers, self.auto_class):  # transformers 4.x name
             self.auto_class = "AutoModelForVision2Seq"
-        tokenizer = super().load_tokenizer()
         try:
-            self._processor = transformers.AutoImageProcessor.from_pretrained(
+            return getattr(transformers, auto_class).from_pretrained(
                 self.folder(), trust_remote_code=self.options.trust_remote_code)
         except Exception as exc:
-            raise HarnessError(f"{self.locator}: cannot load the image processor from "
-                            f"{self.folder()}: {exc}") from exc
-        return tokenizer
+            raise HarnessError(f"{self.locator}: cannot load {what} from {self.folder()}: "
+                               f"{exc}") from exc
 
     def group_key(self, request: Request) -> str:
         return f"{request.config.key()}|{request.prompt or ''}"  # one decoder prefix per batch

@@ -20,7 +20,6 @@ from typing import Any, Sequence
 
 from harness.errors import HarnessError, UsageError
 from harness.models.batched import Batch, Encoded
-from harness.models.hf.common import _transformers
 from harness.models.hf.vision import HFVision2Seq, VisionOptions
 from harness.options import option
 from harness.registry import models
@@ -52,15 +51,7 @@ class HFVLM(HFVision2Seq):
                 "prompt": self.options.prompt}
 
     def load_tokenizer(self):
-        transformers = _transformers()
-        if not hasattr(transformers, self.auto_class):  # transformers 4.x name
-            self.auto_class = "AutoModelForVision2Seq"
-        try:
-            self._processor = transformers.AutoProcessor.from_pretrained(
-                self.folder(), trust_remote_code=self.options.trust_remote_code)
-        except Exception as exc:
-            raise HarnessError(f"{self.locator}: cannot load the processor (AutoProcessor) from "
-                               f"{self.folder()}: {exc}") from exc
+        self._processor = self.load_processor("AutoProcessor", "the processor (AutoProcessor)")
         tokenizer = getattr(self._processor, "tokenizer", None)
         if tokenizer is None:
             raise HarnessError(f"{self.locator}: the processor has no tokenizer; hf-vlm needs an "
