@@ -43,8 +43,10 @@ def new_run_id(now: datetime | None = None) -> str:
 def slug(text: str) -> str:
     """A single safe path component: never empty, ``.``, ``..``, hidden, or a path."""
     out = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
-    if len(out) > MAX_SLUG:  # long local paths as model locators; the hash keeps them apart
-        out = f"{out[:MAX_SLUG - 9]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    if len(out) > MAX_SLUG:
+        # Long local paths as model locators: the end names the checkpoint or predictions file,
+        # the start is where the user keeps it; the hash keeps two paths with one ending apart.
+        out = f"{hashlib.sha256(text.encode()).hexdigest()[:8]}-{out[-(MAX_SLUG - 9):].lstrip('._-')}"
     return out or f"_{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 

@@ -89,6 +89,15 @@ def test_slugs_are_one_visible_component_inside_the_output(name, tmp_path):
     assert folder.resolve().parent.parent == tmp_path.resolve()
 
 
+def test_long_model_paths_keep_the_name_that_tells_them_apart():
+    deep = "predictions:/" + "/".join(["a-long-folder-name"] * 12)
+    first, second = store.slug(f"{deep}/systems/Facebook-AI.jsonl"), store.slug(f"{deep}/systems/UEdin.jsonl")
+    assert first.endswith("_Facebook-AI.jsonl") and second.endswith("_UEdin.jsonl")
+    assert len(first) <= store.MAX_SLUG and len(second) <= store.MAX_SLUG
+    same_end = store.slug(f"predictions:/elsewhere/{'b' * 120}/systems/UEdin.jsonl")
+    assert same_end != second and same_end.endswith("_UEdin.jsonl")
+
+
 def test_model_and_task_names_cannot_escape_the_output(tmp_path):
     data = write_jsonl(tmp_path / "data.jsonl", ROWS)
     task = tmp_path / "evil.yaml"
