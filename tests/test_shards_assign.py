@@ -30,7 +30,7 @@ def test_every_request_goes_to_exactly_one_worker_whatever_the_order(workers):
 def test_work_is_balanced_by_length_not_by_count():
     # one long article and many short sentences: the article's worker gets few of them
     requests = [Request(example_id="long", prompt="x" * 4000, config=CONFIG)] + [
-        Request(example_id=str(i), prompt="x" * 50, config=CONFIG) for i in range(100)]
+        Request(example_id=str(i), prompt=f"{i:03d}" + "x" * 47, config=CONFIG) for i in range(100)]
     workers = assign(requests, 2)
     loads = [sum(cost(r) for r, w in zip(requests, workers) if w == k) for k in (0, 1)]
     assert abs(loads[0] - loads[1]) <= max(cost(r) for r in requests[1:])
