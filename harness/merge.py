@@ -1,12 +1,12 @@
 """The shards of a run made into its run record: ``harness merge``, or the last shard itself.
 
-Nothing is scored until the parts are known to make one run: every shard 0..N-1 once
-(complete), all with one model fingerprint, model arguments, task version, data fingerprint,
-generation settings, metrics, seed and post-processing (consistent), and each example in one
-shard only (disjoint). The task is then planned again as the shards planned it (its data must
-still have their fingerprint), the generations are put back in the task's order, and the
-pipeline scores and writes them as it writes any run: the record is the one a single process
-would have written, plus ``merged_from``.
+Nothing is scored until the parts are known to make one run (``merge_checks``): every shard
+0..N-1 once (complete), all with one model fingerprint, model arguments, task version, data
+fingerprint, generation settings, metrics, seed and post-processing (consistent), and each
+example in one shard only (disjoint). The task is then planned again as the shards planned it
+(its data must still have their fingerprint), the generations are put back in the task's
+order, and the pipeline scores and writes them as it writes any run: the record is the one a
+single process would have written, plus ``merged_from``.
 
 Two shards finishing at once may both find all N parts: the one that creates the lock file
 (``merging-of-N.lock``, O_EXCL) merges, and a ``merged-of-N.json`` written before the lock is
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shlex
 import socket
 from collections import defaultdict
 from contextlib import contextmanager
@@ -30,27 +28,10 @@ from harness import store
 from harness.errors import DataError, UsageError
 from harness.record import MergedFrom, RunRecord
 from harness.record.accounting import combine
+from harness.merge_checks import MERGED, Part, check, complete, find_parts, short
 from harness.record.run import Section
 from harness.record.shard import ShardRecord
 from harness.shards_run import SHARDS
-
-SHARD_FILE = re.compile(r"^shard-(\d+)-of-(\d+)\.json$")
-# what every shard of one run must share, each read off its partial record
-SAME = (("model.spec", lambda r: r.model.spec), ("model.args", lambda r: r.model.args),
-        ("model.fingerprint", lambda r: r.model.fingerprint),
-        ("task.name", lambda r: r.task.name), ("task.version", lambda r: r.task.version),
-        ("task.data_fingerprint", lambda r: r.task.data_fingerprint),
-        ("task.n_examples", lambda r: r.task.n_examples), ("generation", lambda r: r.generation),
-        ("metrics", lambda r: r.options.metrics), ("seed", lambda r: r.options.seed),
-        ("postprocess", lambda r: r.postprocess), ("bootstrap", lambda r: r.options.n_bootstrap))
-
-
-@dataclass(frozen=True)
-class Part:
-    """One partial record and the file it came from."""
-
-    path: Path
-    record: ShardRecord
 
 
 @dataclass(frozen=True)
@@ -67,123 +48,19 @@ class Merged(Section):
     shard_run_ids: list[str]
 
 
-def read_part(path: Path) -> Part:
-    from pydantic import ValidationError
-    try:
-        return Part(path, ShardRecord.model_validate_json(Path(path).read_bytes()))
-    except OSError as err:
-        raise DataError(f"{path}: cannot read this shard ({err.strerror or err})") from None
-    except ValidationError as err:
-        raise DataError(f"{path}: not a shard record written by this harness: {err}") from None
-
-
-def find_parts(paths: Sequence[Path | str]) -> list[Part]:
-    """The partial records in ``paths``: shard files, or folders searched below."""
-    parts = []
-    for path in map(Path, paths):
-        if path.is_file():
-            parts.append(read_part(path))
-        elif path.is_dir():
-            for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                parts += [read_part(Path(folder) / f) for f in sorted(files) if SHARD_FILE.match(f)]
-        else:
-            raise DataError(f"{path}: no such shard file or folder")
-    return parts
-
-
-def check(parts: Sequence[Part]) -> list[Part]:
-    """The parts of one run, shard 0 first, once they are known complete, consistent and
-    disjoint; otherwise an error naming the shard, its file and what to do."""
-    first = min(parts, key=lambda p: p.record.index)
-    count = first.record.count
-    by_index: dict[int, Part] = {}
-    for part in parts:
-        index = part.record.index
-        if index in by_index:
-            other = by_index[index]
-            raise DataError(f"shard {index} of {count} appears twice: {other.path} (run "
-                            f"{other.record.run_id}) and {part.path} (run {part.record.run_id}); "
-                            f"move one of them away and merge again")
-        by_index[index] = part
-    missing = [i for i in range(count) if i not in by_index]
-    if missing:
-        raise DataError(_missing(missing, count, parts))
-    ordered = [by_index[i] for i in range(count)]
-    problems = [_differs(name, get, first, part) for part in ordered[1:] for name, get in SAME
-                if get(part.record) != get(first.record)]
-    if problems:
-        raise DataError("these shards are not parts of one run:\n  " + "\n  ".join(problems))
-    _check_disjoint(ordered)
-    return ordered
-
-
-def _missing(missing: list[int], count: int, parts: Sequence[Part]) -> str:
-    folders = sorted({str(p.path.parent) for p in parts})
-    record = parts[0].record
-    names = ", ".join(str(i) for i in missing)
-    command = _command(record, missing[0])
-    return (f"shard {names} of {count} is missing: {' and '.join(folders)} has "
-            f"{', '.join(p.path.name for p in parts)} only (task {record.task.name!r}, key "
-            f"{record.key}); run it" + (f" (`{command}`)" if command else "") + " and merge again")
-
-
-def _command(record: ShardRecord, index: int) -> str:
-    """The command line that makes shard ``index``: the one a sibling ran, with its number."""
-    args = list(record.environment.command[1:])
-    for i, arg in enumerate(args[:-1]):
-        if arg == "--shard":
-            args[i + 1] = f"{index}/{record.count}"
-            return "harness " + " ".join(shlex.quote(a) for a in args)
-    return ""
-
-
-def _differs(name: str, get: Any, first: Part, part: Part) -> str:
-    return (f"{name}: shard {first.record.index} ({first.path}) has {_short(get(first.record))}, "
-            f"shard {part.record.index} ({part.path}) has {_short(get(part.record))}; rerun "
-            f"shard {part.record.index} with the settings of the others, or give each run its "
-            f"own --shard-key")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _check_disjoint(ordered: Sequence[Part]) -> None:
-    n = ordered[0].record.task.n_examples
-    owner: dict[int, Part] = {}
-    for part in ordered:
-        rec = part.record
-        if len(rec.positions) != len(rec.generations):
-            raise DataError(f"{part.path}: {len(rec.positions)} positions for "
-                            f"{len(rec.generations)} generations; the file is damaged, rerun "
-                            f"shard {rec.index}")
-        for position, gen in zip(rec.positions, rec.generations):
-            if not 0 <= position < n:
-                raise DataError(f"{part.path}: example {gen.example_id!r} at position "
-                                f"{position}, outside the task's {n} examples; rerun shard {rec.index}")
-            if position in owner:
-                other = owner[position]
-                raise DataError(f"shards {other.record.index} ({other.path}) and {rec.index} "
-                                f"({part.path}) both hold example {gen.example_id!r}; they split "
-                                f"the task differently, rerun both with one harness version")
-            owner[position] = part
-    if len(owner) != n:
-        raise DataError(f"shards in {ordered[0].path.parent} hold {len(owner)} of the task's {n} "
-                        f"examples; rerun them with one harness version")
-
-
-def merge_when_complete(path: Path, plan: Any, output: Path, settings: Any,
+def merge_when_complete(mine: Part, plan: Any, output: Path, settings: Any,
                         stats_cache: Any = None) -> Outcome:
-    """What the shard that wrote ``path`` does next: merge all N parts if they are in and no
+    """What the shard that wrote ``mine`` does next: merge all N parts if they are in and no
     other process is merging them; otherwise say what it waits for."""
-    rec = read_part(path).record
-    folder, what = path.parent, f"shard {rec.index}/{rec.count} of {rec.task.name}"
+    rec, folder = mine.record, _key_folder(mine.path)
+    what = f"shard {rec.index}/{rec.count} of {rec.task.name}"
     parts = [p for p in find_parts([folder]) if p.record.count == rec.count]
+    if rec.run_id not in {p.record.run_id for p in parts}:  # another shard merged it already
+        return Outcome(None, f"{what} written; another shard merged it: see "
+                             f"{_mark_path(folder, rec.count)}")
     missing = sorted(set(range(rec.count)) - {p.record.index for p in parts})
     if missing:
-        return Outcome(None, f"{what} written to {path}; waiting for shard "
+        return Outcome(None, f"{what} written to {mine.path}; waiting for shard "
                              f"{', '.join(map(str, missing))} (the last shard to finish merges "
                              f"them; or by hand: harness merge {folder})")
     with _lock(folder, rec.count) as held:
@@ -195,6 +72,7 @@ def merge_when_complete(path: Path, plan: Any, output: Path, settings: Any,
             return Outcome(None, f"{what} written; its shards are merged: {done.folder}")
         record = merge(parts, output, settings, plan, stats_cache)
         _mark(folder, parts, record)
+        _put_away(folder, parts, record)
         return Outcome(record, f"merged {rec.count} shards of {rec.task.name}: {record.folder}")
 
 
@@ -203,6 +81,9 @@ def merge_paths(paths: Sequence[Path | str], output: Path | None = None,
     """``harness merge PATHS``: every run whose shards are under ``paths``, each merged once
     (a run already merged from these very shards is read back, not merged again)."""
     parts = find_parts(paths)
+    merged_before = [] if parts else _merged_under(paths)
+    if merged_before:
+        return merged_before
     if not parts:
         raise DataError(f"no shard records (shard-I-of-N.json) in {', '.join(map(str, paths))}; "
                         f"`harness run ... --shard I/N` writes them under "
@@ -211,10 +92,10 @@ def merge_paths(paths: Sequence[Path | str], output: Path | None = None,
     for part in parts:
         r = part.record
         runs[(r.model.spec, r.task.name, r.key, r.count)].append(part)
-    checked = [_complete(group, parts) for group in runs.values()]
+    checked = [complete(group, parts) for group in runs.values()]
     outcomes = []
     for group in checked:
-        folder, count = group[0].path.parent, group[0].record.count
+        folder, count = _key_folder(group[0].path), group[0].record.count
         with _lock(folder, count) as held:
             if held is not None:
                 raise DataError(f"{held}; wait for it to finish, or, if it is not running "
@@ -225,34 +106,40 @@ def merge_paths(paths: Sequence[Path | str], output: Path | None = None,
                 continue
             record = merge(group, output or _output_of(group[0].path), settings)
             _mark(folder, group, record)
+            _put_away(folder, group, record)
             outcomes.append(Outcome(record, f"merged {count} shards of {record.task.name}"))
     return outcomes
 
 
-def _complete(group: list[Part], everything: Sequence[Part]) -> list[Part]:
-    """``check(group)``; a missing shard found elsewhere with other settings is named as
-    such, with what differs, rather than as missing."""
-    first = min(group, key=lambda p: p.record.index)
-    have = {p.record.index for p in group}
-    strays = [p for p in everything if p.record.task.name == first.record.task.name
-              and p.record.count == first.record.count and p.record.index not in have]
-    if len(have) < first.record.count and strays:
-        stray = strays[0]
-        differs = [_differs(name, get, first, stray) for name, get in SAME
-                   if get(stray.record) != get(first.record)]
-        if differs:
-            raise DataError(f"shard {stray.record.index} of {stray.record.count} of "
-                            f"{first.record.task.name} is not part of the run in "
-                            f"{first.path.parent}:\n  " + "\n  ".join(differs))
-    return check(group)
+def _merged_under(paths: Sequence[Path | str]) -> list[Outcome]:
+    """The runs that shards under ``paths`` were merged into, as their marks name them."""
+    found = []
+    for path in map(Path, paths):
+        for mark in sorted(path.rglob("merged-of-*.json")) if path.is_dir() else []:
+            try:
+                run = Path(Merged.model_validate_json(mark.read_bytes()).folder)
+            except (OSError, ValueError):
+                continue
+            if (run / store.RECORD).is_file():
+                found.append(Outcome(store.read_record(run / store.RECORD),
+                                     f"already merged: {run}"))
+    return found
 
 
 def _output_of(path: Path) -> Path:
-    """The results folder a shard file sits in: <output>/<model>/<task>/shards/<key>/file."""
-    if path.resolve().parents[1].name != SHARDS:
-        raise UsageError(f"{path}: not under <output>/<model>/<task>/{SHARDS}/<key>/, so the "
-                         f"results folder is unknown; give --output DIR")
-    return path.resolve().parents[4]
+    """The results folder a shard file sits in: <output>/<model>/<task>/shards/<key>/..."""
+    for parent in path.resolve().parents:
+        if parent.name == SHARDS:
+            return parent.parents[2]
+    raise UsageError(f"{path}: not under <output>/<model>/<task>/{SHARDS}/<key>/, so the "
+                     f"results folder is unknown; give --output DIR")
+
+
+def _key_folder(path: Path) -> Path:
+    """The folder a shard file's run keeps its lock and mark in: its own, or, for parts a
+    merge put away (``<key>/merged/<run-id>/``), the one they came from."""
+    folder = path.parent
+    return folder.parent.parent if folder.parent.name == MERGED else folder
 
 
 def _lock_path(folder: Path, count: int) -> Path:
@@ -297,6 +184,16 @@ def _mark(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
     mark = Merged(run_id=record.run_id, folder=str(Path(record.folder).resolve()),
                   shard_run_ids=sorted(p.record.run_id for p in parts))
     store.atomic_write(_mark_path(folder, parts[0].record.count), mark.model_dump_json().encode())
+
+
+def _put_away(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
+    """Move merged parts to ``<key>/merged/<run-id>/``, so the same command run again (a
+    resubmitted array) starts a run of its own instead of merging into the old parts."""
+    kept = folder / MERGED / record.run_id
+    for part in parts:
+        if part.path.parent == folder:  # parts given from elsewhere (another disk) stay there
+            kept.mkdir(parents=True, exist_ok=True)
+            os.replace(part.path, kept / part.path.name)
 
 
 def _done(folder: Path, parts: Sequence[Part]) -> RunRecord | None:
@@ -374,7 +271,7 @@ def _check_plan(plan: Any, part: Part) -> None:
                               ("generation settings", plan.config, rec.generation),
                               ("post-processing", list(plan.post.steps), rec.postprocess)):
         if here != there:
-            found.append(f"{name}: {_short(here)} here, {_short(there)} in {part.path}")
+            found.append(f"{name}: {short(here)} here, {short(there)} in {part.path}")
     if found:
         raise DataError(f"task {rec.task_ref!r} is not what the shards ran: " + "; ".join(found)
                         + "; merge where the shards' task and data are, or rerun the shards")

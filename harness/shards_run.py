@@ -156,19 +156,20 @@ def finish(outputs: Sequence["_Generated"], plans: Sequence["Planned"], task_nam
     """Write this shard's part of every task, then merge each task whose N parts are all in;
     returns the records merged here (none while other shards are still running)."""
     from harness.merge import merge_when_complete
+    from harness.merge_checks import Part
     written = []
     for name, out, plan in zip(task_names, outputs, plans):
         record = partial_record(out, plan, task_ref(name), options, run_id)
         path = folder(options.output, record.model.spec, record.task.name, record.key) \
             / file_name(record.index, record.count)
         store.atomic_write(path, (record.model_dump_json() + "\n").encode())
-        written.append((path, plan))
+        written.append((Part(path, record), plan))
     delay = os.environ.get(MERGE_DELAY_ENV)
     if delay:
         time.sleep(float(delay))
     merged = []
-    for path, plan in written:
-        outcome = merge_when_complete(path, plan, options.output, settings, stats_cache)
+    for part, plan in written:
+        outcome = merge_when_complete(part, plan, options.output, settings, stats_cache)
         _say(outcome.note)
         if outcome.record is not None:
             merged.append(outcome.record)

@@ -136,11 +136,13 @@ def test_two_shards_finding_every_part_at_once_merge_once(capsys, monkeypatch, f
         rc, out, err = run(capsys, monkeypatch, files, "--shard", "1/2")
     assert rc == 0 and "another process is merging them" in err and out == ""
     assert store.load_runs(files["out"]) == []
+    parts = merge.find_parts([folder])
     rc, out, err = harness(capsys, monkeypatch, "merge", str(folder))
     assert rc == 0 and "merged 2 shards" in err
-    # the shard that lost the race, looking again once the lock is free, finds the work done
-    outcome = merge.merge_when_complete(folder / "shard-1-of-2.json", None, files["out"], None)
-    assert outcome.record is None and "merged:" in outcome.note
+    assert merge.find_parts([folder]) == []  # put away under merged/<run id>/
+    # a shard that lost the race, looking when the lock is free, finds the work done
+    outcome = merge.merge_when_complete(parts[1], None, files["out"], None)
+    assert outcome.record is None and "another shard merged it" in outcome.note
     assert len(store.load_runs(files["out"], all_runs=True)) == 1
 
 
