@@ -4,6 +4,7 @@ one process makes, and a missing, duplicated or odd shard stops the merge naming
 A file of predictions is the model here (generation is not the point; ``test_shards_tiny_model``
 runs a real one); each command runs in-process with the ``sys.argv`` a shell would give it."""
 import json
+import re
 import shutil
 import sys
 
@@ -11,6 +12,10 @@ import pytest
 
 from conftest import run_main, write_jsonl
 from harness import merge, store
+from harness.errors import UsageError
+from harness.models.predictions import Predictions
+from harness.pipeline import RunOptions, evaluate
+from harness.shards_run import Shard
 
 ROWS = [{"id": f"s{i}", "source": f"Sentence {i} has {'many ' * i}words.",
          "references": [f"Satz {i} hat {'viele ' * i}Wörter."]} for i in range(10)]
@@ -167,3 +172,16 @@ def test_run_help_says_shards_count_from_zero(capsys):
     assert "counting from 0" in out and "$SLURM_ARRAY_TASK_ID/4" in out and "JOB_COMPLETION_INDEX" in out
     rc, out, _ = run_main(capsys, "merge", "--help")
     assert rc == 0 and "harness merge results/" in out
+
+
+@pytest.mark.parametrize("shard, write, says", [
+    (Shard(2, 2), True, "I is one of 0..1"),
+    (Shard(0, 2), False, "keeps its part in the output folder"),
+])
+def test_the_library_checks_the_shard_before_the_model_loads(files, monkeypatch, shard, write, says):
+    def load(*_, **__):
+        raise AssertionError("the model was loaded")
+    monkeypatch.setattr(Predictions, "__init__", load)
+    with pytest.raises(UsageError, match=re.escape(says)):
+        evaluate(f"predictions:{files['preds']}", ["demo-translation"],
+                 RunOptions(data=files["data"], output=files["out"], shard=shard, write=write))

@@ -226,7 +226,8 @@ class RunRecord(Section):
     files: Files = Files()
     merged_from: MergedFrom | None = None
     """Set when the run was evaluated as N shards and merged; None: one process ran it.
-    Timings, throughput and engine counts then add up the shards' (work, not wall time)."""
+    Timings, throughput and engine counts then add up the shards' (work, not wall time), and
+    ``environment`` is shard 0's."""
 
     # where the record was written or read, and statistics not yet written; not stored
     _folder: Path | None = PrivateAttr(default=None)
