@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from harness import store
-from harness.errors import UsageError
+from harness.errors import DataError, HarnessError, UsageError
 from harness.record import Environment, Timings
 from harness.record.shard import ShardOptions, ShardRecord
 
@@ -167,12 +167,21 @@ def finish(outputs: Sequence["_Generated"], plans: Sequence["Planned"], task_nam
     delay = os.environ.get(MERGE_DELAY_ENV)
     if delay:
         time.sleep(float(delay))
-    merged = []
-    for part, plan in written:
-        outcome = merge_when_complete(part, plan, options.output, settings, stats_cache)
+    merged, failed = [], []
+    for part, plan in written:  # one task's odd shards do not keep the others from merging
+        try:
+            outcome = merge_when_complete(part, plan, options.output, settings, stats_cache)
+        except HarnessError as err:
+            failed.append(err)
+            continue
         _say(outcome.note)
         if outcome.record is not None:
             merged.append(outcome.record)
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
+        raise DataError("the shards of these tasks could not be merged:\n" +
+                        "\n".join(f"  {err}".replace("\n", "\n  ") for err in failed))
     return merged
 
 

@@ -86,6 +86,17 @@ def test_merging_again_reads_the_merged_run_back(capsys, monkeypatch, files):
     assert len(list(files["out"].glob("*/*/2*"))) == 1
 
 
+def test_each_task_of_a_sharded_run_is_merged(capsys, monkeypatch, files):
+    for i in (0, 1):
+        rc, out, err = run(capsys, monkeypatch, files, "--shard", f"{i}/2", "--tasks",
+                           "demo-translation,demo-summarization")
+        assert rc == 0, err
+    assert "merged 2 shards of demo-translation" in err and "merged 2 shards of demo-summarization" in err
+    records = store.load_runs(files["out"])
+    assert sorted(r.task.name for r in records) == ["demo-summarization", "demo-translation"]
+    assert all(r.merged_from.count == 2 and r.n_scored == len(ROWS) for r in records)
+
+
 def test_a_missing_shard_is_named_with_its_folder_and_the_command_that_makes_it(capsys, monkeypatch,
                                                                                files):
     for i in (0, 2):
