@@ -168,7 +168,6 @@ def _print_columns(header: list[str], rows: list[list[str]]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.engine import EngineSettings
     from harness.pipeline import RunOptions, evaluate
-    from harness.reports.table import format_table, throughput_line
 
     task_names = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not task_names:
@@ -187,13 +186,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         metrics=parse_metrics(args.metrics),
         gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
         data=Path(args.data) if args.data else None, n_bootstrap=args.bootstrap,
-        postprocess=args.postprocess, allow_outside_paths=args.allow_outside_paths)
+        postprocess=args.postprocess, allow_outside_paths=args.allow_outside_paths,
+        shard=dataclasses.replace(args.shard, key=args.shard_key) if args.shard else None)
+    if args.shard_key and not args.shard:
+        raise UsageError("--shard-key names the shards of one run; give --shard I/N with it")
     records = evaluate(args.model, task_names, options,
                        model_args=parse_kv(args.model_args, "--model-args"),
                        engine_settings=settings)
-    if args.json:
+    return _print_records(records, args.json)
+
+
+def _print_records(records: list, as_json: bool) -> int:
+    from harness.reports.table import format_table, throughput_line
+    if as_json:
         dicts = [r.to_dict() for r in records]
-        print(json.dumps(dicts if len(dicts) > 1 else dicts[0], indent=2, ensure_ascii=False))
+        print(json.dumps(dicts if len(dicts) != 1 else dicts[0], indent=2, ensure_ascii=False))
+        return 0
+    if not records:  # a shard whose siblings are still running: it said so on stderr
         return 0
     for rec in records:
         print(throughput_line(rec), file=sys.stderr)
@@ -208,6 +217,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     for rec in records:
         print(f"  {rec.folder}")
     return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from harness.merge import merge_paths
+    outcomes = merge_paths(args.paths, Path(args.output) if args.output else None)
+    for outcome in outcomes:
+        print(f"harness: {outcome.note}", file=sys.stderr)
+    return _print_records([o.record for o in outcomes], args.json)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -269,8 +286,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"tasks": cmd_tasks, "models": cmd_models, "metrics": cmd_metrics, "run": cmd_run,
-            "demo": cmd_demo, "compare": cmd_compare, "leaderboard": cmd_leaderboard,
-            "sweep": cmd_sweep, "report": cmd_report}
+            "merge": cmd_merge, "demo": cmd_demo, "compare": cmd_compare,
+            "leaderboard": cmd_leaderboard, "sweep": cmd_sweep, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,7 @@ examples:
   harness run --model lead-3 --tasks cnn-dailymail --metrics rouge1,rougeLsum
   harness run --model copy-source --tasks wmt19-zh-en --metrics bleu:tokenize=zh:lowercase=yes,chrf
   harness run ... --json > record.json            # the run record(s) on stdout, nothing else
+  harness run ... --shard $SLURM_ARRAY_TASK_ID/4   # shard I of 4, I = 0..3; the last to finish merges
 
 Everything (tasks, data, options, the model's location, the output and cache folders) is
 checked before the model loads; all problems found are listed together (exit status 2)."""
@@ -156,6 +157,41 @@ def _add_run(sub: Any) -> None:
                    help="what to do to outputs before scoring: 'task' (the task's steps), 'none', "
                         "or steps, e.g. strip,first_line (default: 'none' for a predictions file, "
                         "which is scored as written; 'task' otherwise)")
+    p.add_argument("--shard", type=shard_spec, metavar="I/N",
+                   help="evaluate shard I of N, counting from 0 (0/4 .. 3/4): "
+                        "$SLURM_ARRAY_TASK_ID/4 with #SBATCH --array=0-3, $JOB_COMPLETION_INDEX/4 "
+                        "in a Kubernetes indexed job; each writes its part under "
+                        "DIR/<model>/<task>/shards/<key>/ and the last to finish merges all N into "
+                        "the run record (or: harness merge DIR)")
+    p.add_argument("--shard-key", type=given, metavar="KEY",
+                   help="what the shards of one run share, e.g. $SLURM_ARRAY_JOB_ID (default: a "
+                        "hash of the model, task, data and settings, so the same command finds "
+                        "its sibling shards)")
+
+
+def shard_spec(text: str) -> Any:
+    from harness.errors import UsageError
+    from harness.shards_run import Shard
+    try:
+        return Shard.parse(text)
+    except UsageError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("--shard ")) from None
+
+
+def _add_merge(sub: Any) -> None:
+    p = _command(sub, "merge", "merge the shards of runs made with `harness run --shard I/N` "
+                 "into their run records (the last shard to finish does it by itself)",
+                 "examples:\n  harness merge results/\n"
+                 "  harness merge results/hf-causal_gpt2/wmt14-en-de/shards/3fa9c1d2e4b5\n"
+                 "  harness merge /scratch/*/results --output results\n\n"
+                 "Every shard 0..N-1 must be there once, all with one model, task, data and "
+                 "settings;\notherwise nothing is merged and the error names the shard and its file.")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="shard files (shard-I-of-N.json) or folders to search for them")
+    p.add_argument("--output", type=given, metavar="DIR",
+                   help="where run records go (default: the results folder the shards are in)")
+    p.add_argument("--json", action="store_true",
+                   help="print the run record(s) as JSON on stdout, and nothing else there")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_listings(sub)
     _add_run(sub)
+    _add_merge(sub)
     p = _command(sub, "demo", "offline demo: build tiny local models and evaluate them and the "
                  "baselines on the 3 demo tasks",
                  "examples:\n  harness demo\n  harness demo --quick --output /tmp/demo")

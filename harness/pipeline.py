@@ -7,7 +7,7 @@ run while the model still holds its accelerator, and generations are small enoug
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
@@ -43,6 +43,7 @@ class _Generated:
     load_s: float
     prepare_s: float
     created: datetime
+    record_fields: Mapping[str, Any] = field(default_factory=dict)  # set over _record's (a merge)
 
 
 def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = RunOptions(),
@@ -71,6 +72,9 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
         model.close()
     from harness.metrics.stats_cache import StatsCache
     stats_cache = StatsCache(settings.cache_dir / "metric-stats") if settings.use_cache else None
+    if options.shard is not None:  # a part of the run: kept until all parts are in, then scored
+        from harness import shards_run
+        return shards_run.finish(outputs, plans, task_names, options, settings, run_id, stats_cache)
     return [_score_and_record(out, options, run_id, stats_cache) for out in outputs]
 
 
@@ -87,6 +91,9 @@ def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions,
                     n_examples=len(examples), limit=options.limit,
                     data_override=str(options.data) if options.data else None)
     prepare_s = plan.prepare_s + time.perf_counter() - t0
+    if options.shard is not None:
+        from harness.shards_run import select
+        requests, examples = select(requests, examples, options.shard)
     generations, accounting = generate(model, requests, settings, desc=task.name)
     made = from_engine(accounting)
     model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],
@@ -145,7 +152,7 @@ def _record(out: _Generated, options: RunOptions, run_id: str, scores: dict[str,
     timings = Timings(load_s=out.load_s, prepare_s=out.prepare_s, generate_s=made.generate_s,
                       model_s=made.model_s, overhead_s=made.overhead_s, score_s=score_s,
                       total_s=out.load_s + out.prepare_s + made.generate_s + score_s)
-    return RunRecord(
+    record = RunRecord(
         run_id=run_id, status="failed" if error else "partial" if failures else "complete",
         created=out.created, task=out.info, model=out.model, generation=out.config,
         seed=options.seed, postprocess=list(out.post.steps), n_scored=n_scored,
@@ -153,6 +160,7 @@ def _record(out: _Generated, options: RunOptions, run_id: str, scores: dict[str,
         error=f"{type(error).__name__}: {error}" if error else None, scores=scores,
         timings=timings, throughput=made.throughput, engine=made.engine,
         environment=Environment.model_validate(describe_environment()))
+    return record.model_copy(update=dict(out.record_fields)) if out.record_fields else record
 
 
 def _score_entry(spec: Any, result: MetricResult) -> Score:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from harness import store
 from harness.errors import DataError, HarnessError, UsageError, did_you_mean
@@ -15,6 +15,9 @@ from harness.models.base import Model
 from harness.registry import models
 from harness.task import POSTPROCESS, Task, get_task
 from harness.types import Example, GenerateConfig, InputKind, Request
+
+if TYPE_CHECKING:
+    from harness.shards_run import Shard
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class RunOptions:
     postprocess: str | None = None
     # images and a task file's data outside the data file's (task file's) folder
     allow_outside_paths: bool = False
+    # evaluate shard I of N and keep its part for the merge (harness/shards_run.py)
+    shard: Shard | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKi
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         found.append(UsageError(f"--limit must be a positive integer, got {limit!r}"))
         limit = None
+    from harness.shards_run import check as check_shard
+    found += check_shard(options)
     tasks = _get_tasks(task_names, found)
     for task in tasks:
         t0 = time.perf_counter()

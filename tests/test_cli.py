@@ -86,7 +86,8 @@ def test_postprocess_flag_is_recorded_and_checked(tmp_path):
     assert proc.returncode == 2 and "--postprocess: unknown step 'nope'" in proc.stderr
 
 
-COMMANDS = ("tasks", "models", "metrics", "run", "demo", "compare", "leaderboard", "sweep", "report")
+COMMANDS = ("tasks", "models", "metrics", "run", "merge", "demo", "compare", "leaderboard", "sweep",
+            "report")
 
 
 def test_top_level_help_is_for_users_with_examples():

@@ -5,12 +5,12 @@ import json
 from pathlib import Path
 
 from harness.record.run import (MAX_LISTED_ERRORS, SCHEMA_VERSION, Batches, EngineCounts,
-                                Environment, ExampleError, Files, ModelInfo, RunRecord, Score,
-                                Status, TaskInfo, Throughput, Timings)
+                                Environment, ExampleError, Files, MergedFrom, ModelInfo,
+                                RunRecord, Score, Status, TaskInfo, Throughput, Timings)
 
 __all__ = ["RunRecord", "TaskInfo", "ModelInfo", "Score", "Timings", "Throughput", "EngineCounts",
-           "Batches", "Environment", "ExampleError", "Files", "Status", "SCHEMA_VERSION",
-           "MAX_LISTED_ERRORS", "SCHEMA_PATH", "json_schema"]
+           "Batches", "Environment", "ExampleError", "Files", "MergedFrom", "Status",
+           "SCHEMA_VERSION", "MAX_LISTED_ERRORS", "SCHEMA_PATH", "json_schema"]
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "run_record.schema.json"
 

@@ -183,6 +183,18 @@ class Files(Section):
     """Per example: id, input, prediction, raw output, references, scores, error, ..."""
 
 
+class MergedFrom(Section):
+    """The shards a run was merged from (``harness run --shard I/N``, ``harness merge``)."""
+
+    key: str
+    """What the shards had in common: ``--shard-key``, or a hash of the model, task, data and
+    settings; their partial records are in ``<model>/<task>/shards/<key>/``."""
+    count: int
+    """N: how many shards the examples were split into."""
+    run_ids: list[str]
+    """Each shard's own run id, shard 0 first."""
+
+
 class RunRecord(Section):
     schema_version: Literal[2] = SCHEMA_VERSION
     run_id: str
@@ -212,6 +224,10 @@ class RunRecord(Section):
     engine: EngineCounts = EngineCounts()
     environment: Environment
     files: Files = Files()
+    merged_from: MergedFrom | None = None
+    """Set when the run was evaluated as N shards and merged; None: one process ran it.
+    Timings, throughput and engine counts then add up the shards' (work, not wall time), and
+    ``environment`` is shard 0's."""
 
     # where the record was written or read, and statistics not yet written; not stored
     _folder: Path | None = PrivateAttr(default=None)
