@@ -18,6 +18,7 @@ from harness.errors import UsageError
 from harness.models.hf.causal import HFCausal
 from harness.testing import REPO_ROOT
 from harness.types import GenerateConfig, Request
+from conftest import run_main
 from test_engine_cache import Reverser, requests
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -131,11 +132,11 @@ SLOW_WRITER = textwrap.dedent("""
     generate(HFCausal(sys.argv[1]), sampled(), EngineSettings(
         batch_size=2, cache_dir=Path(sys.argv[2]), progress=False, cache_mode="shared"))
 """)
-N_SAMPLED = 16
+N_SAMPLED = 12
 
 
 def sampled():
-    config = GenerateConfig(max_new_tokens=12, do_sample=True, temperature=1.3, seed=5)
+    config = GenerateConfig(max_new_tokens=8, do_sample=True, temperature=1.3, seed=5)
     return [Request(example_id=f"ex{i}", prompt=" ".join(["word"] * (i % 5 + 1)) + f" {i}",
                     config=config) for i in range(N_SAMPLED)]
 
@@ -212,3 +213,15 @@ def test_an_unknown_cache_mode_names_the_option_and_the_choices(monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE_MODE", "nfs")
     with pytest.raises(UsageError, match=r"--cache-mode \(or \$HARNESS_CACHE_MODE\).*auto, local, shared"):
         EngineSettings()
+
+
+def test_the_command_line_option_chooses_the_logs(tmp_path_factory, tmp_path, capsys):
+    folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]
+    rc, _, err = run_main(capsys, "run", "--model", f"hf-causal:{folder}", "--tasks",
+                          "demo-translation", "--limit", "3", "--metrics", "bleu", "--bootstrap",
+                          "0", "--no-progress", "--gen-kwargs", "max_new_tokens=4", "--output",
+                          str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
+                          "--cache-mode", "shared")
+    assert rc == 0, err
+    assert [records(p) for p in logs(tmp_path / "cache")] == [3]
+    assert not (tmp_path / "cache" / "generations.sqlite").exists()

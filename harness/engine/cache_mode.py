@@ -85,8 +85,10 @@ def filesystem(path: Path, mounts: str | None = None) -> str | None:
 
 
 def notice(choice: Choice, cache_dir: Path) -> None:
-    """One line when ``auto`` chose per-writer files, once per folder and process."""
+    """One line when ``auto`` chose per-writer files, once per folder and job."""
     if choice.mode != "shared" or choice.reason == "chosen" or cache_dir in _noticed:
+        return
+    if os.environ.get("RANK", "0") != "0":  # every rank chooses alike: one of them says it
         return
     _noticed.add(cache_dir)
     print(f"harness: generation cache {cache_dir}: one file per writer, since {choice.reason} "

@@ -72,15 +72,25 @@ class SharedCache:
         if not data:
             return
         with self._lock:
-            if self._file is None:
-                self._file = cache_logs.open_for_append(self.log)
-            self._file.write(data)  # one write: a reader sees whole records or a torn tail
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            try:
+                if self._file is None:
+                    self._file = cache_logs.open_for_append(self.log)
+                self._file.write(data)  # one write: a reader sees whole records or a torn tail
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            except OSError as exc:  # a full disk: the error names the log
+                self._drop()  # reopened, a torn record gets its own line (open_for_append)
+                raise OSError(exc.errno, exc.strerror, str(self.log)) from exc
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+            self._file = None
+
+    def _drop(self) -> None:
+        try:
+            self.close()
+        except OSError:  # the buffer it could not write either: the error is already raised
             self._file = None
 
 
