@@ -4,7 +4,7 @@
 
 A line is one generation:
 
-    <request key> TAB <crc32 of the payload, hex> TAB <payload: JSON> NEWLINE
+    <request key> TAB <crc32 of the key and payload, hex> TAB <payload: JSON> NEWLINE
 
 Bytes once written are never changed, so reading needs no lock: a reader on another host sees
 a prefix of a log, perhaps ending in a record still being written, or (on NFS, before the
@@ -37,7 +37,13 @@ def encode(request_key: str, generation: Generation, now: float) -> bytes:
     payload = json.dumps({"example_id": generation.example_id, "created_at": now,
                           **{f: getattr(generation, f) for f in _FIELDS}},
                          ensure_ascii=False, separators=(",", ":")).encode()
-    return b"%s\t%08x\t%s\n" % (_line_key(request_key), zlib.crc32(payload), payload)
+    line_key = _line_key(request_key)
+    return b"%s\t%08x\t%s\n" % (line_key, _checksum(line_key, payload), payload)
+
+
+def _checksum(line_key: bytes, payload: bytes) -> int:
+    # the key too: a damaged key must not serve a record for another request
+    return zlib.crc32(payload, zlib.crc32(line_key))
 
 
 def _line_key(request_key: str) -> bytes:
@@ -62,7 +68,7 @@ def read_log(path: Path, wanted: Mapping[bytes, str], found: dict[str, Generatio
         key = wanted.get(line_key)
         if key is None or key in found:
             continue  # checksums only of what is asked for: a lookup reads 100k lines fast
-        generation = _decode(rest)
+        generation = _decode(line_key, rest)
         if generation is None:
             damaged += 1
         else:
@@ -75,10 +81,10 @@ def read_log(path: Path, wanted: Mapping[bytes, str], found: dict[str, Generatio
     return ", ".join(problems) or None
 
 
-def _decode(rest: bytes) -> Generation | None:
+def _decode(line_key: bytes, rest: bytes) -> Generation | None:
     crc, _, payload = rest.partition(b"\t")
     try:
-        if int(crc, 16) != zlib.crc32(payload):
+        if int(crc, 16) != _checksum(line_key, payload):
             return None
         fields = _json.decode(payload.decode())
         return Generation(example_id="", cached=True, text=fields["text"],

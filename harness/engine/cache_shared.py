@@ -4,7 +4,7 @@ shared memory cannot be trusted.
 
 Each process appends only to its own log (``cache_logs.py``), so no two writers ever touch
 one file, and reads every log of the model, its own included. Each commit is one write,
-flushed and fsync'ed: a kill loses at most the batch in flight, and a reader on another node
+fsync'ed and closed: a kill loses at most the batch in flight, and a reader on another node
 sees it once the call returns. Concurrency across nodes comes from the sharding of ranks and
 shards (``engine/shards.py``); two runs that ask for one request at the same time both make
 it, and either copy serves.
@@ -53,7 +53,6 @@ class SharedCache:
         self.log = self.path / f"{writer_id()}{cache_logs.SUFFIX}"
         with _locks_guard:
             self._lock = _locks.setdefault(self.log, threading.Lock())
-        self._file = None
 
     def get_many(self, request_keys: Iterable[str]) -> dict[str, Generation]:
         """The cached generations among ``request_keys`` (example_id left empty), from every
@@ -73,25 +72,17 @@ class SharedCache:
             return
         with self._lock:
             try:
-                if self._file is None:
-                    self._file = cache_logs.open_for_append(self.log)
-                self._file.write(data)  # one write: a reader sees whole records or a torn tail
-                self._file.flush()
-                os.fsync(self._file.fileno())
+                # opened and closed per commit: NFS promises another node sees what was
+                # written once the writer closed the file and the reader opens it
+                with cache_logs.open_for_append(self.log) as log:
+                    log.write(data)  # one write: a reader sees whole records or a torn tail
+                    log.flush()
+                    os.fsync(log.fileno())
             except OSError as exc:  # a full disk: the error names the log
-                self._drop()  # reopened, a torn record gets its own line (open_for_append)
                 raise OSError(exc.errno, exc.strerror, str(self.log)) from exc
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-    def _drop(self) -> None:
-        try:
-            self.close()
-        except OSError:  # the buffer it could not write either: the error is already raised
-            self._file = None
+        """Nothing stays open between commits."""
 
 
 def _describe(path: Path, fingerprint: Mapping[str, str]) -> None:
