@@ -225,3 +225,17 @@ def test_the_command_line_option_chooses_the_logs(tmp_path_factory, tmp_path, ca
     assert rc == 0, err
     assert [records(p) for p in logs(tmp_path / "cache")] == [3]
     assert not (tmp_path / "cache" / "generations.sqlite").exists()
+
+
+def test_a_forked_child_appends_to_a_log_of_its_own():
+    from harness.engine import cache_shared
+    parent = cache_shared.writer_id()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # never back into pytest, whatever happens
+        try:
+            os.write(write, cache_shared.writer_id().encode())
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 1000).decode() not in ("", parent)
