@@ -239,3 +239,31 @@ def test_a_forked_child_appends_to_a_log_of_its_own():
             os._exit(0)
     os.waitpid(child, 0)
     assert os.read(read, 1000).decode() not in ("", parent)
+
+
+APPENDER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from harness.engine.cache_shared import SharedCache
+    from harness.types import Generation
+    cache = SharedCache(Path(sys.argv[1]), {"locator": "appender"})
+    for start in range(0, 6000, 30):
+        cache.put_many([(f"key{i}", Generation("", f"text {i} " * 40, num_tokens=i,
+                                               finish_reason="eos")) for i in range(start, start + 30)])
+""")
+
+
+def test_a_log_read_while_its_writer_appends_gives_whole_records_only(tmp_path, capsys):
+    from harness.engine.cache_shared import SharedCache
+    writer = subprocess.Popen([sys.executable, "-c", APPENDER, str(tmp_path)], env=ENV)
+    reader, keys, seen = SharedCache(tmp_path, {"locator": "appender"}), \
+        [f"key{i}" for i in range(6000)], 0
+    deadline = time.monotonic() + 120
+    while writer.poll() is None or seen < len(keys):
+        assert time.monotonic() < deadline, f"{seen} of {len(keys)} records readable"
+        found = reader.get_many(keys)
+        assert all(g.text == f"text {g.num_tokens} " * 40 and k == f"key{g.num_tokens}"
+                   for k, g in found.items())
+        assert len(found) >= seen  # what was seen stays
+        seen = len(found)
+        assert writer.poll() in (None, 0)
