@@ -26,6 +26,7 @@ from harness.types import Generation
 FOLDER = "generations"
 SUFFIX = ".log"
 _json = json.JSONDecoder()
+_warned: set[tuple[Path, str]] = set()
 _FIELDS = ("text", "num_tokens", "finish_reason", "prompt_tokens", "truncated")
 
 
@@ -112,7 +113,8 @@ def read_logs(folder: Path, request_keys: Iterable[str]) -> dict[str, Generation
         return found
     for path in logs:
         problem = read_log(path, wanted, found)
-        if problem is not None:
+        if problem is not None and (path, problem) not in _warned:
+            _warned.add((path, problem))  # once per process, not once per task
             print(f"harness: warning: generation cache log {path}: {problem}; skipped those "
                   f"and left the file in place (a writer on another node may still be writing "
                   f"it; later runs read it again); the requests they held are generated again",
