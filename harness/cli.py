@@ -180,7 +180,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                               on_error=args.on_error,
                               use_cache=not args.no_cache,
                               progress=not args.no_progress and not args.json,
-                              **({"cache_dir": Path(args.cache_dir)} if args.cache_dir else {}))
+                              **({"cache_dir": Path(args.cache_dir)} if args.cache_dir else {}),
+                              **({"cache_mode": args.cache_mode} if args.cache_mode else {}))
     options = RunOptions(
         limit=args.limit, seed=args.seed, output=Path(args.output),
         metrics=parse_metrics(args.metrics),

@@ -149,6 +149,11 @@ def _add_run(sub: Any) -> None:
                         "rest and mark the run partial (skip); a rerun retries it")
     p.add_argument("--cache-dir", type=given, metavar="DIR",
                    help="generation cache folder (default: $HARNESS_CACHE or ~/.cache/harness)")
+    p.add_argument("--cache-mode", choices=("auto", "local", "shared"), metavar="auto|local|shared",
+                   help="the generation cache's layout: 'local' (one file; runs on one machine "
+                        "share the work), 'shared' (a file per writer, for a folder several nodes "
+                        "share on NFS, Lustre...), 'auto' (shared on a network filesystem or in a "
+                        "multi-node torchrun job); default: $HARNESS_CACHE_MODE or auto")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar on stderr (--json turns it off too)")
     p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",

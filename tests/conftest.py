@@ -13,6 +13,9 @@ REPO = Path(__file__).resolve().parents[1]
 def _isolated_cache(tmp_path_factory, monkeypatch):
     # every test gets its own generation cache, so no test sees another's generations
     monkeypatch.setenv("HARNESS_CACHE", str(tmp_path_factory.mktemp("cache")))
+    # the single-file cache (claims, WAL) whatever filesystem the temporary folder is on;
+    # tests of the per-writer logs choose their mode themselves
+    monkeypatch.setenv("HARNESS_CACHE_MODE", "local")
 
 
 def write_jsonl(path: Path, rows) -> Path:

@@ -6,7 +6,8 @@ Every model goes through the cache (unless it sets ``cacheable = False`` or the 
 turn the cache off), keyed by the model's fingerprint and output settings and by each
 request's content; only missing generations are computed, each committed as soon as it is
 made. Runs sharing a cache at the same time claim requests before generating them
-(``claims``), so each is made once and a run that died leaves its part to the others. The
+(``claims``), so each is made once and a run that died leaves its part to the others; on a
+folder several nodes share, each writer keeps its own file instead (``cache_mode``). The
 model's ``driver`` says how it is fed: token-budget batches (``batches``), the
 whole list at once (``stream``) or concurrent single requests with retries
 (``concurrent``). An example the model cannot answer stops the run naming it, or, with
@@ -23,10 +24,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.engine import faults
+from harness.engine import cache_mode, faults
 from harness.engine.accounting import Accounting, account, reset_peak_memory
 from harness.engine.batches import MAX_ROWS, BatchStats, Planner, run_batches
 from harness.engine.cache import GenerationCache
+from harness.engine.cache_shared import SharedCache
 from harness.engine.claims import Claims, stale_after_s
 from harness.engine.concurrent import run_concurrent
 from harness.engine.ledger import Ledger
@@ -45,7 +47,7 @@ ON_ERROR = ("fail", "skip")
 @dataclass(frozen=True)
 class EngineSettings:
     """How to run generation; from --batch-size, --max-batch-tokens, --no-cache, --cache-dir,
-    --on-error."""
+    --cache-mode, --on-error."""
 
     batch_size: int | str = "auto"  # "auto": token-budget batches with OOM back-off; int: fixed count
     max_batch_tokens: int | None = None  # override of the token budget (see models.batched.batch_cost)
@@ -55,10 +57,16 @@ class EngineSettings:
     on_error: str = "fail"  # "fail": stop at an example the model cannot answer; "skip": record it
     # another run's claim on a request is void once its heartbeat is this old (engine/claims.py)
     claim_stale_s: float = field(default_factory=stale_after_s)
+    # "local": one SQLite file with claims; "shared": a file per writer, for a folder several
+    # nodes share; "auto": shared on a network filesystem or a multi-node job (engine/cache_mode.py)
+    cache_mode: str = field(default_factory=cache_mode.default_mode)
 
     def __post_init__(self):
         if self.on_error not in ON_ERROR:
             raise UsageError(f"--on-error must be one of {', '.join(ON_ERROR)}, not {self.on_error!r}")
+        if self.cache_mode not in cache_mode.MODES:
+            raise UsageError(f"--cache-mode (or ${cache_mode.ENV}) must be one of "
+                             f"{', '.join(cache_mode.MODES)}, not {self.cache_mode!r}")
 
     def rows_and_budget(self, model: BatchedModel) -> tuple[int, int | None]:
         """(max rows per batch, token budget or None) for this model."""
@@ -84,10 +92,11 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
     started = time.perf_counter()
     load_before = model.load_seconds
     use_cache = settings.use_cache and model.cacheable
-    cache = GenerationCache(settings.cache_dir, cache_identity(model)) if use_cache else None
+    cache = _open_cache(settings, cache_identity(model)) if use_cache else None
     claims = None
     try:
-        claims = Claims(cache, settings.claim_stale_s) if cache is not None else None
+        if isinstance(cache, GenerationCache):  # per-writer files leave the split to the shards
+            claims = Claims(cache, settings.claim_stale_s)
         ledger = Ledger(requests, cache, by_content=model.cacheable, claims=claims)
         progress = Progress(len(requests), ledger.n_done, desc, settings.progress)
         try:
@@ -110,6 +119,15 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
         batch_size=settings.batch_size, load_s=model.load_seconds - load_before,
         total_s=time.perf_counter() - started, runtime=model.describe(),
         cache=str(cache.path) if cache is not None else None)
+
+
+def _open_cache(settings: EngineSettings,
+                identity: dict[str, Any]) -> GenerationCache | SharedCache:
+    choice = cache_mode.choose(settings.cache_mode, settings.cache_dir)
+    cache_mode.notice(choice, settings.cache_dir)
+    if choice.mode == "shared":
+        return SharedCache(settings.cache_dir, identity)
+    return GenerationCache(settings.cache_dir, identity)
 
 
 def _rounds(model: Model, ledger: Ledger, settings: EngineSettings,

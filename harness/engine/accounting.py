@@ -34,7 +34,7 @@ class Accounting:
     overhead_s: float | None  # generate_s - model_s
     peak_memory_bytes: int
     peak_memory_kind: str  # "cuda max allocated" or "process peak RSS"
-    cache: str | None  # the cache file, when used
+    cache: str | None  # the cache file, or the folder of per-writer logs, when used
     padding_efficiency: float | None = None  # real / processed tokens (batched adapters)
     batches: BatchSummary | None = None
     runtime: dict[str, Any] = field(default_factory=dict)  # the adapter's describe()

@@ -8,20 +8,24 @@ a rerun generates only what is missing. Runs sharing the file at the same time s
 work through its ``claims`` table (``engine/claims.py``). ``synchronous=NORMAL`` keeps
 commits durable against a process crash; only a power loss may drop the last few. A damaged
 file is moved aside with a warning (``harness.sqlite_files``) and the run goes on,
-regenerating what it held.
+regenerating what it held. Lookups also read the per-writer logs that runs on several
+nodes keep in the same folder (``engine/cache_logs.py``), so a run here never redoes theirs.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from harness import sqlite_files
+from harness.engine import cache_logs
 from harness.types import Generation
 
+FILE = "generations.sqlite"
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS generations (
@@ -67,8 +71,9 @@ class GenerationCache:
 
     def __init__(self, cache_dir: Path, fingerprint: Mapping[str, str]):
         cache_dir.mkdir(parents=True, exist_ok=True)
-        self.path = cache_dir / "generations.sqlite"
+        self.path = cache_dir / FILE
         self.model_key = model_key(fingerprint)
+        self.logs = cache_logs.model_folder(cache_dir, self.model_key)
         self._fingerprint = json.dumps(dict(fingerprint), sort_keys=True)
         # several runs may share one cache: WAL lets readers and one writer proceed together
         self._db = sqlite_files.connect(self.path, _SCHEMA)
@@ -91,20 +96,9 @@ class GenerationCache:
     def get_many(self, request_keys: Iterable[str]) -> dict[str, Generation]:
         """The cached generations among ``request_keys`` (example_id left empty)."""
         keys = list(dict.fromkeys(request_keys))
-        return self.use(lambda db: self._read(db, keys))
-
-    def _read(self, db: sqlite3.Connection, keys: list[str]) -> dict[str, Generation]:
-        found: dict[str, Generation] = {}
-        for start in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(
-                f"SELECT request_key, {_COLUMNS} FROM generations "
-                f"WHERE model_key = ? AND request_key IN ({marks})", [self.model_key, *chunk])
-            for key, text, num_tokens, finish, prompt_tokens, truncated in rows:
-                found[key] = Generation(example_id="", text=text, num_tokens=num_tokens,
-                                        finish_reason=finish, prompt_tokens=prompt_tokens,
-                                        truncated=bool(truncated), cached=True)
+        found = self.use(lambda db: read_rows(db, self.model_key, keys))
+        # what runs in per-writer mode made (cache_logs.py) serves a run here too
+        found.update(cache_logs.read_logs(self.logs, [k for k in keys if k not in found]))
         return found
 
     def put_many(self, items: Iterable[tuple[str, Generation]]) -> None:
@@ -121,3 +115,38 @@ class GenerationCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def read_rows(db: sqlite3.Connection, key: str, request_keys: list[str]) -> dict[str, Generation]:
+    """The generations of model ``key`` among ``request_keys`` in the cache file ``db``."""
+    found: dict[str, Generation] = {}
+    for start in range(0, len(request_keys), 500):  # SQLite caps the number of bound parameters
+        chunk = request_keys[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT request_key, {_COLUMNS} FROM generations "
+            f"WHERE model_key = ? AND request_key IN ({marks})", [key, *chunk])
+        for request_key, text, num_tokens, finish, prompt_tokens, truncated in rows:
+            found[request_key] = Generation(example_id="", text=text, num_tokens=num_tokens,
+                                            finish_reason=finish, prompt_tokens=prompt_tokens,
+                                            truncated=bool(truncated), cached=True)
+    return found
+
+
+def read_only(path: Path, key: str, request_keys: list[str]) -> dict[str, Generation]:
+    """What the cache file at ``path`` holds of ``request_keys``, opened read-only: for a run
+    in per-writer mode, which must never write, move or repair a file another host may use.
+    Whatever goes wrong is a warning, and those requests are generated again."""
+    if not request_keys or not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        try:
+            return read_rows(db, key, request_keys)
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        print(f"harness: warning: could not read the generation cache file {path} ({exc}); "
+              f"left it as it is, and its requests are generated again if missing",
+              file=sys.stderr)
+        return {}

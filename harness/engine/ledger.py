@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from harness.engine.cache import GenerationCache
+from harness.engine.cache_shared import SharedCache
 from harness.engine.claims import Claims
 from harness.errors import HarnessError
 from harness.types import Generation, Request
@@ -20,7 +21,7 @@ POLL_S = 0.5  # how often a run waiting for another's claimed keys looks at the 
 
 
 class Ledger:
-    def __init__(self, requests: Sequence[Request], cache: GenerationCache | None,
+    def __init__(self, requests: Sequence[Request], cache: GenerationCache | SharedCache | None,
                  by_content: bool, claims: Claims | None = None):
         self.requests = list(requests)
         self.cache, self.claims = cache, claims
