@@ -10,9 +10,11 @@ with any other number.
 
 Every rank leaves ``Group.together`` through exactly one more exchange than it has made,
 carrying its generations or its error, so a rank that fails never leaves the others waiting:
-all of them stop at that exchange and rank 0 names the rank and its error. Ranks wait for
-each other at most ``HARNESS_DIST_TIMEOUT_S`` (a rank done early waits for the slowest one,
-which may take hours on a long task).
+all of them stop at that exchange and rank 0 names the rank and its error. A failing rank
+also posts its error in the launcher's store, where rank 0 looks every second: rank 0 then
+prints it and exits at once, and the launcher stops the other ranks, so nobody finishes a
+long task for nothing. Ranks wait for each other at most ``HARNESS_DIST_TIMEOUT_S`` (a rank
+done early waits for the slowest one, which may take hours on a long task).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import atexit
 import os
 import socket
 import sys
+import threading
 import time
 import traceback
 from contextlib import contextmanager
@@ -31,6 +34,9 @@ from harness.errors import HarnessError, UsageError
 
 TIMEOUT_ENV = "HARNESS_DIST_TIMEOUT_S"
 DEFAULT_TIMEOUT_S = 6 * 3600.0
+WATCH_EVERY_S = 1.0
+# + rank: where a failing rank posts its error; torchrun keeps its store across restarts
+FAILED_KEY = f"harness/{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/failed/"
 
 
 class RankFailed(HarnessError):
@@ -94,6 +100,8 @@ class Group:
     def __init__(self, rank_: int, size: int):
         self.rank, self.size = rank_, size
         self.host = socket.gethostname()
+        self._lock = threading.Lock()
+        self._reported = False  # rank 0 reports one failure: its watcher's or its own
 
     @property
     def is_main(self) -> bool:
@@ -104,6 +112,9 @@ class Group:
         """Run the body on every rank; whatever happens, leave through one exchange more."""
         global _current
         previous, _current = _current, self
+        stop = threading.Event()
+        if self.size > 1 and self.is_main:
+            threading.Thread(target=self._watch, args=(stop,), daemon=True).start()
         try:
             yield self
         except RankFailed:
@@ -116,13 +127,41 @@ class Group:
             if self.size > 1:
                 self.exchange(None)
         finally:
+            stop.set()
             _current = previous
+
+    def _watch(self, stop: threading.Event) -> None:
+        """Rank 0: stop the run as soon as another rank posts its error, instead of when
+        rank 0 reaches the next exchange (the end of its share of the task)."""
+        store = _store()
+        keys = [f"{FAILED_KEY}{r}" for r in range(1, self.size)]
+        while not stop.wait(WATCH_EVERY_S):
+            try:
+                posted = [(int(k[len(FAILED_KEY):]), store.get(k)) for k in keys if store.check([k])]
+            except Exception:  # the store went away: the exchanges will say what happened
+                return
+            if posted and self._report():
+                failures = [(r, _Item(error=text.decode().partition("\t")[2],
+                                      where=text.decode().partition("\t")[0]))
+                            for r, text in posted]
+                print(f"harness: error: {self._describe(failures)}", file=sys.stderr, flush=True)
+                os._exit(2)  # the launcher stops the other ranks; finished batches are cached
+
+    def _report(self) -> bool:
+        with self._lock:
+            reported, self._reported = self._reported, True
+        return not reported
+
+    def _report_or_wait(self) -> None:
+        if not self._report():
+            threading.Event().wait()  # the watcher is printing the error and ending the process
 
     def exchange(self, payload: Any) -> list[Any] | None:
         """Every rank's payload, in rank order, on rank 0 (None on the others); raises
         ``RankFailed`` on every rank when any rank sent an error instead."""
         gathered, failures = self._exchange(_Item(payload=payload, where=self._where()))
         if failures:
+            self._report_or_wait()
             raise RankFailed(self._describe(failures), shown=not self.is_main)
         return [item.payload for item in gathered] if self.is_main else None
 
@@ -130,16 +169,29 @@ class Group:
         text = str(err) if isinstance(err, HarnessError) else \
             "".join(traceback.format_exception_only(type(err), err)).strip()
         text = text or type(err).__name__
+        expected = isinstance(err, (HarnessError, KeyboardInterrupt))
+        if self.is_main:
+            self._report_or_wait()
+        else:
+            if not expected:  # the traceback is shown where it happened; rank 0 names the rank
+                print(f"harness: rank {self.rank} of {self.size} ({self._where()}) failed:",
+                      file=sys.stderr)
+                traceback.print_exception(err, file=sys.stderr)
+            try:
+                _store().set(f"{FAILED_KEY}{self.rank}", f"{self._where()}\t{text}")
+            except Exception:
+                pass  # the exchange below carries the error too
         try:
             _, failures = self._exchange(_Item(error=text, where=self._where()))
         except RankFailed:
-            return  # the group is gone; this rank's own error is what it can still show
+            if self.is_main or expected:
+                return  # the group is gone; this rank's own error is what it can still show
+            failures = []
         others = [(r, item) for r, item in failures if r != self.rank and item.error != text]
         if self.is_main and others:  # rank 0 raises its own error; the others' differ from it
             print(f"harness: also: {self._describe(others)}", file=sys.stderr)
-        if not self.is_main and isinstance(err, HarnessError):
-            # rank 0 prints it, naming this rank; a traceback (an unexpected error) stays here
-            raise RankFailed(str(err), shown=True) from err
+        if not self.is_main:  # rank 0 prints it, naming this rank
+            raise RankFailed(text, shown=True) from err
 
     def _exchange(self, item: _Item) -> tuple[list[_Item], list[tuple[int, _Item]]]:
         import torch.distributed as dist
@@ -162,6 +214,11 @@ class Group:
     def _describe(self, failures: Sequence[tuple[int, _Item]]) -> str:
         return "; ".join(f"rank {r} of {self.size} ({item.where}) failed: {item.error}"
                          for r, item in failures)
+
+
+def _store():
+    from torch.distributed.distributed_c10d import _get_default_store
+    return _get_default_store()
 
 
 _current: Group | None = None
