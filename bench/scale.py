@@ -117,7 +117,8 @@ def report(rows: list[Row]) -> None:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gpu", action="store_true", help="CUDA: a GPT-2-medium-sized model, bf16")
-    parser.add_argument("--gpus", type=int, help="GPUs for the ranks (default: all here)")
+    parser.add_argument("--gpus", type=int, help="ranks, one a GPU (default: every GPU here; "
+                                                 "more ranks than GPUs share them)")
     parser.add_argument("--measure", default=",".join(MEASURES), help="of: " + ", ".join(MEASURES))
     parser.add_argument("--examples", type=int)
     parser.add_argument("--new-tokens", type=int)
@@ -130,7 +131,8 @@ def parse_args(argv=None):
             parser.error("--gpu: no CUDA device here")
         args.gpus = args.gpus or torch.cuda.device_count()
         if args.gpus < 2:
-            parser.error("--gpu compares 1 GPU with several; this machine has one")
+            parser.error("--gpu compares 1 GPU with several; this machine has one (--gpus 2 "
+                         "runs 2 ranks on it)")
     args.examples = args.examples or (2048 if args.gpu else 64)
     args.new_tokens = args.new_tokens or (64 if args.gpu else 32)
     args.dtype = "bfloat16" if args.gpu else "float32"
