@@ -133,10 +133,10 @@ class Group:
     def _watch(self, stop: threading.Event) -> None:
         """Rank 0: stop the run as soon as another rank posts its error, instead of when
         rank 0 reaches the next exchange (the end of its share of the task)."""
-        store = _store()
         keys = [f"{FAILED_KEY}{r}" for r in range(1, self.size)]
         while not stop.wait(WATCH_EVERY_S):
             try:
+                store = _store()
                 posted = [(int(k[len(FAILED_KEY):]), store.get(k)) for k in keys if store.check([k])]
             except Exception:  # the store went away: the exchanges will say what happened
                 return

@@ -17,14 +17,21 @@ from harness.testing import REPO_ROOT
 from test_engine_resume import cached_rows
 
 N = 12
+TASKS = ["demo-translation", "demo-summarization"]
 ARGS = ["--limit", str(N), "--gen-kwargs", "max_new_tokens=8", "--model-args", "threads=1",
         "--bootstrap", "0"]
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.getbasetemp() / "dist-models"
-    return {"causal": tiny_models.build_causal(root / "causal")}
+def model(tmp_path_factory):
+    folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]
+    return f"hf-causal:{folder}"
+
+
+@pytest.fixture(scope="module")
+def reference(model, tmp_path_factory):
+    """What one process (this one) makes of each task, without a cache."""
+    return {r.task.name: _outputs(r) for r in _one_process(model, TASKS, tmp_path_factory.mktemp("one"))}
 
 
 def _env(cache, **extra):
@@ -104,40 +111,39 @@ def _alive(pid):
         return False
 
 
-def test_one_process_killed_then_two_ranks_finish_it_as_one_process_would(built, tmp_path):
-    model, cache = f"hf-causal:{built['causal']}", tmp_path / "cache"
-    tasks = ["demo-translation", "demo-summarization"]
-    survived = _kill_when_cached(_command(0, model, tasks[0], tmp_path / "out", "--batch-size", "2"),
+def test_one_process_killed_then_two_ranks_finish_it_as_one_process_would(model, reference,
+                                                                          tmp_path):
+    cache = tmp_path / "cache"
+    survived = _kill_when_cached(_command(0, model, TASKS[0], tmp_path / "out", "--batch-size", "2"),
                                  _env(cache), cache, at_least=4)
-    proc = _run(_command(2, model, ",".join(tasks), tmp_path / "two"), _env(cache))
+    proc = _run(_command(2, model, ",".join(TASKS), tmp_path / "two"), _env(cache))
     assert proc.stdout.count("run folders:") == 1  # one report, from rank 0
     assert "[rank 0 of 2]" in proc.stderr and "[rank 1 of 2]" not in proc.stderr
     runs = {r.task.name: r for r in load_runs(tmp_path / "two")}
     assert len(list((tmp_path / "two").glob("*/*/2*"))) == 2  # one record a task
-    resumed, fresh = runs["demo-translation"].engine, runs["demo-summarization"].engine
+    resumed, fresh = runs[TASKS[0]].engine, runs[TASKS[1]].engine
     assert (resumed.n_cached, resumed.n_generated) == (survived, N - survived)
     assert (fresh.n_cached, fresh.n_generated) == (0, N)
-    for reference in _one_process(model, tasks, tmp_path / "one"):
-        run = runs[reference.task.name]
-        assert run.engine.world_size == 2 and reference.engine.world_size == 1
-        assert _outputs(run) == _outputs(reference)
+    for task in TASKS:
+        assert runs[task].engine.world_size == 2
+        assert _outputs(runs[task]) == reference[task]
 
 
-def test_two_ranks_killed_then_one_process_generates_only_what_is_missing(built, tmp_path):
-    model, cache = f"hf-causal:{built['causal']}", tmp_path / "cache"
-    survived = _kill_when_cached(_command(2, model, "demo-translation", tmp_path / "out",
-                                          "--batch-size", "1"),
+def test_two_ranks_killed_then_one_process_generates_only_what_is_missing(model, reference,
+                                                                         tmp_path):
+    cache = tmp_path / "cache"
+    survived = _kill_when_cached(_command(2, model, TASKS[0], tmp_path / "out", "--batch-size", "1"),
                                  _env(cache), cache, at_least=4)
-    [resumed] = _one_process(model, ["demo-translation"], tmp_path / "resumed", cache)
+    [resumed] = _one_process(model, TASKS[:1], tmp_path / "resumed", cache)
+    assert resumed.engine.world_size == 1
     assert (resumed.engine.n_cached, resumed.engine.n_generated) == (survived, N - survived)
-    [fresh] = _one_process(model, ["demo-translation"], tmp_path / "fresh")
-    assert _outputs(resumed) == _outputs(fresh)
+    assert _outputs(resumed) == reference[TASKS[0]]
 
 
-def test_a_failing_rank_stops_every_rank_at_once_and_rank_0_names_it(built, tmp_path):
-    model, cache = f"hf-causal:{built['causal']}", tmp_path / "cache"
+def test_a_failing_rank_stops_every_rank_at_once_and_rank_0_names_it(model, tmp_path):
+    cache = tmp_path / "cache"
     # rank 0 would need 6 batches of 2 s for its share; rank 1 fails before its first
-    proc = subprocess.run(_command(2, model, "demo-translation", tmp_path / "out", "--batch-size", "1"),
+    proc = subprocess.run(_command(2, model, TASKS[0], tmp_path / "out", "--batch-size", "1"),
                           env=_env(cache, HARNESS_FAULT_FAIL_RANK="1", HARNESS_FAULT_BATCH_DELAY_S="2"),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
@@ -145,3 +151,11 @@ def test_a_failing_rank_stops_every_rank_at_once_and_rank_0_names_it(built, tmp_
     assert proc.stderr.count("InjectedFailure: injected fault: rank 1 fails") == 2  # traceback, rank 0
     assert cached_rows(cache) < N // 2  # rank 0 stopped without finishing its share
     assert not (tmp_path / "out").exists()  # no record of a run that did not finish
+
+
+def test_an_error_every_rank_meets_is_printed_once(model, tmp_path):
+    proc = subprocess.run(_command(2, model, "no-such-task", tmp_path / "out"),
+                          env=_env(tmp_path / "cache"), capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert proc.stderr.count("harness: error:") == 1, proc.stderr[-3000:]
+    assert "no-such-task" in proc.stderr
