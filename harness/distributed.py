@@ -55,11 +55,6 @@ def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def is_main() -> bool:
-    """Only rank 0 prints reports and writes records."""
-    return rank() == 0
-
-
 def local_ranks() -> tuple[int, int]:
     """(this rank on its node, ranks on the node), as torchrun sets them; (0, 1) without it."""
     return int(os.environ.get("LOCAL_RANK", "0")), int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
@@ -276,7 +271,7 @@ def generate(model: Any, requests: Sequence[Any], settings: Any, desc: str = "")
 def merge(parts: Sequence[Any], wall_s: float):
     """One accounting for the ranks of one task: counts add up; generation time is rank 0's
     wall clock less the slowest lazy load (waiting for the slowest rank included), so rates
-    are the whole group's; model time is the mean per rank."""
+    are the whole group's; model time is the mean per rank; peak memory the largest rank's."""
     first = parts[0]
     total = {f.name: sum(getattr(p, f.name) for p in parts) for f in fields(first)
              if f.name.startswith("n_") or f.name in ("retries", "generated_tokens")}
