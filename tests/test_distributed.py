@@ -159,3 +159,12 @@ def test_an_error_every_rank_meets_is_printed_once(model, tmp_path):
     assert proc.returncode != 0
     assert proc.stderr.count("harness: error:") == 1, proc.stderr[-3000:]
     assert "no-such-task" in proc.stderr
+
+
+def test_device_map_is_refused_under_torchrun_before_a_model_loads(model, monkeypatch):
+    from harness.plan import check_model
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as torchrun sets it for every rank
+    [problem] = check_model(model, {"device_map": "auto"})
+    assert "device_map=auto: under torchrun each rank runs its own copy" in str(problem)
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    assert check_model(model, {"device_map": "auto"}) == []

@@ -55,6 +55,10 @@ class HFOptions:
 
     def __post_init__(self):
         object.__setattr__(self, "dtype", DTYPES[self.dtype])  # fp32 -> float32, ...
+        if self.device_map and distributed.world_size() > 1:  # every rank would fill every GPU
+            raise UsageError(f"--model-args device_map={self.device_map}: under torchrun each "
+                             f"rank runs its own copy of the model on its own GPU; leave "
+                             f"device_map out, or run a model too big for one GPU as one process")
 
 
 def default_threads() -> int:
