@@ -194,6 +194,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     records = evaluate(args.model, task_names, options,
                        model_args=parse_kv(args.model_args, "--model-args"),
                        engine_settings=settings)
+    from harness import distributed
+    if distributed.rank() != 0:  # a torchrun rank other than 0: rank 0 reports for all
+        return 0
     return _print_records(records, args.json)
 
 
@@ -296,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except HarnessError as err:
-        print(f"harness: error: {err}", file=sys.stderr)
+        if not getattr(err, "shown", False):  # a torchrun rank whose error rank 0 prints
+            print(f"harness: error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `harness tasks | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
-from harness import data, store
+from harness import data, distributed, store
 from harness.environment import describe_environment
 from harness.errors import DataError, UsageError
 from harness.models.base import Model
@@ -53,23 +53,28 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
 
     The tasks of one call share a run id. A task whose scoring or recording raises gets a
     record with status ``failed`` (never taken for a result), and the error is re-raised.
+    Under torchrun the ranks share the generation and rank 0 alone scores and returns the
+    records (the others return none; ``harness.distributed``).
     """
     from harness.engine import EngineSettings
     settings = engine_settings or EngineSettings()
-    cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
-    problems = check_model(model_spec, model_args) if model is None else []
-    plans = plan_run(task_names, options, cls.input_kind, settings, problems)
-    run_id = store.new_run_id()
-    started = time.perf_counter()
-    model = model or load_model(model_spec, model_args)
-    load_s = time.perf_counter() - started
-    try:
-        outputs = []
-        for plan in plans:
-            outputs.append(_generate(model, model_spec, plan, options, settings, load_s))
-            load_s = 0.0
-    finally:
-        model.close()
+    with distributed.join().together() as ranks:
+        cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
+        problems = check_model(model_spec, model_args) if model is None else []
+        plans = plan_run(task_names, options, cls.input_kind, settings, problems)
+        run_id = store.new_run_id()
+        started = time.perf_counter()
+        model = model or load_model(model_spec, model_args)
+        load_s = time.perf_counter() - started
+        try:
+            outputs = []
+            for plan in plans:
+                outputs.append(_generate(model, model_spec, plan, options, settings, load_s))
+                load_s = 0.0
+        finally:
+            model.close()
+    if not ranks.is_main:
+        return []
     from harness.metrics.stats_cache import StatsCache
     stats_cache = StatsCache(settings.cache_dir / "metric-stats") if settings.use_cache else None
     if options.shard is not None:  # a part of the run: kept until all parts are in, then scored
@@ -80,7 +85,6 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
 
 def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions, settings: Any,
               load_s: float) -> _Generated:
-    from harness.engine import generate
     created = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     task, examples, config, post = plan.task, plan.examples, plan.config, plan.post
@@ -94,7 +98,7 @@ def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions,
     if options.shard is not None:
         from harness.shards_run import select
         requests, examples = select(requests, examples, options.shard)
-    generations, accounting = generate(model, requests, settings, desc=task.name)
+    generations, accounting = distributed.generate(model, requests, settings, desc=task.name)
     made = from_engine(accounting)
     model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],
                            locator=model.locator, args=dict(model.args),

@@ -7,6 +7,7 @@ right before each batch reaches the model and ``after_commit`` once a batch is s
     HARNESS_FAULT_OOM_ABOVE_ROWS=4   a batch of more than 4 rows (beams count) runs out of memory
     HARNESS_FAULT_OOM_ABOVE_TOKENS=900  a batch costing more than 900 tokens (batching.batch_cost) does
     HARNESS_FAULT_BATCH_DELAY_S=0.5  sleep after every committed batch (to kill a run mid-way)
+    HARNESS_FAULT_FAIL_RANK=1        the torchrun rank 1 fails before its first batch
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class Faults:
     oom_above_rows: int | None = None
     oom_above_tokens: int | None = None  # memory grows with tokens, so this is the realistic one
     batch_delay_s: float = 0.0
+    fail_rank: int | None = None
 
 
 _injected: Faults | None = None
@@ -33,9 +35,11 @@ def active() -> Faults:
     rows = os.environ.get("HARNESS_FAULT_OOM_ABOVE_ROWS")
     tokens = os.environ.get("HARNESS_FAULT_OOM_ABOVE_TOKENS")
     delay = os.environ.get("HARNESS_FAULT_BATCH_DELAY_S")
+    fail_rank = os.environ.get("HARNESS_FAULT_FAIL_RANK")
     return Faults(oom_above_rows=int(rows) if rows else None,
                   oom_above_tokens=int(tokens) if tokens else None,
-                  batch_delay_s=float(delay) if delay else 0.0)
+                  batch_delay_s=float(delay) if delay else 0.0,
+                  fail_rank=int(fail_rank) if fail_rank else None)
 
 
 @contextmanager
@@ -55,9 +59,15 @@ class InjectedOutOfMemory(MemoryError):
     classify every MemoryError as one (``Model.classify_error``)."""
 
 
+class InjectedFailure(RuntimeError):
+    """A crash of one rank, as a bug or a broken device would cause."""
+
+
 def check_batch(rows: int, tokens: int) -> None:
-    """Raise an out-of-memory error before a batch runs, when a fault asks for it."""
+    """Raise an out-of-memory error or a crash before a batch runs, when a fault asks for it."""
     fault = active()
+    if fault.fail_rank is not None and fault.fail_rank == int(os.environ.get("RANK", "0")):
+        raise InjectedFailure(f"injected fault: rank {fault.fail_rank} fails")
     too_many_rows = fault.oom_above_rows is not None and rows > fault.oom_above_rows
     too_many_tokens = fault.oom_above_tokens is not None and tokens > fault.oom_above_tokens
     if too_many_rows or too_many_tokens:

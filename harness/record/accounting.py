@@ -37,7 +37,8 @@ def from_engine(accounting: Accounting) -> Generated:
         n_requests=accounting.n_requests, n_cached=accounting.n_cached,
         n_generated=accounting.n_generated, n_errors=accounting.n_errors,
         n_truncated=accounting.n_truncated, retries=accounting.retries,
-        batches=Batches(**asdict(batches)) if batches else None, cache=accounting.cache)
+        batches=Batches(**asdict(batches)) if batches else None, cache=accounting.cache,
+        world_size=accounting.world_size)
     return Generated(load_s=accounting.load_s, generate_s=accounting.generate_s,
                      model_s=accounting.model_s, overhead_s=accounting.overhead_s,
                      throughput=throughput, engine=engine, runtime=dict(accounting.runtime))

@@ -147,6 +147,8 @@ class EngineCounts(Section):
     batches: Batches | None = None
     cache: str | None = None
     """The generation cache file, when used."""
+    world_size: int = 1
+    """Processes that generated the requests, each its share (torchrun ranks); 1: one process."""
 
 
 class ExampleError(Section):

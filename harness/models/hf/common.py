@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from harness import distributed
 from harness.cpus import available_cpus
 from harness.errors import HarnessError, MissingDependency, UsageError
 from harness.models.base import ErrorAction, ErrorDecision
@@ -38,7 +39,8 @@ class HFOptions:
                                         "recorded as the resolved commit")
     dtype: str = option("auto", "auto (bfloat16 on GPUs that support it, else float16; float32 on "
                                 "CPU), float32, bfloat16 or float16", choices=tuple(DTYPES))
-    device: str = option("auto", "auto (cuda when present, else cpu), cpu, cuda, cuda:N or mps")
+    device: str = option("auto", "auto (cuda when present: a torchrun rank's own GPU; else cpu), "
+                                 "cpu, cuda, cuda:N or mps")
     device_map: str | None = option(None, "spread a model too big for one device with accelerate, "
                                           "e.g. device_map=auto")
     max_length: int | None = option(None, "input tokens kept; longer inputs are cut (causal: keep "
@@ -53,14 +55,19 @@ class HFOptions:
 
     def __post_init__(self):
         object.__setattr__(self, "dtype", DTYPES[self.dtype])  # fp32 -> float32, ...
+        if self.device_map and distributed.world_size() > 1:  # every rank would fill every GPU
+            raise UsageError(f"--model-args device_map={self.device_map}: under torchrun each "
+                             f"rank runs its own copy of the model on its own GPU; leave "
+                             f"device_map out, or run a model too big for one GPU as one process")
 
 
 def default_threads() -> int:
     """The cores this process may use. Measured on a busy 2-core machine with the tiny models
     (64 mixed-length requests, 32 new tokens, 5 interleaved repeats): 2 threads gave a median
     8401 vs 5585 tok/s (causal) and 6845 vs 6730 (seq2seq) over 1 thread, and a better worst
-    case too, so generation uses them all; set threads=N to leave cores to other work."""
-    return available_cpus()
+    case too, so generation uses them all; set threads=N to leave cores to other work. Ranks
+    of one node (torchrun) share its cores."""
+    return max(1, available_cpus() // distributed.local_ranks()[1])
 
 
 class HFModel(BatchedModel):
@@ -275,7 +282,7 @@ def resolve_device(device: str) -> str:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise UsageError(f"--model-args device={device}: no CUDA device is available here")
         return device
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return distributed.cuda_device(torch) if torch.cuda.is_available() else "cpu"
 
 
 def resolve_dtype(dtype: str, device: str):
