@@ -1,6 +1,8 @@
 """Scaling out: one process vs several, through the real command line, side by side.
 
-    python bench/scale.py                 # CPU: tiny causal model, 1 process vs 2 gloo ranks
+    python bench/scale.py                 # CPU: tiny causal model, 1 process vs 2 gloo ranks,
+                                          # and vs 2 job-array shards merged
+    python bench/scale.py --measure shards
     python bench/scale.py --gpu           # GPUs: GPT-2-medium-sized random-init model, bf16,
                                           # 1 GPU vs every GPU here (torchrun, NCCL)
     python bench/scale.py --gpu --gpus 2  # 1 vs 2 GPUs
@@ -12,8 +14,8 @@ generated tokens/s, the whole group's). Prints each configuration's numbers, its
 the single process, and whether its predictions equal the single process's (required on CPU
 in float32; on GPUs shape-dependent kernels in bf16 may flip near ties, so it is a fraction).
 
-A measurement is one function from the arguments to rows (``ranks``); another way of
-scaling out, such as job-array shards merged afterwards, is one more function in MEASURES.
+A measurement is one function from the arguments to rows: ``ranks`` (one ``torchrun`` job)
+and ``shards`` (independent ``--shard I/N`` processes, merged by the last to finish).
 """
 from __future__ import annotations
 
@@ -56,26 +58,41 @@ def write_data(path: Path, n: int, seed: int, max_words: int) -> Path:
     return path
 
 
-def run(name: str, launcher: list[str], model: Path, data: Path, out: Path, args,
-        env: dict[str, str] | None = None, threads: int | None = None) -> Row:
+def command(launcher: list[str], model: Path, data: Path, out: Path, args,
+            threads: int | None = None, extra: tuple[str, ...] = ()) -> list[str]:
     gen = f"max_new_tokens={args.new_tokens},min_new_tokens={args.new_tokens},num_beams=1"
     model_args = f"dtype={args.dtype}" + (",device=cpu" if not args.gpu else "") + \
         (f",threads={threads}" if threads else "")
-    command = [*launcher, "-m", "harness", "run", "--model", f"hf-causal:{model}", "--tasks", TASK,
-               "--data", str(data), "--gen-kwargs", gen, "--model-args", model_args,
-               "--no-cache", "--bootstrap", "0", "--no-progress", "--output", str(out)]
+    return [*launcher, "-m", "harness", "run", "--model", f"hf-causal:{model}", "--tasks", TASK,
+            "--data", str(data), "--gen-kwargs", gen, "--model-args", model_args,
+            "--no-cache", "--bootstrap", "0", "--no-progress", "--output", str(out), *extra]
+
+
+def launch(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
-    started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": path, **(env or {})})
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": path, **(env or {})})
+
+
+def collect(name: str, processes: list[subprocess.Popen], started: float, out: Path) -> Row:
+    """The row of a finished run: its wall time from ``started``, its one run record."""
+    for process in processes:
+        _, err = process.communicate()
+        if process.returncode != 0:
+            sys.exit(f"{name} failed:\n{err[-3000:]}")
     wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"{name} failed:\n{proc.stderr[-3000:]}")
     [record] = [json.loads(p.read_text()) for p in out.glob("*/*/2*/run.json")]
     samples = (next(out.glob("*/*/2*")) / "samples.jsonl").read_text().splitlines()
     return Row(name, wall, record["timings"]["generate_s"],
                record["throughput"]["generated_tokens_per_s"] or 0.0,
                [json.loads(line)["prediction"] for line in samples])
+
+
+def run(name: str, launcher: list[str], model: Path, data: Path, out: Path, args,
+        env: dict[str, str] | None = None, threads: int | None = None) -> Row:
+    started = time.perf_counter()
+    return collect(name, [launch(command(launcher, model, data, out, args, threads), env)],
+                   started, out)
 
 
 def torchrun(n: int) -> list[str]:
@@ -99,7 +116,26 @@ def ranks(args, model: Path, data: Path, work: Path) -> list[Row]:
     return rows
 
 
-MEASURES = {"ranks": ranks}
+def shards(args, model: Path, data: Path, work: Path) -> list[Row]:
+    """One plain process vs N job-array shards started at once with no coordination
+    (``--shard I/N``), the last to finish merging them into one run record. On CPU the cores
+    are split between the shards; on GPUs each shard sees one. The merged record's generate
+    time and tokens/s are the shards' own accounting, so wall time is the fair comparison."""
+    n = args.gpus if args.gpu else 2
+    one_gpu = {"CUDA_VISIBLE_DEVICES": "0"} if args.gpu else None
+    rows = [run("1 process", [sys.executable], model, data, work / "one", args, env=one_gpu)]
+    threads = None if args.gpu else max(1, (os.cpu_count() or 1) // n)
+    out = work / f"shards{n}"
+    started = time.perf_counter()
+    processes = [launch(command([sys.executable], model, data, out, args, threads,
+                                ("--shard", f"{i}/{n}")),
+                        {"CUDA_VISIBLE_DEVICES": str(i)} if args.gpu else None)
+                 for i in range(n)]
+    rows.append(collect(f"{n} shards + merge", processes, started, out))
+    return rows
+
+
+MEASURES = {"ranks": ranks, "shards": shards}
 
 
 def report(rows: list[Row]) -> None:
