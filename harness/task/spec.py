@@ -45,7 +45,8 @@ class FallbackSpec(_Strict):
 
     dataset: str = Field(description="a Hugging Face datasets id")
     config: Optional[str] = Field(None, description="the copy's configuration")
-    split: Optional[str] = Field(None, description="the copy's name for the split (default: the source's)")
+    split: Optional[str] = Field(None, description="the copy's name for the scored split "
+                                                   "(default: the source's)")
     revision: Optional[str] = Field(None, description="a commit of the copy")
 
 
