@@ -216,9 +216,9 @@ def load_dataset_rows(dataset: str, config: str | None, split: str, revision: st
     except Exception as err:  # offline, no such dataset/config/split, a broken download: one line
         reason = " ".join(str(err).split())[:300] or type(err).__name__
         raise SourceUnavailable(f"{where}cannot load the Hugging Face dataset {named}: "
-                        f"{type(err).__name__}: {reason}. Check the network (or "
-                        f"HF_DATASETS_OFFLINE with a filled cache), or pass a local copy with "
-                        f"--data FILE.jsonl") from None
+                                f"{type(err).__name__}: {reason}. Check the network (or "
+                                f"HF_DATASETS_OFFLINE with a filled cache), or pass a local "
+                                f"copy with --data FILE.jsonl") from None
     if not filters:
         yield from enumerate(ds)
         return

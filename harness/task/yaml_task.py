@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-import warnings
+import sys
 from pathlib import Path
 
 from harness import data
@@ -92,8 +92,8 @@ class YamlTask(Task):
         # the fallback's split name stands for the scored split only (few-shot pools keep theirs)
         fb_split = fb.split if fb.split and split == self.spec.source.split else split
         at = f"@{fb.revision}" if fb.revision else ""
-        warnings.warn(f"{self.location()}: {primary}\nreading the task's fallback copy "
-                      f"{fb.dataset}{at}, split {fb_split!r}, instead", stacklevel=2)
+        print(f"harness: warning: {primary}\nharness: warning: reading the task's fallback copy "
+              f"{fb.dataset}{at}, split {fb_split!r}, instead", file=sys.stderr)
         try:
             examples = self._hub_examples(fb.dataset, fb.config, fb_split, fb.revision)
         except data.SourceUnavailable as err:
