@@ -8,6 +8,7 @@ rounds.
 
     python bench/generation.py --contention                  # tiny causal model, 3 rounds
     python bench/generation.py --contention --repeats 5 --requests 24
+    python bench/generation.py --contention --load generation   # beside a second harness run
 """
 from __future__ import annotations
 
@@ -69,8 +70,12 @@ def run_child(folder: Path, threads: int | None, env: dict[str, str], args) -> d
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def burners(n: int) -> list[subprocess.Popen]:
-    """The competing load: ``n`` processes that want a core each all the time."""
+def burners(n: int, kind: str, folder: Path) -> list[subprocess.Popen]:
+    """The competing load: ``n`` processes that want a core each all the time, or a second
+    harness generation run with its default settings, over and over."""
+    if kind == "generation":
+        return [subprocess.Popen([sys.executable, str(HERE / "contention.py"), "--loop",
+                                  str(folder)], stdout=subprocess.DEVNULL)]
     return [subprocess.Popen([sys.executable, "-c", BURN]) for _ in range(n)]
 
 
@@ -94,9 +99,10 @@ def contention(args) -> int:
     load_avg = []
     for round_ in range(args.repeats):
         for load in ("quiet", "busy"):
-            procs = burners(cores) if load == "busy" else []
+            procs = burners(cores, args.load, folder) if load == "busy" else []
             try:
-                time.sleep(0.5 if procs else 0)  # let the burners take their cores
+                # let the load take its cores (a generation run loads torch first)
+                time.sleep((10 if args.load == "generation" else 0.5) if procs else 0)
                 for name, (threads, env) in table.items():
                     result = run_child(folder, threads, env, args)
                     cells.setdefault((name, load), []).append(min(result["seconds"]))
@@ -105,15 +111,17 @@ def contention(args) -> int:
                 stop(procs)
             load_avg.append(os.getloadavg()[0])
         print(f"round {round_ + 1}/{args.repeats} done", file=sys.stderr)
-    report(table, cells, applied, cores, args, load_avg)
+        report(table, cells, applied, cores, args, load_avg, round_ + 1)
     return 0
 
 
-def report(table, cells, applied, cores, args, load_avg) -> None:
+def report(table, cells, applied, cores, args, load_avg, rounds) -> None:
+    """The table so far: a long run shows its figures after every round."""
     med = {k: statistics.median(v) for k, v in cells.items()}
     best = {load: min(med[(n, load)] for n in table) for load in ("quiet", "busy")}
+    busy = f"{cores} spinning processes" if args.load == "spin" else "a second generation run"
     print(f"\n== tiny causal, {args.requests} requests x {args.new_tokens} new tokens, {cores} cores, "
-          f"busy = {cores} spinning processes; median of {args.repeats} interleaved rounds "
+          f"busy = {busy}; median of {rounds} interleaved rounds "
           f"(each the best of {args.reps}); 1-min load average seen {min(load_avg):.1f}-"
           f"{max(load_avg):.1f} ==")
     print(f"{'setting':38s} {'threads/policy':>16s} {'quiet s':>8s} {'busy s':>8s} "
@@ -124,9 +132,29 @@ def report(table, cells, applied, cores, args, load_avg) -> None:
         runs = " ".join(f"{s:.2f}" for s in cells[(name, "busy")])
         print(f"{name:38s} {f'{threads}/{policy}':>16s} {q:8.2f} {b:8.2f} {q / best['quiet']:10.2f} "
               f"{b / best['busy']:9.2f} {b / q:10.2f}  [{runs}]")
+    sys.stdout.flush()
+
+
+def loop(folder: str) -> None:
+    """A second harness run as the load: default settings, generating until killed."""
+    from generation import corpus, make_prompts
+
+    from harness.engine import EngineSettings, generate
+    from harness.models.hf.causal import HFCausal
+    from harness.types import GenerateConfig, Request
+    model = HFCausal(folder, device="cpu", dtype="float32")
+    config = GenerateConfig(max_new_tokens=32, min_new_tokens=32)
+    reqs = [Request(example_id=str(i), prompt=p, config=config)
+            for i, p in enumerate(make_prompts(model.tokenizer, corpus(), 12, seed=1))]
+    while True:
+        generate(model, reqs, EngineSettings(use_cache=False, progress=False))
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--loop"]:
+        sys.path.insert(0, str(HERE.parent))
+        loop(argv[1])
+        return 0
     if argv[:1] == ["--child"]:
         sys.path.insert(0, str(HERE.parent))
         folder, threads, requests, new_tokens, reps = argv[1:6]

@@ -198,6 +198,9 @@ def parse_args(argv=None):
     parser.add_argument("--gpu", action="store_true", help="CUDA, bf16, public-checkpoint sizes")
     parser.add_argument("--contention", action="store_true",
                         help="CPU thread settings quiet and under a competing load")
+    parser.add_argument("--load", choices=("spin", "generation"), default="spin",
+                        help="with --contention: the competing load, a spinning process per "
+                             "core or a second generation run")
     parser.add_argument("--reps", type=int, default=2,
                         help="with --contention: timed runs per process (the fastest counts)")
     parser.add_argument("--size", help="model size for both models (tiny_models sizes)")

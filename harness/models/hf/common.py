@@ -70,6 +70,8 @@ def default_threads() -> int:
         harness default (the same)     0.41   0.38    the same run shows the noise)
         1 thread                       0.66   2.23
 
+    Beside a second harness run instead (``--load generation``, 2 rounds), quiet/busy:
+    spin 2.68/4.54, ACTIVE 1.83/1.48, PASSIVE 0.27/0.23 and 0.18/0.34, 1 thread 0.34/0.37.
     Passive waiting keeps every core and is the fastest or within noise of it both quiet and
     busy; one thread gives up half the machine for no gain. Set threads=N to leave cores to
     other work, OMP_WAIT_POLICY yourself to choose otherwise."""
