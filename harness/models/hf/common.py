@@ -58,7 +58,7 @@ class HFOptions:
 def default_threads() -> int:
     """The cores this process may use, with OpenMP threads that sleep while they wait
     (``harness.cpus.wait_passively``, OMP_WAIT_POLICY=PASSIVE). Spinning threads made CPU
-    generation 6-9x slower as soon as another process wanted the cores. Measured with
+    generation 8-24x slower below, even before another process wanted the cores. Measured with
     ``bench/generation.py --contention --repeats 3 --requests 12 --reps 2`` (tiny causal model,
     12 requests x 32 new tokens, 2 cores, "busy" = 2 extra spinning processes; other users'
     jobs kept the load average at 7.7-11.8, so "quiet" was not quiet), median seconds:
