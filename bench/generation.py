@@ -17,6 +17,8 @@ efficiency and its own overhead (wall time minus time inside ``model.generate``)
     python bench/generation.py --gpu                # GPT-2-medium / T5-base sized, bf16, CUDA
     python bench/generation.py --gpu --device cpu --dtype float32 --size tiny --requests 24
                                                     # dry run of the GPU code path on CPU
+    python bench/generation.py --contention         # CPU thread settings, quiet and under a
+                                                    # competing load (bench/contention.py)
 
 Targets on CPU: c/b >= 1.0, c/a >= 4, padding efficiency >= 0.8. On GPUs, reduced
 precision and shape-dependent kernels can flip near-tied tokens between batch sizes, so
@@ -194,6 +196,13 @@ def bench_one(kind: str, folder: Path, args, texts: list[str]) -> bool:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gpu", action="store_true", help="CUDA, bf16, public-checkpoint sizes")
+    parser.add_argument("--contention", action="store_true",
+                        help="CPU thread settings quiet and under a competing load")
+    parser.add_argument("--load", choices=("spin", "generation"), default="spin",
+                        help="with --contention: the competing load, a spinning process per "
+                             "core or a second generation run")
+    parser.add_argument("--reps", type=int, default=2,
+                        help="with --contention: timed runs per process (the fastest counts)")
     parser.add_argument("--size", help="model size for both models (tiny_models sizes)")
     parser.add_argument("--device", help="override: cpu, cuda (with --gpu, cpu makes a dry run)")
     parser.add_argument("--dtype", help="override: float32, bfloat16, float16")
@@ -211,7 +220,7 @@ def parse_args(argv=None):
     gpu = args.gpu
     args.device = args.device or ("cuda" if gpu else "cpu")
     args.dtype = args.dtype or ("bfloat16" if gpu else "float32")
-    args.requests = args.requests or (512 if gpu else 64)
+    args.requests = args.requests or (512 if gpu else 24 if args.contention else 64)
     args.new_tokens = args.new_tokens or (64 if gpu else 32)
     args.naive_limit = args.naive_limit or (32 if gpu else 24)
     args.repeats = args.repeats or (2 if gpu else 3)
@@ -225,6 +234,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.contention:
+        from contention import contention
+        return contention(args)
     texts = corpus()
     root = Path(args.models_dir or tempfile.mkdtemp(prefix="harness-bench-"))
     ok = True

@@ -6,8 +6,12 @@ __all__ = ["evaluate", "RunOptions", "Task", "get_task", "models", "metrics", "t
            "Example", "Request", "Generation", "GenerateConfig", "MetricResult", "RunRecord",
            "load_runs", "Signature", "__version__"]
 
-from harness.registry import metrics, models, tasks
-from harness.types import Example, GenerateConfig, Generation, MetricResult, Request
+from harness.cpus import wait_passively
+
+wait_passively()  # before anything imports torch: OpenMP reads it once, at load
+
+from harness.registry import metrics, models, tasks  # noqa: E402
+from harness.types import Example, GenerateConfig, Generation, MetricResult, Request  # noqa: E402
 
 
 def __getattr__(name: str):

@@ -21,6 +21,11 @@ from harness.types import Example
 LOCAL_SCHEMA = {"id": "id", "source": "source", "image": "image", "references": "references"}
 
 
+class SourceUnavailable(DataError):
+    """A hub dataset that could not be loaded at all (offline, gone, no such revision), as
+    opposed to one that loaded with bad rows: a task's fallback copy is worth trying."""
+
+
 def lookup(row: Mapping[str, Any], dotted: str) -> Any:
     """``translation.en`` → row["translation"]["en"]; a missing key gives KeyError."""
     value: Any = row
@@ -202,17 +207,18 @@ def load_dataset_rows(dataset: str, config: str | None, split: str, revision: st
         import datasets
     except ImportError:
         raise MissingDependency("datasets", why="to load tasks from the Hugging Face hub") from None
-    named = f"{dataset}" + (f" (config {config!r})" if config else "") + f", split {split!r}"
+    named = f"{dataset}" + (f" (config {config!r})" if config else "") + \
+        (f" at revision {revision!r}" if revision else "") + f", split {split!r}"
     where = f"{'task ' + repr(task) + ': ' if task else ''}"
     _show_download_progress(datasets)
     try:
         ds = _load_split(datasets, dataset, config, split, revision)
     except Exception as err:  # offline, no such dataset/config/split, a broken download: one line
         reason = " ".join(str(err).split())[:300] or type(err).__name__
-        raise DataError(f"{where}cannot load the Hugging Face dataset {named}: "
-                        f"{type(err).__name__}: {reason}. Check the network (or "
-                        f"HF_DATASETS_OFFLINE with a filled cache), or pass a local copy with "
-                        f"--data FILE.jsonl") from None
+        raise SourceUnavailable(f"{where}cannot load the Hugging Face dataset {named}: "
+                                f"{type(err).__name__}: {reason}. Check the network (or "
+                                f"HF_DATASETS_OFFLINE with a filled cache), or pass a local "
+                                f"copy with --data FILE.jsonl") from None
     if not filters:
         yield from enumerate(ds)
         return

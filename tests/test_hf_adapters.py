@@ -1,16 +1,24 @@
 """The transformers adapters: arguments, fingerprints, truncation policy, chat templates."""
+import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from harness import tiny_models
+from harness.cpus import WAIT_VARIABLES, available_cpus, wait_passively
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
 from harness.models.hf.causal import HFCausal
+from harness.models.hf.common import default_threads
 from harness.models.hf.seq2seq import HFSeq2Seq
 from harness.registry import models
 from harness.types import GenerateConfig, Request
 
+REPO = Path(__file__).resolve().parents[1]
 LONG = " ".join(tiny_models.default_texts())  # ~150 tokens
 
 
@@ -125,6 +133,50 @@ def test_threads_setting_is_applied_and_recorded(tiny):
         assert acc.runtime['threads'] == 1
     finally:
         torch.set_num_threads(before)
+
+
+DEFAULT_RUN = """
+import json, sys
+import harness
+from harness.engine import EngineSettings, generate
+from harness.models.hf.seq2seq import HFSeq2Seq
+from harness.types import GenerateConfig, Request
+request = Request(example_id="a", prompt="Das Haus", config=GenerateConfig(max_new_tokens=3))
+_, acc = generate(HFSeq2Seq(sys.argv[1]), [request], EngineSettings(use_cache=False, progress=False))
+print(json.dumps(acc.runtime))
+"""
+
+
+def test_a_fresh_process_gets_the_default_threads_and_sleeping_waits(tiny):
+    # libgomp reads its wait policy once, when torch loads: only a fresh process shows it
+    env = {k: v for k, v in os.environ.items() if k not in WAIT_VARIABLES}
+    out = subprocess.run([sys.executable, "-c", DEFAULT_RUN, str(tiny["seq2seq"])], env=env,
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    runtime = json.loads(out.stdout.splitlines()[-1])
+    assert runtime["threads"] == default_threads() == available_cpus()
+    assert runtime["omp_wait_policy"] == "PASSIVE"
+
+
+@pytest.mark.parametrize("env, torch_loaded, expected", [
+    ({}, False, "PASSIVE"),
+    ({"OMP_WAIT_POLICY": "ACTIVE"}, False, "ACTIVE"),  # the user's choice stands
+    ({"GOMP_SPINCOUNT": "10000"}, False, None),  # so does a tuned spin
+    ({"KMP_BLOCKTIME": "0"}, False, None),
+    ({}, True, None),  # too late to matter: torch read the policy when it loaded
+])
+def test_the_wait_policy_is_set_only_when_nobody_chose_and_it_still_matters(
+        monkeypatch, env, torch_loaded, expected):
+    for name in WAIT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if not torch_loaded:
+        monkeypatch.delitem(sys.modules, "torch", raising=False)
+    else:
+        monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch") or object())
+    wait_passively()
+    assert os.environ.get("OMP_WAIT_POLICY") == expected
 
 
 def test_static_cache_gives_the_same_greedy_text(tiny):

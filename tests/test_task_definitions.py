@@ -200,3 +200,35 @@ def test_samsum_task_reads_a_csv_copy_laid_out_by_split(tmp_path, monkeypatch):
     assert [ex.id for ex in examples] == ["13862856", "13729565"]
     assert examples[0].source == "Hannah: Hey, got Betty's number?\nAmanda: Lemme check"
     assert examples[1].references == ("Eric and Rob are going to watch a stand-up.",)
+
+
+# -- a hub source that is gone ---------------------------------------------------------------
+def gone_flickr(fallback_folder, monkeypatch) -> YamlTask:
+    """flickr30k whose hub source cannot be reached (offline stands for deleted: both fail the
+    same load), backed by a local copy."""
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    raw = raw_task(TASKS / "flickr30k.yaml")
+    raw["source"].update(dataset="harness-tests/flickr30k-gone", revision="refs/convert/parquet",
+                         fallback={"dataset": str(fallback_folder)})
+    return YamlTask(TaskSpec.model_validate(raw), TASKS / "flickr30k.yaml")
+
+
+def test_a_gone_hub_source_falls_back_to_its_copy_and_says_so(image_dataset, monkeypatch, capsys):
+    task = gone_flickr(image_dataset, monkeypatch)
+    examples = task.load_examples()
+    assert [ex.id for ex in examples] == ["1", "3"]  # the copy, filtered as the source would be
+    said = capsys.readouterr().err
+    assert "harness: warning: task 'flickr30k': cannot load the Hugging Face dataset harness-" \
+           "tests/flickr30k-gone at revision 'refs/convert/parquet'" in said
+    assert f"reading the task's fallback copy {image_dataset}, split 'test', instead" in said
+    assert task.describe()["source"] == f"hf:{image_dataset}:test (fallback)"
+
+
+def test_when_the_fallback_fails_too_both_failures_are_named(tmp_path, monkeypatch):
+    task = gone_flickr(tmp_path / "no-copy-here", monkeypatch)
+    with pytest.raises(data.DataError) as err:
+        task.load_examples()
+    message = str(err.value)
+    assert "harness-tests/flickr30k-gone" in message and "The fallback failed too" in message
+    assert "no-copy-here" in message and "--data FILE.jsonl" in message

@@ -63,6 +63,10 @@ def test_a_good_file_loads_with_its_settings(tmp_path):
     ("word_order: 2", "word_order: 2, tokenise: intl", "t.yaml:15: metric 'chrf' option: unknown 'tokenise'"),
     ("{name: chrf, word_order: 2}", "{word_order: 2}", "t.yaml:15: missing required key 'metrics.1.name'"),
     ("  path: data.jsonl", "  path: data.jsonl\n  dataset: wmt/wmt14", "t.yaml:4: 'source' needs exactly one of"),
+    ("  path: data.jsonl", "  path: data.jsonl\n  fallback: {dataset: a/copy}",
+     "t.yaml:4: 'source.fallback' backs up a hub 'dataset'"),
+    ("  path: data.jsonl", "  dataset: a/b\n  fallback: {dataset: a/copy, revison: abc}",
+     "t.yaml:6: unknown key 'source.fallback.revison' (did you mean 'revision'?)"),
     ("name: t\n", "", "t.yaml:1: missing required key 'name'"),
     ("{k: 0,", "{k: -1,", "t.yaml:10: prompt.fewshot.k: Input should be greater than or equal to 0"),
 ])

@@ -39,6 +39,17 @@ def _listable(tp: Any) -> Any:
     return Annotated[tp, BeforeValidator(_one_or_many, json_schema_input_type=Union[str, tp])]
 
 
+class FallbackSpec(_Strict):
+    """Another hub copy of the same examples, read when the source cannot be loaded (its
+    repository, revision or conversion branch gone); the columns must match ``fields``."""
+
+    dataset: str = Field(description="a Hugging Face datasets id")
+    config: Optional[str] = Field(None, description="the copy's configuration")
+    split: Optional[str] = Field(None, description="the copy's name for the scored split "
+                                                   "(default: the source's)")
+    revision: Optional[str] = Field(None, description="a commit of the copy")
+
+
 class SourceSpec(_Strict):
     """Where the examples come from: a Hugging Face dataset or a local file."""
 
@@ -48,12 +59,16 @@ class SourceSpec(_Strict):
     revision: Optional[str] = Field(None, description="a dataset commit, branch or tag")
     filter: Optional[dict[str, Any]] = Field(None, description="keep rows whose columns equal these")
     path: Optional[str] = Field(None, description="a JSONL/TSV/CSV file, relative to the task file")
+    fallback: Optional[FallbackSpec] = Field(None, description="a hub copy read when `dataset` "
+                                                               "cannot be loaded")
 
     @model_validator(mode="after")
     def _one_origin(self) -> "SourceSpec":
         if (self.dataset is None) == (self.path is None):
             raise ValueError("'source' needs exactly one of 'dataset' (a Hugging Face datasets id) "
                              "or 'path' (a local file)")
+        if self.fallback is not None and self.dataset is None:
+            raise ValueError("'source.fallback' backs up a hub 'dataset'; a local 'path' has none")
         return self
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 from harness import data
@@ -18,6 +19,7 @@ class YamlTask(Task):
     """A task defined by a file; ``path`` anchors the relative paths in it."""
 
     allow_outside = False  # data and images outside the task's or data file's folder
+    _fallback_used: str | None = None  # the fallback's source, once examples came from it
 
     def __init__(self, spec: TaskSpec, path: Path | None = None):
         self.spec = spec
@@ -44,6 +46,8 @@ class YamlTask(Task):
 
     def data_source(self) -> str:
         src = self.spec.source
+        if self._fallback_used:
+            return self._fallback_used
         if src.dataset is not None:
             cfg = f"/{src.config}" if src.config else ""
             return f"hf:{src.dataset}{cfg}:{src.split}"
@@ -65,11 +69,37 @@ class YamlTask(Task):
             return data.load_file(self._resolve(file),
                                   fields if src.path is not None else data.LOCAL_SCHEMA,
                                   self.allow_outside)
-        rows = data.load_dataset_rows(src.dataset, src.config, split, src.revision, src.filter,
-                                      task=self.name)
-        origin = f"{src.dataset}:{split}"
-        examples = [data.row_to_example(row, fields, i, f"{origin}[{i}]") for i, row in rows]
+        try:
+            examples = self._hub_examples(src.dataset, src.config, split, src.revision)
+        except data.SourceUnavailable as err:
+            if src.fallback is None:
+                raise
+            examples = self._fallback_examples(split, err)
         data.check_unique(examples)
+        return examples
+
+    def _hub_examples(self, dataset: str, config: str | None, split: str,
+                      revision: str | None) -> list[Example]:
+        src, fields = self.spec.source, self.spec.fields.model_dump()
+        rows = data.load_dataset_rows(dataset, config, split, revision, src.filter, task=self.name)
+        origin = f"{dataset}:{split}"
+        return [data.row_to_example(row, fields, i, f"{origin}[{i}]") for i, row in rows]
+
+    def _fallback_examples(self, split: str, primary: data.SourceUnavailable) -> list[Example]:
+        """The same split from the task's fallback copy, said out loud and recorded as the
+        source: a hub conversion branch or repository can disappear."""
+        fb = self.spec.source.fallback
+        # the fallback's split name stands for the scored split only (few-shot pools keep theirs)
+        fb_split = fb.split if fb.split and split == self.spec.source.split else split
+        at = f"@{fb.revision}" if fb.revision else ""
+        print(f"harness: warning: {primary}\nharness: warning: reading the task's fallback copy "
+              f"{fb.dataset}{at}, split {fb_split!r}, instead", file=sys.stderr)
+        try:
+            examples = self._hub_examples(fb.dataset, fb.config, fb_split, fb.revision)
+        except data.SourceUnavailable as err:
+            raise data.SourceUnavailable(f"{primary}\nThe fallback failed too: {err}") from None
+        cfg = f"/{fb.config}" if fb.config else ""
+        self._fallback_used = f"hf:{fb.dataset}{cfg}:{fb_split}{at} (fallback)"
         return examples
 
     def _resolve(self, relative: str) -> Path:

@@ -46,8 +46,8 @@ class HFOptions:
     max_length: int | None = option(None, "input tokens kept; longer inputs are cut (causal: keep "
                                           "the end, seq2seq: keep the start) and marked truncated")
     trust_remote_code: bool = option(False, "run model code shipped in the hub repository")
-    threads: int | None = option(None, "CPU threads for torch (default: the cores available; "
-                                       "ignored on GPU)")
+    threads: int | None = option(None, "CPU threads for torch (default: the cores available, "
+                                       "waiting passively; ignored on GPU)")
     attn_implementation: str | None = option(None, "attention kernels: sdpa (default), eager, "
                                                    "flash_attention_2")
     static_cache: bool = option(False, "preallocated key/value cache (opt-in)")
@@ -62,11 +62,26 @@ class HFOptions:
 
 
 def default_threads() -> int:
-    """The cores this process may use. Measured on a busy 2-core machine with the tiny models
-    (64 mixed-length requests, 32 new tokens, 5 interleaved repeats): 2 threads gave a median
-    8401 vs 5585 tok/s (causal) and 6845 vs 6730 (seq2seq) over 1 thread, and a better worst
-    case too, so generation uses them all; set threads=N to leave cores to other work. Ranks
-    of one node (torchrun) share its cores."""
+    """The cores this process may use, with OpenMP threads that sleep while they wait
+    (``harness.cpus.wait_passively``, OMP_WAIT_POLICY=PASSIVE). Spinning threads made CPU
+    generation 8-24x slower below, even before another process wanted the cores. Measured with
+    ``bench/generation.py --contention --repeats 3 --requests 12 --reps 2`` (tiny causal model,
+    12 requests x 32 new tokens, 2 cores, "busy" = 2 extra spinning processes; other users'
+    jobs kept the load average at 7.7-11.8, so "quiet" was not quiet), median seconds:
+
+        setting                       quiet   busy
+        2 threads, libgomp's spin      3.40   9.24
+        2 threads, ACTIVE              2.70  13.92
+        2 threads, PASSIVE             0.23   0.72   (the default; a second copy of it in
+        harness default (the same)     0.41   0.38    the same run shows the noise)
+        1 thread                       0.66   2.23
+
+    Beside a second harness run instead (``--load generation``, 2 rounds), quiet/busy:
+    spin 2.68/4.54, ACTIVE 1.83/1.48, PASSIVE 0.27/0.23 and 0.18/0.34, 1 thread 0.34/0.37.
+    Passive waiting keeps every core and is the fastest or within noise of it both quiet and
+    busy; one thread gives up half the machine for no gain. Set threads=N to leave cores to
+    other work, OMP_WAIT_POLICY yourself to choose otherwise. Ranks of one node (torchrun)
+    share its cores."""
     return max(1, available_cpus() // distributed.local_ranks()[1])
 
 
@@ -199,6 +214,8 @@ class HFModel(BatchedModel):
             device += f" ({torch.cuda.get_device_name(network.device)})"
         return {"device": device, "dtype": str(network.dtype).replace("torch.", ""),
                 "threads": torch.get_num_threads() if network.device.type == "cpu" else None,
+                "omp_wait_policy": (os.environ.get("OMP_WAIT_POLICY") or "unset")
+                if network.device.type == "cpu" else None,
                 "attn_implementation": getattr(network.config, "_attn_implementation", None),
                 "static_cache": self.options.static_cache or self.options.compile,
                 "compile": self.options.compile, "device_map": self.options.device_map}
