@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import json
 import os
 import resource
@@ -244,10 +245,11 @@ def synthetic_pairs(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
     rng = random.Random(seed)
     vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10)))
              for _ in range(5000)]
-    weights = [1 / (rank + 1) for rank in range(len(vocab))]  # Zipf-like, as real text
+    # Zipf-like, as real text; cumulative once: choices() would re-add 5,000 weights per segment
+    cum_weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocab))))
     preds, refs = [], []
     for _ in range(n):
-        ref = rng.choices(vocab, weights, k=rng.randint(5, 45))
+        ref = rng.choices(vocab, cum_weights=cum_weights, k=rng.randint(5, 45))
         pred = [rng.choice(vocab) if rng.random() < 0.2 else w for w in ref if rng.random() > 0.05]
         refs.append([" ".join(ref).capitalize() + "."])
         preds.append(" ".join(pred).capitalize() + ".")
