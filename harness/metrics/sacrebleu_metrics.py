@@ -50,8 +50,13 @@ REUSE_UP_TO = 4000
 # scored a chunk at a time and only the float rows are kept; chunks of 2,000 measured within
 # noise of one pass on 10k examples (2-core machine).
 CHUNK = 2000
+# BLEU and chrF are pure Python at ~1 ms (chrF ~2.5 ms) a segment: 1M segments are most of an
+# hour on one core. From this size a pool's start-up is under 1% of the work, so workers=0
+# spreads them over the CPUs (at most 4); smaller corpora stay in one process.
+PARALLEL_FROM = 20_000
 MAX_CHARS_HELP = "longest prediction or reference scored, in characters; longer is an error; 0 = no limit"
-WORKERS_HELP = "processes for segment statistics; 0 = automatic (TER: min(cpus, 4) from 1000 segments)"
+WORKERS_HELP = ("processes for segment statistics; 0 = automatic: min(cpus, 4) from 1,000 segments (TER) "
+                "or 20,000 (BLEU, chrF)")
 
 # tokenizer -> (modules it imports, what installs them)
 _TOKENIZER_EXTRAS = {"ja-mecab": (("MeCab", "ipadic"), "sacrebleu[ja]"),
@@ -133,6 +138,18 @@ class SacrebleuMetric(SummableMetric):
         # sacrebleu's counts are integers; our float sums of them are exact. Converting the
         # whole matrix at once keeps a 1000-resample bootstrap from being mostly round() calls.
         return np.rint(totals).astype(np.int64).tolist()
+
+    def per_example(self, stats: np.ndarray) -> np.ndarray:
+        """Sentence scores, a chunk of rows at a time: rows as Python lists are ~30 times
+        the matrix (1M chrF rows: 0.6 GB), so only one chunk's are alive at once."""
+        out = np.empty(len(stats))
+        for a in range(0, len(stats), CHUNK):
+            out[a:a + CHUNK] = [self.sentence_score(row) for row in self._as_stats(stats[a:a + CHUNK])]
+        return out
+
+    def sentence_score(self, row: list) -> float:
+        """sacrebleu's sentence score of one row of statistics, as ``_as_stats`` gives it."""
+        raise NotImplementedError
 
     def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
         compute = self.scorer._compute_score_from_stats
@@ -222,6 +239,7 @@ class BLEU(SacrebleuMetric):
     name = "bleu"
     description = "BLEU via sacrebleu (0-100)"
     Options = BLEUOptions
+    parallel_from = PARALLEL_FROM
     cost_note = "BLEU's n-grams of one segment take ~8 s and ~200 MB per million characters"
 
     def _build(self):
@@ -239,16 +257,13 @@ class BLEU(SacrebleuMetric):
     def n_stats(self) -> int:
         return 2 + 2 * self.scorer.max_ngram_order
 
-    def per_example(self, stats: np.ndarray) -> np.ndarray:
+    def sentence_score(self, row: list) -> float:
         from sacrebleu.metrics import BLEU as SacreBLEU
         order = self.scorer.max_ngram_order
-        out = np.empty(len(stats))
-        for i, row in enumerate(stats.tolist()):
-            out[i] = SacreBLEU.compute_bleu(
-                correct=[int(x) for x in row[2:2 + order]], total=[int(x) for x in row[2 + order:]],
-                sys_len=int(row[0]), ref_len=int(row[1]), smooth_method=self.scorer.smooth_method,
-                smooth_value=self.scorer.smooth_value, effective_order=True, max_ngram_order=order).score
-        return out
+        return SacreBLEU.compute_bleu(
+            correct=row[2:2 + order], total=row[2 + order:], sys_len=row[0], ref_len=row[1],
+            smooth_method=self.scorer.smooth_method, smooth_value=self.scorer.smooth_value,
+            effective_order=True, max_ngram_order=order).score
 
     def details(self, stats: np.ndarray) -> dict:
         s = self._score_of_totals(stats.sum(axis=0))
@@ -264,6 +279,7 @@ class ChrF(SacrebleuMetric):
     name = "chrf"
     description = "chrF via sacrebleu (0-100); word_order=2 gives chrF++"
     Options = ChrFOptions
+    parallel_from = PARALLEL_FROM
     cost_note = "chrF's n-grams of one segment take ~18 s and ~100 MB per million characters"
 
     def _build(self):
@@ -273,8 +289,8 @@ class ChrF(SacrebleuMetric):
     def n_stats(self) -> int:
         return 3 * (self.options.char_order + self.options.word_order)
 
-    def per_example(self, stats: np.ndarray) -> np.ndarray:
-        return np.array([self.scorer._compute_f_score(row) for row in stats.round().astype(int).tolist()])
+    def sentence_score(self, row: list) -> float:
+        return self.scorer._compute_f_score(row)
 
     def signature_extra(self) -> tuple[tuple[str, Any], ...]:
         # beta changes the number but sacrebleu puts it in the metric's name (chrF2), not its signature
@@ -313,8 +329,8 @@ class TER(SacrebleuMetric):
     def _as_stats(self, totals: np.ndarray) -> list[list]:
         return totals.tolist()  # edits and average reference lengths are fractional
 
-    def per_example(self, stats: np.ndarray) -> np.ndarray:
-        return np.array([self.scorer._compute_score_from_stats(row).score for row in stats.tolist()])
+    def sentence_score(self, row: list) -> float:
+        return self.scorer._compute_score_from_stats(row).score
 
     def details(self, stats: np.ndarray) -> dict:
         total = stats.sum(axis=0)
