@@ -28,6 +28,7 @@ import numpy as np
 from harness.cpus import available_cpus
 from harness.errors import HarnessError, MissingDependency
 from harness.metrics.base import Corpus
+from harness.metrics.char_ngrams import chrf_rows
 from harness.metrics.common import (SummableMetric, check_corpus, check_lengths, chunk_bounds, gc_paused, nrefs,
                                     parallel_imap, ref_streams)
 from harness.options import option
@@ -105,18 +106,25 @@ class SacrebleuMetric(SummableMetric):
         check_lengths(corpus, self.options.max_chars, self.name, self.cost_note)
         preds, refs = corpus.predictions, corpus.references
         _warn_tokenized_periods(self.scorer, preds)
-        ref_info = self._reference_info(refs) if n <= REUSE_UP_TO else None
+        ref_info = self._reference_info(refs) if n <= REUSE_UP_TO and self.reuses_references else None
         workers = self.options.workers or (min(available_cpus(), 4) if self.parallel_from
                                            and n >= self.parallel_from else 1)
         jobs = [(type(self), self.options, preds[a:b], refs[a:b], ref_info and ref_info[a:b])
                 for a, b in chunk_bounds(n, workers, CHUNK)]
         rows = parallel_imap(_chunk_statistics, jobs, workers) if workers > 1 \
-            else (_statistics(self.scorer, *job[2:]) for job in jobs)
+            else (self.chunk_statistics(*job[2:]) for job in jobs)
         at = 0
         for part in rows:
             out[at:at + len(part)] = part
             at += len(part)
         return out
+
+    # whether prepared references are worth keeping for further systems (see REUSE_UP_TO)
+    reuses_references: ClassVar[bool] = True
+
+    def chunk_statistics(self, hypotheses: Sequence[str], references: Sequence, ref_info: list | None) -> np.ndarray:
+        """One chunk's rows of statistics."""
+        return _statistics(self.scorer, hypotheses, references, ref_info)
 
     def _reference_info(self, references) -> list:
         key = (type(self).__name__, tuple(sorted(self.sacrebleu_kwargs.items())),
@@ -181,7 +189,7 @@ def _statistics(scorer, hypotheses: Sequence[str], references: Sequence, ref_inf
 
 def _chunk_statistics(job: tuple) -> np.ndarray:
     cls, options, hypotheses, references, ref_info = job
-    return _statistics(cls(**asdict(options)).scorer, hypotheses, references, ref_info)
+    return cls(**asdict(options)).chunk_statistics(hypotheses, references, ref_info)
 
 
 def _warn_tokenized_periods(scorer, hypotheses: Sequence[str]) -> None:
@@ -279,7 +287,6 @@ class ChrF(SacrebleuMetric):
     name = "chrf"
     description = "chrF via sacrebleu (0-100); word_order=2 gives chrF++"
     Options = ChrFOptions
-    parallel_from = PARALLEL_FROM
     cost_note = "chrF's n-grams of one segment take ~18 s and ~100 MB per million characters"
 
     def _build(self):
@@ -288,6 +295,25 @@ class ChrF(SacrebleuMetric):
 
     def n_stats(self) -> int:
         return 3 * (self.options.char_order + self.options.word_order)
+
+    @property
+    def parallel_from(self) -> int | None:  # type: ignore[override]
+        return None if self.options.word_order == 0 else PARALLEL_FROM  # char n-grams are arrays: fast
+
+    @property
+    def reuses_references(self) -> bool:  # type: ignore[override]
+        return self.options.word_order > 0
+
+    def chunk_statistics(self, hypotheses: Sequence[str], references: Sequence, ref_info: list | None) -> np.ndarray:
+        if self.options.word_order > 0:  # word n-grams (chrF++): sacrebleu's own code
+            return super().chunk_statistics(hypotheses, references, ref_info)
+        scorer = self.scorer
+        if self.options.whitespace:
+            prepare = scorer._preprocess_segment
+        else:
+            def prepare(text: str) -> str:
+                return "".join(scorer._preprocess_segment(text).split())
+        return chrf_rows(hypotheses, references, scorer.char_order, prepare, scorer._compute_f_score)
 
     def sentence_score(self, row: list) -> float:
         return self.scorer._compute_f_score(row)
