@@ -288,7 +288,8 @@ def write_synthetic(folder: Path, n: int) -> tuple[Path, Path]:
 def pipeline_child(names: list[str], folder: Path) -> dict:
     """``harness run --model predictions:FILE`` on the files ``write_synthetic`` left in
     ``folder``: loading, checking, the engine, scoring with a 1,000-resample bootstrap,
-    samples.jsonl and the record."""
+    samples.jsonl and the record. Its metric workers are forked from the run, so their peak
+    counts the pages they share with it."""
     from harness.cli import main
     from harness.store import load_runs
     start = time.perf_counter()
@@ -310,7 +311,7 @@ def memory_row(label: str, names: list[str], n: int, pipeline: bool = False) -> 
     are written here, so making the text is not in the run's peak)."""
     import tempfile
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    with tempfile.TemporaryDirectory(prefix="harness-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="harness-bench-memory-") as tmp:
         if pipeline:
             write_synthetic(Path(tmp), n)
         cmd = [sys.executable, __file__, "--pipeline-child" if pipeline else "--memory-child", ",".join(names),
@@ -320,14 +321,14 @@ def memory_row(label: str, names: list[str], n: int, pipeline: bool = False) -> 
 
 
 def run_memory(sizes: list[int], million: bool) -> None:
-    fmt = "{:<15} {:>9} {:>9} {:>9} {:>11} {:>10}  {}"
+    fmt = "{:<21} {:>9} {:>9} {:>9} {:>11} {:>10}  {}"
     print(fmt.format("metrics", "n", "seconds", "peak MB", "workers MB", "data MB", "scores"))
     jobs = [(label, names, n, False) for n in sizes for label, names in MEMORY_SETS.items()]
     if million:
         jobs.append((*MILLION_SET, 1_000_000, True))
     for label, names, n, pipeline in jobs:
         r = memory_row(label, names, n, pipeline)
-        print(fmt.format(label, r["n"], f"{r['seconds']:.1f}", f"{r['peak_mb']:.0f}", f"{r['worker_mb']:.0f}",
+        print(fmt.format(r["set"], r["n"], f"{r['seconds']:.1f}", f"{r['peak_mb']:.0f}", f"{r['worker_mb']:.0f}",
                          f"{r['data_mb']:.0f}", " ".join(f"{k}={v:.4f}" for k, v in r["scores"].items())),
               flush=True)
 
@@ -347,7 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--repeat", type=int, default=None, help="timings per cell, best kept")
     parser.add_argument("--memory", action="store_true", help="peak memory and time per metric set (synthetic data)")
-    parser.add_argument("--million", action="store_true", help="with --memory: also a whole `harness run --model predictions:` of BLEU+chrF on 1M examples")
+    parser.add_argument("--million", action="store_true",
+                        help="with --memory: also a whole `harness run` of BLEU+chrF over 1M predictions")
     parser.add_argument("--memory-child", nargs=2, metavar=("METRICS", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--pipeline-child", nargs=2, metavar=("METRICS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -194,3 +194,16 @@ def test_sentence_scores_across_chunks_are_sacrebleus(spec, monkeypatch):
     sentence = BLEU(effective_order=True, **options) if name == "bleu" else reference()
     expected = [sentence.sentence_score(p, r).score for p, r in zip(preds, refs)]
     assert metric.per_example(metric.statistics(Corpus(preds, refs))).tolist() == pytest.approx(expected, abs=1e-9)
+
+
+# corpora shorter than chrF's n-gram order, blanks, ties between references, gaps
+TINY_CORPORA = [([""], [[""]]), (["  "], [[" \t"]]), (["", "a"], [[""], [""]]), (["a"], [["", "a"]]),
+                (["ab"], [["a", None]]), (["", ""], [["x", ""], ["", "y"]]), (["ab c"], [["ba", "ab"]])]
+
+
+@pytest.mark.parametrize("preds, refs", TINY_CORPORA)
+@pytest.mark.parametrize("options", [{}, {"whitespace": True}, {"char_order": 3, "lowercase": True}])
+def test_chrf_of_tiny_corpora_is_sacrebleus(preds, refs, options):
+    result, _ = score(build_metric({"name": "chrf", **options}), Corpus(preds, refs),
+                      data_fingerprint="e" * 8, n_bootstrap=0)
+    assert result.score == pytest.approx(CHRF(**options).corpus_score(preds, _streams(refs)).score, abs=1e-9)

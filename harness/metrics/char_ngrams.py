@@ -66,12 +66,14 @@ def _rows(hyps: list[str], refs: list[str], order: int) -> np.ndarray:
     is_hyp = np.arange(len(codes)) < len(codes_h)
     len_h, len_r = np.diff(starts_h), np.diff(starts_r)
     out = np.zeros((n, 3 * order))
+    if not len(codes):  # nothing but empty or blank texts: no n-grams, all counts zero
+        return out
     gram = np.zeros(len(codes), dtype=np.int64)  # id of the order-(k-1) gram starting here
-    base = int(codes.max()) + 1 if len(codes) else 1
+    base = int(codes.max()) + 1
     for k in range(1, order + 1):
         valid = left >= k  # an order-k gram starts here inside the segment
         nxt = np.zeros(len(codes), dtype=np.int64)
-        nxt[:len(codes) - k + 1] = codes[k - 1:]
+        nxt[:max(len(codes) - k + 1, 0)] = codes[k - 1:]
         pair = np.where(valid, gram * base + nxt, -1)
         _, gram = np.unique(pair, return_inverse=True)  # exact ids: equal grams, equal ids
         gram = gram.reshape(-1).astype(np.int64)

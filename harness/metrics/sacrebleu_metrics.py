@@ -8,8 +8,9 @@ sacrebleu allows; the signature then says ``nrefs:var``.
 
 Statistics are computed a chunk of examples at a time (references prepared, rows extracted,
 the chunk's n-grams dropped), so memory holds the float rows plus one chunk; the rows are
-sacrebleu's, bit for bit. ``max_chars`` refuses a segment too long to score in bounded time
-and memory with an error naming the example, instead of running for hours.
+sacrebleu's, bit for bit (chrF's character n-grams are counted as arrays, ``char_ngrams.py``).
+``max_chars`` refuses a segment too long to score in bounded time and memory with an error
+naming the example, instead of running for hours.
 
 Per-example scores are sacrebleu's sentence scores computed from the same rows:
 sentence BLEU uses effective order (as ``sacrebleu.sentence_bleu`` does) with this
@@ -51,13 +52,14 @@ REUSE_UP_TO = 4000
 # scored a chunk at a time and only the float rows are kept; chunks of 2,000 measured within
 # noise of one pass on 10k examples (2-core machine).
 CHUNK = 2000
-# BLEU and chrF are pure Python at ~1 ms (chrF ~2.5 ms) a segment: 1M segments are most of an
-# hour on one core. From this size a pool's start-up is under 1% of the work, so workers=0
-# spreads them over the CPUs (at most 4); smaller corpora stay in one process.
+# BLEU and chrF++ are pure Python at ~0.5-1 ms a segment: 1M segments are up to half an hour
+# on one core. From this size a pool's start-up is under 1% of the work, so workers=0 spreads
+# them over the CPUs (at most 4); smaller corpora stay in one process. chrF's character n-grams
+# are arrays (char_ngrams.py) and need no workers.
 PARALLEL_FROM = 20_000
 MAX_CHARS_HELP = "longest prediction or reference scored, in characters; longer is an error; 0 = no limit"
 WORKERS_HELP = ("processes for segment statistics; 0 = automatic: min(cpus, 4) from 1,000 segments (TER) "
-                "or 20,000 (BLEU, chrF)")
+                "or 20,000 (BLEU, chrF++)")
 
 # tokenizer -> (modules it imports, what installs them)
 _TOKENIZER_EXTRAS = {"ja-mecab": (("MeCab", "ipadic"), "sacrebleu[ja]"),
@@ -287,7 +289,8 @@ class ChrF(SacrebleuMetric):
     name = "chrf"
     description = "chrF via sacrebleu (0-100); word_order=2 gives chrF++"
     Options = ChrFOptions
-    cost_note = "chrF's n-grams of one segment take ~18 s and ~100 MB per million characters"
+    cost_note = ("chrF's character n-grams of one segment take ~1.5 s and ~200 MB per million characters "
+                 "(chrF++'s word n-grams ~18 s)")
 
     def _build(self):
         from sacrebleu.metrics import CHRF
