@@ -71,6 +71,12 @@ class Predictions(Model):
                             f"{task!r} ({len(unknown)} such ids); check that the file "
                             f"belongs to this task, or pass the matching --data file")
 
+    def close(self) -> None:
+        # the generations hold the texts now; the tables by id (~45 MB per 100k examples) are
+        # free for scoring to reuse
+        self.texts, self.line = {}, {}
+        super().close()
+
     def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
         for req in requests:
             yield Generation(example_id=req.example_id, text=self.texts[req.example_id],
