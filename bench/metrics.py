@@ -3,7 +3,7 @@
     python bench/metrics.py            # 1k / 10k examples (CIDEr 1k / 5k / 25k images); minutes
     python bench/metrics.py --quick    # small sizes, well under a minute
     python bench/metrics.py --memory   # peak memory and time per metric set, 10k / 100k examples
-    python bench/metrics.py --memory --million   # and BLEU+chrF on 1M examples (minutes)
+    python bench/metrics.py --memory --million   # and a whole `harness run` of BLEU+chrF on 1M examples
 
 Data: real system outputs from ``<repo>/../shared/data`` or ``$HARNESS_SHARED_DATA`` (WMT21 de-en,
 REALSumm CNN/DM, MAGIC MSCOCO); without it, the subset shipped in ``tests/data/conformance``
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import json
 import os
 import resource
@@ -244,10 +245,11 @@ def synthetic_pairs(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
     rng = random.Random(seed)
     vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10)))
              for _ in range(5000)]
-    weights = [1 / (rank + 1) for rank in range(len(vocab))]  # Zipf-like, as real text
+    # Zipf-like, as real text; cumulative once: choices() would re-add 5,000 weights per segment
+    cum_weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocab))))
     preds, refs = [], []
     for _ in range(n):
-        ref = rng.choices(vocab, weights, k=rng.randint(5, 45))
+        ref = rng.choices(vocab, cum_weights=cum_weights, k=rng.randint(5, 45))
         pred = [rng.choice(vocab) if rng.random() < 0.2 else w for w in ref if rng.random() > 0.05]
         refs.append([" ".join(ref).capitalize() + "."])
         preds.append(" ".join(pred).capitalize() + ".")
@@ -272,23 +274,61 @@ def memory_child(names: list[str], n: int) -> dict:
             "worker_mb": peak_mb(resource.RUSAGE_CHILDREN), "scores": scores}
 
 
-def memory_row(label: str, names: list[str], n: int) -> dict:
-    """One metric set in a fresh interpreter, so each peak is its own."""
-    cmd = [sys.executable, __file__, "--memory-child", ",".join(names), str(n)]
+def write_synthetic(folder: Path, n: int) -> tuple[Path, Path]:
+    """``synthetic_pairs(n)`` as a run reads them: references (--data) and a predictions file."""
+    preds, refs = synthetic_pairs(n)
+    data, outputs = folder / "refs.jsonl", folder / "preds.jsonl"
+    with open(data, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps({"id": f"s{i}", "references": r}) + "\n" for i, r in enumerate(refs))
+    with open(outputs, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps({"id": f"s{i}", "prediction": p}) + "\n" for i, p in enumerate(preds))
+    return data, outputs
+
+
+def pipeline_child(names: list[str], folder: Path) -> dict:
+    """``harness run --model predictions:FILE`` on the files ``write_synthetic`` left in
+    ``folder``: loading, checking, the engine, scoring with a 1,000-resample bootstrap,
+    samples.jsonl and the record. Its metric workers are forked from the run, so their peak
+    counts the pages they share with it."""
+    from harness.cli import main
+    from harness.store import load_runs
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["run", "--model", f"predictions:{folder / 'preds.jsonl'}", "--tasks", "wmt14-de-en",
+                     "--data", str(folder / "refs.jsonl"), "--metrics", ",".join(names), "--no-progress",
+                     "--no-cache", "--output", str(folder / "out")])
+    seconds = time.perf_counter() - start
+    if code != 0:
+        raise SystemExit(f"harness run exited {code}")
+    record, = load_runs(folder / "out")
+    return {"seconds": seconds, "data_mb": 0.0, "peak_mb": peak_mb(resource.RUSAGE_SELF),
+            "worker_mb": peak_mb(resource.RUSAGE_CHILDREN),
+            "scores": {name: s.score for name, s in record.scores.items()}}
+
+
+def memory_row(label: str, names: list[str], n: int, pipeline: bool = False) -> dict:
+    """One metric set in a fresh interpreter, so each peak is its own (a run's input files
+    are written here, so making the text is not in the run's peak)."""
+    import tempfile
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-    return {"set": label, "n": n, **json.loads(out.strip().splitlines()[-1])}
+    with tempfile.TemporaryDirectory(prefix="harness-bench-memory-") as tmp:
+        if pipeline:
+            write_synthetic(Path(tmp), n)
+        cmd = [sys.executable, __file__, "--pipeline-child" if pipeline else "--memory-child", ",".join(names),
+               tmp if pipeline else str(n)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return {"set": label + (" (run)" if pipeline else ""), "n": n, **json.loads(out.strip().splitlines()[-1])}
 
 
 def run_memory(sizes: list[int], million: bool) -> None:
-    fmt = "{:<15} {:>9} {:>9} {:>9} {:>11} {:>10}  {}"
+    fmt = "{:<21} {:>9} {:>9} {:>9} {:>11} {:>10}  {}"
     print(fmt.format("metrics", "n", "seconds", "peak MB", "workers MB", "data MB", "scores"))
-    jobs = [(label, names, n) for n in sizes for label, names in MEMORY_SETS.items()]
+    jobs = [(label, names, n, False) for n in sizes for label, names in MEMORY_SETS.items()]
     if million:
-        jobs.append((*MILLION_SET, 1_000_000))
-    for label, names, n in jobs:
-        r = memory_row(label, names, n)
-        print(fmt.format(label, r["n"], f"{r['seconds']:.1f}", f"{r['peak_mb']:.0f}", f"{r['worker_mb']:.0f}",
+        jobs.append((*MILLION_SET, 1_000_000, True))
+    for label, names, n, pipeline in jobs:
+        r = memory_row(label, names, n, pipeline)
+        print(fmt.format(r["set"], r["n"], f"{r['seconds']:.1f}", f"{r['peak_mb']:.0f}", f"{r['worker_mb']:.0f}",
                          f"{r['data_mb']:.0f}", " ".join(f"{k}={v:.4f}" for k, v in r["scores"].items())),
               flush=True)
 
@@ -308,12 +348,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--repeat", type=int, default=None, help="timings per cell, best kept")
     parser.add_argument("--memory", action="store_true", help="peak memory and time per metric set (synthetic data)")
-    parser.add_argument("--million", action="store_true", help="with --memory: also BLEU+chrF on 1M examples")
+    parser.add_argument("--million", action="store_true",
+                        help="with --memory: also a whole `harness run` of BLEU+chrF over 1M predictions")
     parser.add_argument("--memory-child", nargs=2, metavar=("METRICS", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--pipeline-child", nargs=2, metavar=("METRICS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.memory_child:
-        names, n = args.memory_child
-        print(json.dumps(memory_child(names.split(","), int(n))))
+    if args.memory_child or args.pipeline_child:
+        if args.memory_child:
+            names, n = args.memory_child
+            print(json.dumps(memory_child(names.split(","), int(n))))
+        else:
+            names, folder = args.pipeline_child
+            print(json.dumps(pipeline_child(names.split(","), Path(folder))))
         return
     if args.memory:
         run_memory([1000, 10000] if args.quick else [10000, 100000], args.million)

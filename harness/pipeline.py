@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from harness import data, distributed, store
 from harness.environment import describe_environment
@@ -200,18 +200,19 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
 
 
 def sample_rows(out: _Generated, predictions: Sequence[str] | None, scored: Sequence[int],
-                results: Sequence[MetricResult]) -> list[dict]:
-    """One row per example asked for; failed examples have ``error`` and no scores."""
-    row_of = {i: k for k, i in enumerate(scored)}
-    rows = []
+                results: Sequence[MetricResult]) -> Iterator[dict]:
+    """One row per example asked for, made as it is written (a million rows held at once
+    would be gigabytes); failed examples have ``error`` and no scores. ``scored`` ascends."""
+    scores = [(r.metric, r.per_example) for r in results if r.per_example is not None]
+    k = 0  # the position of example i among the scored ones, when it is one
     for i, (ex, gen) in enumerate(zip(out.examples, out.generations)):
         pred = predictions[i] if predictions is not None else gen.text
-        k = row_of.get(i)
-        per_example = {} if k is None else {
-            r.metric: r.per_example[k] for r in results if r.per_example is not None}
-        rows.append({"id": ex.id, "input": ex.source if ex.source is not None else ex.image,
-                     "prediction": pred, "raw_output": gen.text if gen.text != pred else None,
-                     "references": list(ex.references), "scores": per_example,
-                     "finish_reason": gen.finish_reason, "generated_tokens": gen.num_tokens,
-                     "truncated": gen.truncated, "cached": gen.cached, "error": gen.error})
-    return rows
+        per_example = {}
+        if k < len(scored) and scored[k] == i:
+            per_example = {name: values[k] for name, values in scores}
+            k += 1
+        yield {"id": ex.id, "input": ex.source if ex.source is not None else ex.image,
+               "prediction": pred, "raw_output": gen.text if gen.text != pred else None,
+               "references": list(ex.references), "scores": per_example,
+               "finish_reason": gen.finish_reason, "generated_tokens": gen.num_tokens,
+               "truncated": gen.truncated, "cached": gen.cached, "error": gen.error}

@@ -12,8 +12,8 @@ Records from schema 1 (``<output>/<model>/<task>/run.json``) are read and conver
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
 import json
 import os
 import re
@@ -23,7 +23,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
 from harness.errors import DataError
 from harness.record import SCHEMA_VERSION, RunRecord
@@ -68,20 +68,33 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _write_file(path: Path, data: bytes) -> None:
+@contextlib.contextmanager
+def _synced(path: Path, mode: str) -> Iterator[IO]:
     # inside a run's temporary folder: the folder rename is what makes it visible
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:
+    try:
+        with open(path, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as err:
+        if err.filename is None:  # a full disk fails a write, which names no file: name it
+            raise OSError(err.errno, err.strerror, str(path)) from err
+        raise
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with _synced(path, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, Any]],
               stats: Mapping[str, Any]) -> Path:
     """Write one run's folder whole under ``output``; returns the folder.
 
-    ``stats`` maps metric names to statistics matrices, saved where ``record.scores`` says.
+    ``samples`` is consumed once, row by row, as it is written: a generator keeps one row
+    in memory. ``stats`` maps metric names to statistics matrices, saved where
+    ``record.scores`` says.
     """
     import numpy as np
 
@@ -91,12 +104,12 @@ def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, An
         shutil.rmtree(tmp)
     remove_stale_temporaries(parent)
     tmp.mkdir(parents=True)
-    lines = "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in samples)
-    _write_file(tmp / record.files.samples, lines.encode())
+    with _synced(tmp / record.files.samples, "w") as f:
+        # row by row: a million sample rows joined first would be a gigabyte of text
+        f.writelines(json.dumps(s, ensure_ascii=False) + "\n" for s in samples)
     for name, matrix in stats.items():
-        buf = io.BytesIO()
-        np.save(buf, np.asarray(matrix, dtype=np.float64))
-        _write_file(tmp / record.score(name).stats, buf.getvalue())
+        with _synced(tmp / record.score(name).stats, "wb") as f:  # no in-memory copy of the matrix
+            np.save(f, np.asarray(matrix, dtype=np.float64))
     _write_file(tmp / RECORD, (record.to_json() + "\n").encode())
     _publish(tmp, final)
     if record.status != "failed":

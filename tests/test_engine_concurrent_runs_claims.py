@@ -13,7 +13,8 @@ import pytest
 from harness.engine import EngineSettings, cache_identity, generate
 from harness.engine.cache import GenerationCache
 from harness.engine.claims import is_live
-from harness.models.base import Model
+from harness.engine.concurrent import CLAIM_AHEAD
+from harness.models.base import Driver, Model
 from harness.types import GenerateConfig, Generation, Request
 
 HERE = socket.gethostname()
@@ -121,3 +122,42 @@ def test_a_finished_run_leaves_no_claim(tmp_path):
     db = sqlite3.connect(cache_dir / "generations.sqlite")
     assert db.execute("SELECT COUNT(*) FROM claims").fetchone() == (0,)
     assert db.execute("SELECT COUNT(*) FROM claimants").fetchone() == (0,)
+
+
+class SlowEndpoint(Model):
+    """A concurrent adapter whose answers wait until the test lets them through."""
+
+    driver = Driver.CONCURRENT
+    concurrency = 2
+
+    def __init__(self, locator="slow-endpoint", **args):
+        super().__init__(locator, **args)
+        self.release = threading.Event()
+
+    def generate_one(self, request):
+        self.release.wait(10)
+        return Generation(example_id=request.example_id, text=request.prompt.upper(), finish_reason="eos")
+
+
+def test_a_concurrent_adapter_claims_requests_as_it_sends_them(tmp_path):
+    """Claimed as sent, not all at once: a second run on the cache takes what this one has
+    not reached instead of waiting for all of it."""
+    model, reqs, cache_dir = SlowEndpoint(), requests(40), tmp_path / "cache"
+    result = {}
+    run = threading.Thread(target=lambda: result.update(out=generate(
+        model, reqs, EngineSettings(cache_dir=cache_dir, progress=False))))
+    run.start()
+    claimed = 0
+    for _ in range(200):  # until the first requests are in flight
+        time.sleep(0.05)
+        if (cache_dir / "generations.sqlite").exists():
+            db = sqlite3.connect(cache_dir / "generations.sqlite")
+            claimed = db.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+            db.close()
+            if claimed:
+                break
+    model.release.set()
+    run.join()
+    out, acc = result["out"]
+    assert 0 < claimed <= model.concurrency * CLAIM_AHEAD
+    assert acc.n_generated == 40 and [g.text for g in out] == [r.prompt.upper() for r in reqs]

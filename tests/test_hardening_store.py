@@ -2,6 +2,7 @@
 being written now (a younger temporary) is left alone."""
 import os
 import time
+from pathlib import Path
 
 from conftest import write_jsonl
 from harness.cli import main
@@ -38,13 +39,28 @@ def test_a_disk_that_fills_while_writing_is_one_line_naming_the_file(tmp_path, c
     import errno
 
     from harness import store
-    real = store._write_file
 
-    def full(path, content):
-        if path.name == "samples.jsonl":
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return real(path, content)
-    monkeypatch.setattr(store, "_write_file", full)
+    class Full:  # a file on a full disk: the write fails, naming no file, as write(2) does
+        def __init__(self, f):
+            self.f = f
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def writelines(self, lines):
+            next(iter(lines))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def open_on_full_disk(path, *args, **kwargs):
+        f = open(path, *args, **kwargs)
+        return Full(f) if Path(path).name == "samples.jsonl" else f
+    monkeypatch.setattr(store, "open", open_on_full_disk, raising=False)
     data = write_jsonl(tmp_path / "d.jsonl", ROWS)
     rc = main(["run", "--model", "copy-source", "--tasks", "demo-translation", "--data", str(data),
                "--metrics", "bleu", "--bootstrap", "0", "--no-progress", "--output", str(tmp_path / "out")])

@@ -68,10 +68,12 @@ def test_whole_test_set_scores_equal_sacrebleu_corpus_score(small_chunks):
 def test_reference_cache_kept_for_test_set_sizes_only(small_chunks):
     small = Corpus(["a b c"] * 7, [["a b d"]] * 7)
     large = Corpus(["a b c"] * 8, [["a b d"]] * 8)
-    build_metric("chrf").statistics(small)
+    build_metric("bleu").statistics(small)
     assert len(sacrebleu_metrics._REF_CACHE) == 1  # other systems on these references reuse it
-    build_metric("chrf").statistics(large)
+    build_metric("bleu").statistics(large)
     assert len(sacrebleu_metrics._REF_CACHE) == 1  # a larger corpus keeps nothing
+    build_metric("chrf").statistics(small)
+    assert len(sacrebleu_metrics._REF_CACHE) == 1  # chrF counts references with the predictions: nothing to keep
 
 
 def test_tokenized_period_warning_once_per_corpus(small_chunks, caplog):

@@ -178,3 +178,32 @@ def test_bleu_details_are_sacrebleus_counts():
     golden = case.expected["bleu"]
     assert details["counts"] == golden["counts"] and details["totals"] == golden["totals"]
     assert details["bp"] == golden["bp"] and details["ref_len"] == golden["ref_len"]
+
+
+@pytest.mark.skipif(not WMT, reason="shared evaluation data not found")
+@pytest.mark.parametrize("spec", [s for s in SPECS if not s[1].get("tokenize")], ids=_spec_id)
+def test_sentence_scores_across_chunks_are_sacrebleus(spec, monkeypatch):
+    """Per-example scores are computed a chunk of rows at a time; crossing chunk borders
+    (7 rows a chunk here, 2,000 in a run) changes none of sacrebleu's sentence scores."""
+    from harness.metrics import sacrebleu_metrics
+    monkeypatch.setattr(sacrebleu_metrics, "CHUNK", 7)
+    name, options, reference = spec
+    case = WMT[1]
+    preds, refs = list(case.predictions[:40]), [list(r) for r in case.references[:40]]
+    metric = build_metric({"name": name, **options})
+    sentence = BLEU(effective_order=True, **options) if name == "bleu" else reference()
+    expected = [sentence.sentence_score(p, r).score for p, r in zip(preds, refs)]
+    assert metric.per_example(metric.statistics(Corpus(preds, refs))).tolist() == pytest.approx(expected, abs=1e-9)
+
+
+# corpora shorter than chrF's n-gram order, blanks, ties between references, gaps
+TINY_CORPORA = [([""], [[""]]), (["  "], [[" \t"]]), (["", "a"], [[""], [""]]), (["a"], [["", "a"]]),
+                (["ab"], [["a", None]]), (["", ""], [["x", ""], ["", "y"]]), (["ab c"], [["ba", "ab"]])]
+
+
+@pytest.mark.parametrize("preds, refs", TINY_CORPORA)
+@pytest.mark.parametrize("options", [{}, {"whitespace": True}, {"char_order": 3, "lowercase": True}])
+def test_chrf_of_tiny_corpora_is_sacrebleus(preds, refs, options):
+    result, _ = score(build_metric({"name": "chrf", **options}), Corpus(preds, refs),
+                      data_fingerprint="e" * 8, n_bootstrap=0)
+    assert result.score == pytest.approx(CHRF(**options).corpus_score(preds, _streams(refs)).score, abs=1e-9)

@@ -123,3 +123,22 @@ def test_new_run_ids_sort_by_time_and_differ_within_a_second():
     assert early.startswith("20261130T115103Z-") and early < late
     assert store.RUN_ID.match(early)
     assert len({store.new_run_id() for _ in range(50)}) == 50
+
+
+def test_samples_are_written_as_they_are_made_not_held(run, tmp_path):
+    """A million sample rows joined before writing are gigabytes: write_run writes each row
+    as the iterable yields it, so most of them are on disk before the last one is made."""
+    record, = run()
+    again = record.model_copy(update={"run_id": store.new_run_id()})
+    written = []
+
+    def rows():
+        for i in range(1000):
+            if i == 999:
+                samples = next((tmp_path / "out").rglob(f".tmp-{again.run_id}/samples.jsonl"))
+                written.append(samples.stat().st_size)
+            yield {"id": f"x{i}", "prediction": "p" * 100}
+    folder = store.write_run(tmp_path / "out", again, rows(), {})
+    lines = (folder / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [f"x{i}" for i in range(1000)]
+    assert written[0] > 0.9 * (folder / "samples.jsonl").stat().st_size

@@ -158,12 +158,12 @@ def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
 
     if model.driver is Driver.BATCHES:  # claims batch by batch, as each is planned
         return _generate_batched(model, ledger, settings, progress, on_failure), 0
+    if model.driver is Driver.CONCURRENT:  # claims requests as it sends them
+        return None, run_concurrent(model, ledger, progress.update, on_failure)
     # the adapter takes the whole list at once: claim it all, so a second run waits
     ledger.pending = ledger.take(ledger.pending)
     if not ledger.pending:
         return None, 0
-    if model.driver is Driver.CONCURRENT:
-        return None, run_concurrent(model, ledger, progress.update, on_failure)
     run_stream(model, ledger, progress.update)
     failed = next((g for g in ledger.results if g is not None and g.error), None)
     if failed is not None and settings.on_error == "fail":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from itertools import islice
 from typing import Callable
 
 from harness.engine.ledger import CommitBuffer, Ledger
@@ -17,6 +18,7 @@ from harness.types import Generation, Request
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 30.0
 COMMIT_EVERY_S = 1.0
+CLAIM_AHEAD = 2  # requests claimed and queued per thread: none idles while a batch of claims is written
 
 
 class Outcome:
@@ -50,14 +52,27 @@ def _attempt(model: Model, request: Request, stop: threading.Event) -> Outcome:
 
 def run_concurrent(model: Model, ledger: Ledger, on_commit: Callable[[int, int], None],
                    on_failure: Callable[[int, BaseException], None]) -> int:
-    """Generate every pending request; returns the number of retries it took."""
+    """Generate every pending request this run claims (the others wait in the ledger for
+    the run that claimed them); returns the number of retries it took."""
     stop = threading.Event()
     retries = 0
     buffer = CommitBuffer(ledger, on_commit, every_s=COMMIT_EVERY_S)
-    with ThreadPoolExecutor(max(1, model.concurrency), thread_name_prefix="harness-request") as pool:
-        running: dict[Future, int] = {
-            pool.submit(_attempt, model, ledger.requests[p], stop): p for p in ledger.pending}
+    threads = max(1, model.concurrency)
+    unsent = iter(ledger.pending)
+    with ThreadPoolExecutor(threads, thread_name_prefix="harness-request") as pool:
+        running: dict[Future, int] = {}
+
+        def send() -> None:
+            # claimed a few at a time as they are sent, not all up front: a second run on the
+            # same cache takes the requests this one has not reached, instead of waiting
+            while len(running) < threads * CLAIM_AHEAD:
+                window = list(islice(unsent, threads * CLAIM_AHEAD - len(running)))
+                if not window:
+                    return
+                for p in ledger.take(window):
+                    running[pool.submit(_attempt, model, ledger.requests[p], stop)] = p
         try:
+            send()
             while running:
                 done, _ = wait(running, timeout=COMMIT_EVERY_S, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -69,6 +84,7 @@ def run_concurrent(model: Model, ledger: Ledger, on_commit: Callable[[int, int],
                     else:
                         buffer.add(position, outcome.generation)
                 buffer.flush_if_due()
+                send()
         finally:
             stop.set()  # a failure or Ctrl-C: no new tries, sleeping retries wake up
             for future in running:

@@ -8,8 +8,9 @@ sacrebleu allows; the signature then says ``nrefs:var``.
 
 Statistics are computed a chunk of examples at a time (references prepared, rows extracted,
 the chunk's n-grams dropped), so memory holds the float rows plus one chunk; the rows are
-sacrebleu's, bit for bit. ``max_chars`` refuses a segment too long to score in bounded time
-and memory with an error naming the example, instead of running for hours.
+sacrebleu's, bit for bit (chrF's character n-grams are counted as arrays, ``char_ngrams.py``).
+``max_chars`` refuses a segment too long to score in bounded time and memory with an error
+naming the example, instead of running for hours.
 
 Per-example scores are sacrebleu's sentence scores computed from the same rows:
 sentence BLEU uses effective order (as ``sacrebleu.sentence_bleu`` does) with this
@@ -28,6 +29,7 @@ import numpy as np
 from harness.cpus import available_cpus
 from harness.errors import HarnessError, MissingDependency
 from harness.metrics.base import Corpus
+from harness.metrics.char_ngrams import chrf_rows
 from harness.metrics.common import (SummableMetric, check_corpus, check_lengths, chunk_bounds, gc_paused, nrefs,
                                     parallel_imap, ref_streams)
 from harness.options import option
@@ -50,8 +52,14 @@ REUSE_UP_TO = 4000
 # scored a chunk at a time and only the float rows are kept; chunks of 2,000 measured within
 # noise of one pass on 10k examples (2-core machine).
 CHUNK = 2000
+# BLEU and chrF++ are pure Python at ~0.5-1 ms a segment: 1M segments are up to half an hour
+# on one core. From this size a pool's start-up is under 1% of the work, so workers=0 spreads
+# them over the CPUs (at most 4); smaller corpora stay in one process. chrF's character n-grams
+# are arrays (char_ngrams.py) and need no workers.
+PARALLEL_FROM = 20_000
 MAX_CHARS_HELP = "longest prediction or reference scored, in characters; longer is an error; 0 = no limit"
-WORKERS_HELP = "processes for segment statistics; 0 = automatic (TER: min(cpus, 4) from 1000 segments)"
+WORKERS_HELP = ("processes for segment statistics; 0 = automatic: min(cpus, 4) from 1,000 segments (TER) "
+                "or 20,000 (BLEU, chrF++)")
 
 # tokenizer -> (modules it imports, what installs them)
 _TOKENIZER_EXTRAS = {"ja-mecab": (("MeCab", "ipadic"), "sacrebleu[ja]"),
@@ -100,18 +108,25 @@ class SacrebleuMetric(SummableMetric):
         check_lengths(corpus, self.options.max_chars, self.name, self.cost_note)
         preds, refs = corpus.predictions, corpus.references
         _warn_tokenized_periods(self.scorer, preds)
-        ref_info = self._reference_info(refs) if n <= REUSE_UP_TO else None
+        ref_info = self._reference_info(refs) if n <= REUSE_UP_TO and self.reuses_references else None
         workers = self.options.workers or (min(available_cpus(), 4) if self.parallel_from
                                            and n >= self.parallel_from else 1)
         jobs = [(type(self), self.options, preds[a:b], refs[a:b], ref_info and ref_info[a:b])
                 for a, b in chunk_bounds(n, workers, CHUNK)]
         rows = parallel_imap(_chunk_statistics, jobs, workers) if workers > 1 \
-            else (_statistics(self.scorer, *job[2:]) for job in jobs)
+            else (self.chunk_statistics(*job[2:]) for job in jobs)
         at = 0
         for part in rows:
             out[at:at + len(part)] = part
             at += len(part)
         return out
+
+    # whether prepared references are worth keeping for further systems (see REUSE_UP_TO)
+    reuses_references: ClassVar[bool] = True
+
+    def chunk_statistics(self, hypotheses: Sequence[str], references: Sequence, ref_info: list | None) -> np.ndarray:
+        """One chunk's rows of statistics."""
+        return _statistics(self.scorer, hypotheses, references, ref_info)
 
     def _reference_info(self, references) -> list:
         key = (type(self).__name__, tuple(sorted(self.sacrebleu_kwargs.items())),
@@ -133,6 +148,18 @@ class SacrebleuMetric(SummableMetric):
         # sacrebleu's counts are integers; our float sums of them are exact. Converting the
         # whole matrix at once keeps a 1000-resample bootstrap from being mostly round() calls.
         return np.rint(totals).astype(np.int64).tolist()
+
+    def per_example(self, stats: np.ndarray) -> np.ndarray:
+        """Sentence scores, a chunk of rows at a time: rows as Python lists are ~30 times
+        the matrix (1M chrF rows: 0.6 GB), so only one chunk's are alive at once."""
+        out = np.empty(len(stats))
+        for a in range(0, len(stats), CHUNK):
+            out[a:a + CHUNK] = [self.sentence_score(row) for row in self._as_stats(stats[a:a + CHUNK])]
+        return out
+
+    def sentence_score(self, row: list) -> float:
+        """sacrebleu's sentence score of one row of statistics, as ``_as_stats`` gives it."""
+        raise NotImplementedError
 
     def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
         compute = self.scorer._compute_score_from_stats
@@ -164,7 +191,7 @@ def _statistics(scorer, hypotheses: Sequence[str], references: Sequence, ref_inf
 
 def _chunk_statistics(job: tuple) -> np.ndarray:
     cls, options, hypotheses, references, ref_info = job
-    return _statistics(cls(**asdict(options)).scorer, hypotheses, references, ref_info)
+    return cls(**asdict(options)).chunk_statistics(hypotheses, references, ref_info)
 
 
 def _warn_tokenized_periods(scorer, hypotheses: Sequence[str]) -> None:
@@ -222,6 +249,7 @@ class BLEU(SacrebleuMetric):
     name = "bleu"
     description = "BLEU via sacrebleu (0-100)"
     Options = BLEUOptions
+    parallel_from = PARALLEL_FROM
     cost_note = "BLEU's n-grams of one segment take ~8 s and ~200 MB per million characters"
 
     def _build(self):
@@ -239,16 +267,13 @@ class BLEU(SacrebleuMetric):
     def n_stats(self) -> int:
         return 2 + 2 * self.scorer.max_ngram_order
 
-    def per_example(self, stats: np.ndarray) -> np.ndarray:
+    def sentence_score(self, row: list) -> float:
         from sacrebleu.metrics import BLEU as SacreBLEU
         order = self.scorer.max_ngram_order
-        out = np.empty(len(stats))
-        for i, row in enumerate(stats.tolist()):
-            out[i] = SacreBLEU.compute_bleu(
-                correct=[int(x) for x in row[2:2 + order]], total=[int(x) for x in row[2 + order:]],
-                sys_len=int(row[0]), ref_len=int(row[1]), smooth_method=self.scorer.smooth_method,
-                smooth_value=self.scorer.smooth_value, effective_order=True, max_ngram_order=order).score
-        return out
+        return SacreBLEU.compute_bleu(
+            correct=row[2:2 + order], total=row[2 + order:], sys_len=row[0], ref_len=row[1],
+            smooth_method=self.scorer.smooth_method, smooth_value=self.scorer.smooth_value,
+            effective_order=True, max_ngram_order=order).score
 
     def details(self, stats: np.ndarray) -> dict:
         s = self._score_of_totals(stats.sum(axis=0))
@@ -264,7 +289,8 @@ class ChrF(SacrebleuMetric):
     name = "chrf"
     description = "chrF via sacrebleu (0-100); word_order=2 gives chrF++"
     Options = ChrFOptions
-    cost_note = "chrF's n-grams of one segment take ~18 s and ~100 MB per million characters"
+    cost_note = ("chrF's character n-grams of one segment take ~1.5 s and ~200 MB per million characters "
+                 "(chrF++'s word n-grams ~18 s)")
 
     def _build(self):
         from sacrebleu.metrics import CHRF
@@ -273,8 +299,27 @@ class ChrF(SacrebleuMetric):
     def n_stats(self) -> int:
         return 3 * (self.options.char_order + self.options.word_order)
 
-    def per_example(self, stats: np.ndarray) -> np.ndarray:
-        return np.array([self.scorer._compute_f_score(row) for row in stats.round().astype(int).tolist()])
+    @property
+    def parallel_from(self) -> int | None:  # type: ignore[override]
+        return None if self.options.word_order == 0 else PARALLEL_FROM  # char n-grams are arrays: fast
+
+    @property
+    def reuses_references(self) -> bool:  # type: ignore[override]
+        return self.options.word_order > 0
+
+    def chunk_statistics(self, hypotheses: Sequence[str], references: Sequence, ref_info: list | None) -> np.ndarray:
+        if self.options.word_order > 0:  # word n-grams (chrF++): sacrebleu's own code
+            return super().chunk_statistics(hypotheses, references, ref_info)
+        scorer = self.scorer
+        if self.options.whitespace:
+            prepare = scorer._preprocess_segment
+        else:
+            def prepare(text: str) -> str:
+                return "".join(scorer._preprocess_segment(text).split())
+        return chrf_rows(hypotheses, references, scorer.char_order, prepare, scorer._compute_f_score)
+
+    def sentence_score(self, row: list) -> float:
+        return self.scorer._compute_f_score(row)
 
     def signature_extra(self) -> tuple[tuple[str, Any], ...]:
         # beta changes the number but sacrebleu puts it in the metric's name (chrF2), not its signature
@@ -313,8 +358,8 @@ class TER(SacrebleuMetric):
     def _as_stats(self, totals: np.ndarray) -> list[list]:
         return totals.tolist()  # edits and average reference lengths are fractional
 
-    def per_example(self, stats: np.ndarray) -> np.ndarray:
-        return np.array([self.scorer._compute_score_from_stats(row).score for row in stats.tolist()])
+    def sentence_score(self, row: list) -> float:
+        return self.scorer._compute_score_from_stats(row).score
 
     def details(self, stats: np.ndarray) -> dict:
         total = stats.sum(axis=0)

@@ -57,7 +57,7 @@ def score(metric: Metric, corpus: Corpus, *, data_fingerprint: str, n_bootstrap:
         metric=metric.name, score=float(metric.aggregate(stats)),
         signature=signature.with_field("data", data_fingerprint[:8]),
         higher_is_better=metric.higher_is_better, ci=ci,
-        per_example=None if per_example is None else tuple(float(x) for x in per_example),
+        per_example=None if per_example is None else tuple(np.asarray(per_example, dtype=np.float64).tolist()),
         details=dict(metric.details(stats)))
     return result, stats
 

@@ -34,15 +34,15 @@ class Predictions(Model):
         self.path = Path(locator)
         text_field = self.options.field
         self.texts: dict[str, str] = {}
-        self.origin: dict[str, str] = {}
+        self.line: dict[str, int] = {}  # line numbers, not "file:line" strings: 1M of those is 100 MB
         for line, row in read_rows(self.path):
             where = f"{self.path}:{line}"
             if text_field not in row or not isinstance(row[text_field], str):
                 raise DataError(f"{where}: missing string field {text_field!r}")
             key = check_id(row.get("id"), where, owner="prediction")
             if key in self.texts:
-                raise DataError(f"{where}: duplicate id {key!r} (first at {self.origin[key]})")
-            self.texts[key], self.origin[key] = row[text_field], where
+                raise DataError(f"{where}: duplicate id {key!r} (first at {self.path}:{self.line[key]})")
+            self.texts[key], self.line[key] = row[text_field], line
 
     @classmethod
     def location_problems(cls, spec: str, locator: str, revision: str | None) -> list[HarnessError]:
@@ -67,9 +67,15 @@ class Predictions(Model):
                             f"of task {task!r}, e.g. id {missing[0]!r}; score a subset with --limit "
                             f"or pass the matching --data file")
         if unknown and not limited:
-            raise DataError(f"{self.origin[unknown[0]]}: id {unknown[0]!r} is not an example of task "
+            raise DataError(f"{self.path}:{self.line[unknown[0]]}: id {unknown[0]!r} is not an example of task "
                             f"{task!r} ({len(unknown)} such ids); check that the file "
                             f"belongs to this task, or pass the matching --data file")
+
+    def close(self) -> None:
+        # the generations hold the texts now; the tables by id (~45 MB per 100k examples) are
+        # free for scoring to reuse
+        self.texts, self.line = {}, {}
+        super().close()
 
     def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
         for req in requests:
