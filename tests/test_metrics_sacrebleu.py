@@ -207,3 +207,23 @@ def test_chrf_of_tiny_corpora_is_sacrebleus(preds, refs, options):
     result, _ = score(build_metric({"name": "chrf", **options}), Corpus(preds, refs),
                       data_fingerprint="e" * 8, n_bootstrap=0)
     assert result.score == pytest.approx(CHRF(**options).corpus_score(preds, _streams(refs)).score, abs=1e-9)
+
+
+def _chrf_cases():
+    """Every system of the shipped WMT subset with three option sets; where the shared data is
+    present, a spread of its systems (each costs sacrebleu seconds) with the defaults."""
+    options = [{}, {"lowercase": True, "whitespace": True}, {"char_order": 4}]
+    shipped = [pytest.param(c, o, id=f"{c.name}-{i}") for c in golden_translation_cases(origin="shipped")
+               for i, o in enumerate(options)]
+    shared = golden_translation_cases()
+    return shipped + [pytest.param(c, {}, id=c.name) for c in shared[::max(1, len(shared) // 6)]]
+
+
+@pytest.mark.parametrize("case, options", _chrf_cases())
+def test_chrf_rows_are_sacrebleus_rows_on_real_systems(case, options):
+    """chrF's character n-grams are counted as arrays (char_ngrams.py), not by sacrebleu:
+    sacrebleu stays the oracle, row by row, on real system outputs and references."""
+    preds, refs = list(case.predictions), [list(r) for r in case.references]
+    ours = build_metric({"name": "chrf", **options}).statistics(Corpus(preds, refs))
+    theirs = CHRF(**options)._extract_corpus_statistics(preds, _streams(refs))
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs, dtype=float))
