@@ -26,21 +26,23 @@ def is_corrupt(exc: BaseException) -> bool:
     return type(exc) is sqlite3.DatabaseError
 
 
-def connect(path: Path, schema: str) -> sqlite3.Connection:
-    """A WAL connection to ``path`` with ``schema`` applied; a corrupt file is moved aside."""
+def connect(path: Path, schema: str, wal: bool = True) -> sqlite3.Connection:
+    """A connection to ``path`` with ``schema`` applied, in WAL mode unless ``wal`` is false
+    (a rollback journal: WAL's shared memory is unsafe on a network filesystem); a corrupt
+    file is moved aside."""
     try:
-        return _open(path, schema)
+        return _open(path, schema, wal)
     except sqlite3.DatabaseError as exc:
         if not is_corrupt(exc):
             raise
         quarantine(path, exc)
-        return _open(path, schema)
+        return _open(path, schema, wal)
 
 
-def _open(path: Path, schema: str) -> sqlite3.Connection:
+def _open(path: Path, schema: str, wal: bool = True) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=60)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA journal_mode={'WAL' if wal else 'DELETE'}")
         # durable against a process crash (kill -9); only a power loss may drop the last commits
         db.execute("PRAGMA synchronous=NORMAL")
         with db:
@@ -63,7 +65,7 @@ def quarantine(path: Path, exc: BaseException) -> Path:
 
 
 def guarded(path: Path, schema: str, db: sqlite3.Connection,
-            action: Callable[[sqlite3.Connection], T]) -> tuple[sqlite3.Connection, T]:
+            action: Callable[[sqlite3.Connection], T], wal: bool = True) -> tuple[sqlite3.Connection, T]:
     """``action(db)``; if the file turns out damaged mid-use (a truncated file opens fine
     and fails on its first read), move it aside and run ``action`` on a fresh file."""
     try:
@@ -73,5 +75,5 @@ def guarded(path: Path, schema: str, db: sqlite3.Connection,
             raise
         db.close()
         quarantine(path, exc)
-        db = _open(path, schema)
+        db = _open(path, schema, wal)
         return db, action(db)

@@ -216,6 +216,24 @@ def test_file_hashes_are_remembered_by_path_and_stat(tiny, tmp_path):
     assert str(stat.st_mtime_ns + 10**9) in db.execute(query, (str(weights),)).fetchone()[0]
 
 
+def test_on_a_shared_cache_folder_each_host_keeps_its_own_hash_memo(tiny, tmp_path, monkeypatch):
+    import socket
+    import sqlite3
+
+    from harness.models.hf import weights as hashes
+    monkeypatch.setenv("HARNESS_CACHE_MODE", "shared")
+    copy = shutil.copytree(tiny["causal"], tmp_path / "model")
+    first = hashes.folder_sha256(copy)
+    cache = Path(os.environ["HARNESS_CACHE"])
+    memo = cache / f"file-hashes-{socket.gethostname()}.sqlite"
+    assert not (cache / "file-hashes.sqlite").exists()
+    db = sqlite3.connect(memo)  # a rollback journal: no -wal/-shm files for other hosts to trip on
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    weights = (copy / "model.safetensors").resolve()
+    assert db.execute("SELECT sha256 FROM hashes_v2 WHERE path = ?", (str(weights),)).fetchone()
+    assert hashes.folder_sha256(copy) == first
+
+
 def test_a_hub_id_resolves_to_its_cached_snapshot_and_commit(tiny, tmp_path, monkeypatch):
     from huggingface_hub import constants
     commit = "0123456789abcdef0123456789abcdef01234567"

@@ -5,15 +5,22 @@ its stat: size, modification time, inode and inode change time (ctime). Copy too
 file's mtime (``cp -p``, ``rsync -t``, tar) but none can keep its ctime, which the kernel
 sets on every write, and a file replaced by rename gets a new inode: any replacement is
 hashed again, however its mtime was preserved.
+
+On a cache folder several hosts share (the ``shared`` cache mode: a network filesystem or a
+multi-node job), each host keeps a memo of its own, ``file-hashes-<host>.sqlite``, with a
+rollback journal: inodes and ctimes are what one host sees of a file, and neither SQLite's
+locks nor WAL's shared memory hold across hosts.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import sqlite3
 from pathlib import Path
 
 from harness import sqlite_files
+from harness.engine import cache_mode
 from harness.paths import cache_root
 
 SKIPPED_SUFFIXES = (".md", ".lock")  # model cards and download locks do not change outputs
@@ -29,11 +36,14 @@ class _Memo:
     def __init__(self):
         folder = cache_root()
         folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / "file-hashes.sqlite"
-        self.db = sqlite_files.connect(self.path, _SCHEMA)
+        self.shared = cache_mode.choose(cache_mode.default_mode(), folder).mode == "shared"
+        name = f"file-hashes-{socket.gethostname()}.sqlite" if self.shared else "file-hashes.sqlite"
+        self.path = folder / name
+        self.db = sqlite_files.connect(self.path, _SCHEMA, wal=not self.shared)
 
     def use(self, action):
-        self.db, result = sqlite_files.guarded(self.path, _SCHEMA, self.db, action)
+        self.db, result = sqlite_files.guarded(self.path, _SCHEMA, self.db, action,
+                                               wal=not self.shared)
         return result
 
     def lookup(self, path: str, stat_key: str) -> str | None:
