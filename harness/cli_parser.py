@@ -218,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     return parser
 
+
 def _add_compare(sub: Any) -> None:
     p = _command(sub, "compare", "paired significance tests of systems against a baseline, from "
                  "their stored statistics (nothing is generated again)",
