@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from typing import Iterable, Sequence
 
 
 class HarnessError(Exception):
@@ -21,6 +21,15 @@ class MissingDependency(HarnessError):
     def __init__(self, package: str, extra: str | None = None, why: str = ""):
         fix = f"pip install 'harness[{extra}]'" if extra else f"pip install {package}"
         super().__init__(f"{package} is required{(' ' + why) if why else ''}; run: {fix}")
+
+
+def raise_all(errors: Sequence[HarnessError], heading: str, kind: type = HarnessError) -> None:
+    """Raise the one error as it is, or all of them at once under ``heading``: a user fixes
+    every problem in one go instead of one per attempt."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise kind(f"{heading}:\n" + "\n".join(f"  {err}".replace("\n", "\n  ") for err in errors))
 
 
 def check_keys(given: Iterable[str], known: Iterable[str], what: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from harness import store
-from harness.errors import DataError, HarnessError, UsageError, did_you_mean
+from harness.errors import DataError, HarnessError, UsageError, did_you_mean, raise_all
 from harness.models.base import Model
 from harness.registry import models
 from harness.task import POSTPROCESS, Task, get_task
@@ -140,11 +140,7 @@ def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKi
                                   input_kind, checks["requests"], time.perf_counter() - t0))
     found += check_folders(options.output if options.write else None,
                            settings.cache_dir if settings.use_cache else None)
-    if len(found) == 1:
-        raise found[0]
-    if found:
-        raise UsageError("nothing was run; fix these first:\n" +
-                         "\n".join(f"  {err}".replace("\n", "\n  ") for err in found))
+    raise_all(found, "nothing was run; fix these first", UsageError)
     return plans
 
 
