@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from harness import store
-from harness.errors import DataError, HarnessError, UsageError
+from harness.engine import faults
+from harness.errors import DataError, HarnessError, UsageError, raise_all
 from harness.record import Environment, Timings
 from harness.record.shard import ShardOptions, ShardRecord
 
@@ -37,9 +36,6 @@ if TYPE_CHECKING:
 
 SHARDS = "shards"
 SPEC = re.compile(r"^\s*(-?\d+)\s*/\s*(-?\d+)\s*$")
-# seconds a shard waits between writing its part and looking for the others: lets a test
-# make two shards look at the same moment, the case the merge lock is for
-MERGE_DELAY_ENV = "HARNESS_FAULT_SHARD_MERGE_DELAY_S"
 
 
 @dataclass(frozen=True)
@@ -164,9 +160,7 @@ def finish(outputs: Sequence["_Generated"], plans: Sequence["Planned"], task_nam
             / file_name(record.index, record.count)
         store.atomic_write(path, (record.model_dump_json() + "\n").encode())
         written.append((Part(path, record), plan))
-    delay = os.environ.get(MERGE_DELAY_ENV)
-    if delay:
-        time.sleep(float(delay))
+    faults.before_shard_merge()
     merged, failed = [], []
     for part, plan in written:  # one task's odd shards do not keep the others from merging
         try:
@@ -177,11 +171,7 @@ def finish(outputs: Sequence["_Generated"], plans: Sequence["Planned"], task_nam
         _say(outcome.note)
         if outcome.record is not None:
             merged.append(outcome.record)
-    if len(failed) == 1:
-        raise failed[0]
-    if failed:
-        raise DataError("the shards of these tasks could not be merged:\n" +
-                        "\n".join(f"  {err}".replace("\n", "\n  ") for err in failed))
+    raise_all(failed, "the shards of these tasks could not be merged", DataError)
     return merged
 
 

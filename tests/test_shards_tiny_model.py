@@ -10,7 +10,7 @@ import sys
 from harness import store, tiny_models
 from harness.engine import EngineSettings
 from harness.pipeline import RunOptions, evaluate
-from harness.shards_run import MERGE_DELAY_ENV
+from harness.engine.faults import MERGE_DELAY_ENV
 from harness.testing import REPO_ROOT
 
 ARGS = ["--tasks", "demo-translation", "--limit", "12", "--gen-kwargs", "max_new_tokens=8",

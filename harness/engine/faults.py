@@ -8,6 +8,8 @@ right before each batch reaches the model and ``after_commit`` once a batch is s
     HARNESS_FAULT_OOM_ABOVE_TOKENS=900  a batch costing more than 900 tokens (batching.batch_cost) does
     HARNESS_FAULT_BATCH_DELAY_S=0.5  sleep after every committed batch (to kill a run mid-way)
     HARNESS_FAULT_FAIL_RANK=1        the torchrun rank 1 fails before its first batch
+    HARNESS_FAULT_SHARD_MERGE_DELAY_S=2  a shard waits after writing its part before looking for
+                                     the others (two shards look at once: what the merge lock is for)
 """
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ class Faults:
     oom_above_tokens: int | None = None  # memory grows with tokens, so this is the realistic one
     batch_delay_s: float = 0.0
     fail_rank: int | None = None
+    shard_merge_delay_s: float = 0.0
 
 
+MERGE_DELAY_ENV = "HARNESS_FAULT_SHARD_MERGE_DELAY_S"
 _injected: Faults | None = None
 
 
@@ -36,10 +40,12 @@ def active() -> Faults:
     tokens = os.environ.get("HARNESS_FAULT_OOM_ABOVE_TOKENS")
     delay = os.environ.get("HARNESS_FAULT_BATCH_DELAY_S")
     fail_rank = os.environ.get("HARNESS_FAULT_FAIL_RANK")
+    merge_delay = os.environ.get(MERGE_DELAY_ENV)
     return Faults(oom_above_rows=int(rows) if rows else None,
                   oom_above_tokens=int(tokens) if tokens else None,
                   batch_delay_s=float(delay) if delay else 0.0,
-                  fail_rank=int(fail_rank) if fail_rank else None)
+                  fail_rank=int(fail_rank) if fail_rank else None,
+                  shard_merge_delay_s=float(merge_delay) if merge_delay else 0.0)
 
 
 @contextmanager
@@ -77,5 +83,11 @@ def check_batch(rows: int, tokens: int) -> None:
 
 def after_commit() -> None:
     delay = active().batch_delay_s
+    if delay:
+        time.sleep(delay)
+
+
+def before_shard_merge() -> None:
+    delay = active().shard_merge_delay_s
     if delay:
         time.sleep(delay)
