@@ -16,7 +16,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 stamp="$VENV/.harness-installed"
-if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt constraints.txt ]; then
     echo "harness: $VENV is up to date (delete $stamp to reinstall)" >&2
     exit 0
 fi
@@ -26,6 +26,10 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
     echo "harness: installing torch 2.13.0 (CPU wheel) into $VENV" >&2
     "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0"
 fi
+# constraints.txt: the versions the suite last passed with, so a release made since cannot turn a
+# fresh clone red; HARNESS_CONSTRAINTS=none installs the newest releases pyproject.toml admits.
+constraints=(-c constraints.txt)
+[ "${HARNESS_CONSTRAINTS:-}" = none ] && constraints=()
 echo "harness: installing harness and its dependencies into $VENV (a first install takes a few minutes)" >&2
-"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+"$PY" -m pip install -q --disable-pip-version-check "${constraints[@]}" -e ".[test]"
 touch "$stamp"

@@ -59,11 +59,24 @@ def test_chat_sends_an_image_as_a_data_url_after_the_instruction(tmp_path):
     assert content[1] == {"type": "text", "text": "Caption it."}
 
 
+def _http():
+    """The HTTP library the installed openai client is built on: httpx2 from openai 3, httpx before."""
+    try:
+        import httpx2
+        return httpx2
+    except ImportError:
+        import httpx
+        return httpx
+
+
+def _request():
+    return _http().Request("POST", "http://127.0.0.1/v1/completions")
+
+
 def _status_error(status: int, headers=None):
-    import httpx2
     import openai
-    request = httpx2.Request("POST", "http://127.0.0.1/v1/completions")
-    response = httpx2.Response(status, headers=headers or {}, request=request)
+    request = _request()
+    response = _http().Response(status, headers=headers or {}, request=request)
     kinds = {429: openai.RateLimitError, 500: openai.InternalServerError, 401: openai.AuthenticationError}
     return kinds.get(status, openai.APIStatusError)(f"status {status}", response=response, body=None)
 
@@ -73,7 +86,7 @@ def _status_error(status: int, headers=None):
     (lambda: _status_error(503), "retry", None), (lambda: _status_error(500), "retry", None),
     (lambda: _status_error(408), "retry", None), (lambda: _status_error(401), "fail", None),
     (lambda: _status_error(418), "fail", None),
-    (lambda: __import__("openai").APITimeoutError(request=None), "retry", None),
+    (lambda: __import__("openai").APITimeoutError(request=_request()), "retry", None),
     (lambda: ExampleError("ex1", "refused"), "skip", None),
 ])
 def test_errors_are_classified_as_the_engine_needs(make, action, after):
