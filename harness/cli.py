@@ -276,6 +276,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                              gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
                              model_args=parse_kv(args.model_args, "--model-args"),
                              data=Path(args.data) if args.data else None,
+                             postprocess=args.postprocess, n_bootstrap=args.bootstrap,
                              plots=Path(args.plots) if args.plots else None)
     result = run_sweep(args.checkpoints, settings, log=lambda line: print(line, file=sys.stderr))
     print(format_sweep(result, _format(args)))

@@ -287,6 +287,11 @@ def _add_sweep(sub: Any) -> None:
                    "e.g. max_new_tokens=64 (default: the task's)")
     p.add_argument("--model-args", metavar="K=V,...", help="model settings, e.g. dtype=bfloat16 "
                    "(default: the kind's defaults; `harness models` lists them)")
+    p.add_argument("--postprocess", type=given, metavar="task|none|STEPS",
+                   help="what to do to outputs before scoring: 'task' (default), 'none', or "
+                        "steps, e.g. strip,first_line")
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
+                   help="bootstrap resamples for the 95%% CIs (0: no CIs)")
     _add_output_format(p, ("text", "md", "csv", "latex", "json"))
 
 

@@ -232,7 +232,7 @@ def merge(parts: Sequence[Part], output: Path, settings: Any = None, plan: Any =
     created = min(r.created for r in records)
     out = pipeline._Generated(
         task=plan.task, info=first.task, examples=plan.examples, config=first.generation,
-        generations=generations, post=plan.post, model=first.model,
+        generations=generations, post=plan.post, model=first.model, key=first.run_key,
         made=combine([(r.timings, r.throughput, r.engine) for r in records], first.model.runtime),
         load_s=sum(r.timings.load_s for r in records),
         prepare_s=sum(r.timings.prepare_s for r in records), created=created,

@@ -20,7 +20,8 @@ from harness.record import (MAX_LISTED_ERRORS, Environment, ExampleError, ModelI
 from harness.record.accounting import Generated as EngineReport
 from harness.record.accounting import from_engine
 from harness.plan import (Planned, Postprocess, RunOptions, check_model, load_model,
-                          metric_specs, parse_model_spec, plan_run)
+                          metric_specs, parse_model_spec, plan_run, run_key)
+from harness.record.key import RunKey
 from harness.registry import models
 from harness.task import Task
 from harness.types import Example, GenerateConfig, Generation, MetricResult
@@ -39,6 +40,7 @@ class _Generated:
     generations: list[Generation]
     post: Postprocess
     model: ModelInfo
+    key: RunKey | None  # None: merged from shards written before keys were stored
     made: EngineReport
     load_s: float
     prepare_s: float
@@ -91,7 +93,9 @@ def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions,
     model.check_examples(examples, task.name, limited=options.limit is not None)
     requests = plan.requests if model.input_kind == plan.input_kind \
         else task.requests(examples, model.input_kind, config)
-    info = TaskInfo(**task.describe(), data_fingerprint=data.fingerprint(examples),
+    fingerprint = data.fingerprint(examples)
+    key = run_key(model_spec, model, plan, fingerprint, options)
+    info = TaskInfo(**task.describe(), data_fingerprint=fingerprint,
                     n_examples=len(examples), limit=options.limit,
                     data_override=str(options.data) if options.data else None)
     prepare_s = plan.prepare_s + time.perf_counter() - t0
@@ -103,7 +107,7 @@ def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions,
     model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],
                            locator=model.locator, args=dict(model.args),
                            fingerprint=model.fingerprint(), runtime=dict(made.runtime))
-    return _Generated(task, info, examples, config, generations, post, model_info, made,
+    return _Generated(task, info, examples, config, generations, post, model_info, key, made,
                       load_s + made.load_s, prepare_s, created)
 
 
@@ -159,7 +163,7 @@ def _record(out: _Generated, options: RunOptions, run_id: str, scores: dict[str,
     record = RunRecord(
         run_id=run_id, status="failed" if error else "partial" if failures else "complete",
         created=out.created, task=out.info, model=out.model, generation=out.config,
-        seed=options.seed, postprocess=list(out.post.steps), n_scored=n_scored,
+        seed=options.seed, postprocess=list(out.post.steps), key=out.key, n_scored=n_scored,
         n_errors=len(failures), errors=failures[:MAX_LISTED_ERRORS],
         error=f"{type(error).__name__}: {error}" if error else None, scores=scores,
         timings=timings, throughput=made.throughput, engine=made.engine,
@@ -172,7 +176,7 @@ def _score_entry(spec: Any, result: MetricResult) -> Score:
     return Score(spec={"name": spec} if isinstance(spec, str) else dict(spec),
                  score=result.score, signature=written["signature"], ci95=written["ci95"],
                  higher_is_better=result.higher_is_better, details=written.get("details", {}),
-                 stats=f"stats/{store.slug(result.metric)}.npy")
+                 stats=store.stats_path(result.metric))
 
 
 def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequence[str],

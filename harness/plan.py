@@ -4,6 +4,7 @@ folders, and where the model is. A typo costs seconds, not an hour of accelerato
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from harness import store
 from harness.errors import DataError, HarnessError, UsageError, did_you_mean, raise_all
 from harness.models.base import Model
+from harness.record.key import RunKey, metric_entries
 from harness.registry import models
 from harness.task import POSTPROCESS, Task, get_task
 from harness.types import Example, GenerateConfig, InputKind, Request
@@ -61,6 +63,23 @@ class Planned:
     input_kind: InputKind  # the model class's, which the requests were built for
     requests: list[Request]
     prepare_s: float
+
+
+def run_key(model_spec: str, model: Model, plan: Planned, data_fingerprint: str,
+            options: RunOptions) -> RunKey:
+    """The key of the run ``plan`` makes with ``model`` (``harness.record.key``): known
+    before generation, so ``sweep`` can tell a finished run from one to make."""
+    return RunKey(model=model_spec, model_args=dict(model.args), weights=model.fingerprint(),
+                  output_settings=_plain(model.output_settings()), task=plan.task.name,
+                  task_version=plan.task.version, data=data_fingerprint, limit=options.limit,
+                  generation=json.loads(plan.config.key()), postprocess=list(plan.post.steps),
+                  metrics=metric_entries(metric_specs(plan.task, options.metrics)),
+                  seed=options.seed, n_bootstrap=options.n_bootstrap)
+
+
+def _plain(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON's view of an adapter's settings (tuples as lists), as the record reads it back."""
+    return json.loads(json.dumps(dict(settings), default=str))
 
 
 def parse_model_spec(spec: str) -> tuple[str, str]:

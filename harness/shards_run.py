@@ -15,7 +15,6 @@ name then meet in one folder and the merge names the difference, instead of wait
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sys
 from dataclasses import dataclass
@@ -105,15 +104,14 @@ def file_name(index: int, count: int) -> str:
 
 
 def derived_key(out: "_Generated", options: "RunOptions") -> str:
+    """The shards' folder: ``--shard-key``, or the run key less what hosts may see
+    differently (``HOST_FIELDS``: the merge names such a difference instead of waiting
+    forever), and N."""
+    from harness.record.key import HOST_FIELDS
     shard = options.shard
     if shard.key is not None:
         return store.slug(shard.key)
-    identity = {"model": out.model.spec, "args": out.model.args, "task": out.info.name,
-                "version": out.info.version, "data": out.info.data_fingerprint,
-                "generation": out.config.to_dict(), "metrics": list(options.metrics),
-                "seed": options.seed, "postprocess": list(out.post.steps), "limit": options.limit,
-                "bootstrap": options.n_bootstrap, "shards": shard.count}
-    text = json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
+    text = f"{out.key.digest(without=HOST_FIELDS)}/{shard.count}"
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -124,7 +122,8 @@ def partial_record(out: "_Generated", plan: "Planned", task_ref: str, options: "
     made = out.made
     return ShardRecord(
         run_id=run_id, created=out.created, index=options.shard.index,
-        count=options.shard.count, key=derived_key(out, options), task_ref=task_ref,
+        count=options.shard.count, key=derived_key(out, options), run_key=out.key,
+        task_ref=task_ref,
         options=ShardOptions(
             limit=options.limit, metrics=list(options.metrics), gen_kwargs=dict(options.gen_kwargs),
             seed=options.seed, data=str(Path(options.data).resolve()) if options.data else None,

@@ -40,18 +40,82 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
-def slug(text: str) -> str:
-    """A single safe path component: never empty, ``.``, ``..``, hidden, or a path."""
+def slug(text: str, keep: str = "") -> str:
+    """A single safe path component: never empty, ``.``, ``..``, hidden, or a path; and one
+    text's alone. A text that is already such a component (``lead-3``, ``bleu``) is its own
+    slug. Any other is rewritten (``/`` and ``:`` to ``_``) behind an 8-character hash of the
+    whole text: ``a+b.jsonl`` and ``a_b.jsonl`` would both read ``a_b.jsonl`` otherwise, and
+    share a folder and a ``latest``. ``keep``: more characters that are safe where it is used.
+    """
+    unsafe = rf"[^A-Za-z0-9._{re.escape(keep)}-]+"
+    if text and not re.search(unsafe, text) and text.strip("._-") == text and len(text) <= MAX_SLUG:
+        return text
+    tag = hashlib.sha256(text.encode()).hexdigest()[:8]
+    # Long local paths as model locators: the end names the checkpoint or predictions file,
+    # the start is where the user keeps it, so the end is what is kept.
+    out = re.sub(unsafe, "_", text).strip("._-")[-(MAX_SLUG - 9):].lstrip("._-")
+    return f"{tag}-{out}" if out else f"_{tag}"
+
+
+def task_dir(output: Path, model_spec: str, task: str) -> Path:
+    """``<output>/<model>/<task>``; a folder an older harness named for this model and task
+    (before names were one text's alone) is used as long as no run of another is in it."""
+    folder = Path(output) / slug(model_spec) / slug(task)
+    legacy = Path(output) / _legacy_slug(model_spec) / _legacy_slug(task)
+    if legacy != folder and not folder.exists() and legacy.is_dir() \
+            and _folder_owner(legacy) == (model_spec, task):
+        return legacy
+    return folder
+
+
+def _legacy_slug(text: str) -> str:
+    """The folder name an older harness gave ``text``: unsafe runs of characters became one
+    ``_``, so ``a+b`` and ``a_b`` shared it."""
     out = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
     if len(out) > MAX_SLUG:
-        # Long local paths as model locators: the end names the checkpoint or predictions file,
-        # the start is where the user keeps it; the hash keeps two paths with one ending apart.
         out = f"{hashlib.sha256(text.encode()).hexdigest()[:8]}-{out[-(MAX_SLUG - 9):].lstrip('._-')}"
     return out or f"_{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-def task_dir(output: Path, model_spec: str, task: str) -> Path:
-    return Path(output) / slug(model_spec) / slug(task)
+def stats_path(metric: str) -> str:
+    """Where a metric's statistics go in its run folder: ``stats/chrf++.npy``, never the
+    file of another metric (``chrf``)."""
+    return f"stats/{slug(metric, keep='+')}.npy"
+
+
+def check_names(output: Path, record: RunRecord) -> None:
+    """Refuse a record whose files would land on another's: two scores' statistics in one
+    file (also where file names ignore case), or a run in a task folder that holds runs of
+    another model or task (a folder written under an older naming)."""
+    seen: dict[str, str] = {}
+    for name, entry in record.scores.items():
+        if entry.stats is None:
+            continue
+        other = seen.setdefault(entry.stats.casefold(), name)
+        if other != name:
+            raise DataError(f"metrics {other!r} and {name!r} of run {record.run_id} would share "
+                            f"the statistics file {entry.stats}; rename one of them")
+    folder = task_dir(output, record.model.spec, record.task.name)
+    owner = _folder_owner(folder)
+    if owner is not None and owner != (record.model.spec, record.task.name):
+        raise DataError(f"{folder}: holds runs of {owner[0]!r} on {owner[1]!r}, not "
+                        f"{record.model.spec!r} on {record.task.name!r}; give another --output, "
+                        f"or move that folder away")
+
+
+def _folder_owner(folder: Path) -> tuple[str, str] | None:
+    """(model spec, task) of the newest run in a task folder (or its schema-1 record), if it
+    has a readable one."""
+    try:
+        named = (folder / LATEST).read_text(encoding="utf-8").strip() \
+            if (folder / LATEST).is_file() else "."
+        raw = json.loads((folder / named / RECORD).read_text(encoding="utf-8"))
+        if raw.get("schema_version") == 1:
+            from harness.record.v1 import upgrade
+            raw = upgrade(raw)
+        return raw["model"]["spec"], raw["task"]["name"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no run there yet (or none readable): nothing to clash with
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -98,6 +162,7 @@ def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, An
     """
     import numpy as np
 
+    check_names(output, record)
     parent = task_dir(output, record.model.spec, record.task.name)
     final, tmp = parent / record.run_id, parent / f".tmp-{record.run_id}"
     if tmp.exists():  # this process's own earlier attempt at the same run (a failed record)
@@ -176,9 +241,10 @@ def load_runs(paths: Path | str | Sequence[Path | str], *, all_runs: bool = Fals
     """The run records under ``paths``: the one reader reports use.
 
     Each path is a run folder or its run.json (read whatever its status, but a status not in
-    ``statuses`` is refused), a task folder (its latest run), or any folder above (every
-    task folder under it: a model folder, a whole results folder). ``all_runs`` gives every
-    run of each task folder, oldest first, instead of the latest. Failed and partial runs
+    ``statuses`` is refused), a task folder (the newest run of each key), or any folder above (every
+    task folder under it: a model folder, a whole results folder): the newest run of each
+    run key there (``RunRecord.identity``), so runs of one model made with other settings are
+    all read. ``all_runs`` gives every run of each task folder, oldest first. Failed and partial runs
     are left out unless ``statuses`` names them.
     """
     if isinstance(paths, (str, Path)):
@@ -231,5 +297,16 @@ def _pick(folder: Path, runs: list[Path], all_runs: bool,
         return accepted
     pointer = folder / LATEST
     named = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
-    # the pointer wins: a run becomes latest only once it is whole and did not fail
-    return [r for r in accepted if r.run_id == named] or accepted[-1:]
+    # the newest run of each run key: a run made with other settings (another --data, other
+    # post-processing) is another experiment, not an older version of this one; within a key
+    # the pointer wins, as a run becomes latest only once it is whole and did not fail.
+    # Records from before keys were stored cannot tell their settings: they count as runs
+    # of the newest key, as they counted as older runs of the folder before.
+    keyed = [r for r in accepted if r.key is not None]
+    fallback = keyed[-1].key.digest() if keyed else "unkeyed"
+    newest: dict[str, RunRecord] = {}
+    for record in accepted:
+        key = record.key.digest() if record.key is not None else fallback
+        if newest.get(key) is None or newest[key].run_id != named:
+            newest[key] = record
+    return sorted(newest.values(), key=lambda r: (r.created, r.run_id))

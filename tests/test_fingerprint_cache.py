@@ -33,6 +33,9 @@ def test_only_the_rewritten_image_is_captioned_again(tmp_path):
     repaint_in_place(tmp_path / "a" / "images" / "cap-002.png")
     again = caption(model, tmp_path / "a" / "captioning.jsonl", cache, out)
     assert (again["n_generated"], again["n_cached"]) == (1, 3)
-    [latest] = load_runs([out])
+    # the repainted image is other data, so another run key: both experiments are read
+    runs = load_runs([out])
+    assert len({r.task.data_fingerprint for r in runs}) == len(runs) == 2
+    latest = max(runs, key=lambda r: r.created)
     samples = [json.loads(line) for line in (latest.folder / "samples.jsonl").open()]
     assert [s["id"] for s in samples if not s["cached"]] == ["cap-002"]

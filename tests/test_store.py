@@ -29,19 +29,30 @@ def run(tmp_path):
 
 def test_two_runs_coexist_and_latest_names_the_second(run, tmp_path):
     [first] = run(seed=1)
-    [second] = run(seed=2)
+    [second] = run(seed=1)
     task = tmp_path / "out" / "copy-source" / "demo-translation"
     assert first.folder != second.folder and first.folder.parent == second.folder.parent == task
     assert sorted(p.name for p in task.iterdir()) == sorted([first.run_id, second.run_id, "latest"])
     assert (task / "latest").read_text().strip() == second.run_id
     for folder in (first.folder, second.folder):
         assert {p.name for p in folder.iterdir()} == {"run.json", "samples.jsonl", "stats"}
-    assert [r.seed for r in load_runs(task)] == [2]
-    assert [r.seed for r in load_runs(task, all_runs=True)] == [1, 2]
-    assert [r.seed for r in load_runs(first.folder)] == [1]
-    assert [r.seed for r in load_runs(first.folder / "run.json")] == [1]
-    assert [r.seed for r in load_runs(tmp_path / "out")] == [2]
-    assert [r.seed for r in load_runs(tmp_path / "out" / "copy-source", all_runs=True)] == [1, 2]
+    ids = lambda records: [r.run_id for r in records]
+    assert ids(load_runs(task)) == [second.run_id]
+    assert ids(load_runs(task, all_runs=True)) == [first.run_id, second.run_id]
+    assert ids(load_runs(first.folder)) == [first.run_id]
+    assert ids(load_runs(first.folder / "run.json")) == [first.run_id]
+    assert ids(load_runs(tmp_path / "out")) == [second.run_id]
+    assert ids(load_runs(tmp_path / "out" / "copy-source", all_runs=True)) == [first.run_id, second.run_id]
+
+
+def test_a_run_with_other_settings_is_read_beside_the_newest(run, tmp_path):
+    """Another seed is another run key: the folder's newest run does not hide it."""
+    [first] = run(seed=1)
+    [second] = run(seed=2)
+    [third] = run(seed=2)
+    task = tmp_path / "out" / "copy-source" / "demo-translation"
+    assert [r.run_id for r in load_runs(task)] == [first.run_id, third.run_id]
+    assert first.key.differences(second.key) == ["seed"] and second.key == third.key
 
 
 def test_every_latest_run_under_a_results_folder(run, tmp_path):

@@ -7,12 +7,14 @@ is generated from these classes (``python -m harness.record``).
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from harness.record.key import RunKey, metric_entries
 from harness.types import GenerateConfig
 
 SCHEMA_VERSION = 2
@@ -226,6 +228,9 @@ class RunRecord(Section):
     engine: EngineCounts = EngineCounts()
     environment: Environment
     files: Files = Files()
+    key: RunKey | None = None
+    """What makes this run the run it is (``harness.record.key``); None in records written
+    before it was stored, for which ``identity()`` derives it from the other fields."""
     merged_from: MergedFrom | None = None
     """Set when the run was evaluated as N shards and merged; None: one process ran it.
     Timings, throughput and engine counts then add up the shards' (work, not wall time), and
@@ -247,6 +252,19 @@ class RunRecord(Section):
                              f"score {metric!r}{did_you_mean(metric, self.scores)}; it has: "
                              f"{', '.join(self.scores) or 'none'}")
         return self.scores[metric]
+
+    def identity(self) -> RunKey:
+        """The run key: as stored, or, for an older record, rebuilt from what it recorded
+        (without the adapter's output settings and the bootstrap size, which it did not)."""
+        if self.key is not None:
+            return self.key
+        specs = [s.spec or {"name": name} for name, s in self.scores.items()]
+        return RunKey(model=self.model.spec, model_args=self.model.args,
+                      weights=self.model.fingerprint, task=self.task.name,
+                      task_version=self.task.version, data=self.task.data_fingerprint,
+                      limit=self.task.limit, generation=json.loads(self.generation.key()),
+                      postprocess=list(self.postprocess or []), metrics=metric_entries(specs),
+                      seed=self.seed, n_bootstrap=0)
 
     def stats(self, metric: str):
         """The per-example statistics matrix ``metric``'s score aggregates (rows = examples)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from harness.record.key import RunKey
 from harness.record.run import (EngineCounts, Environment, ModelInfo, Section, TaskInfo,
                                 Throughput, Timings)
 from harness.types import GenerateConfig, Generation
@@ -46,6 +47,9 @@ class ShardRecord(Section):
     """N."""
     key: str
     """The folder the N shards share under ``<model>/<task>/shards/``."""
+    run_key: RunKey | None = None
+    """The run's key (``harness.record.key``), which the merged record carries; None in
+    parts written before it was stored."""
     task_ref: str
     """The task as ``--tasks`` named it (a task file as an absolute path)."""
     options: ShardOptions

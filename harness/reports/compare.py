@@ -84,9 +84,11 @@ def load_side(path: str | Path) -> dict[str, RunRecord]:
     out: dict[str, RunRecord] = {}
     for record in load_runs(path):
         if record.task.name in out:
-            raise UsageError(f"{path}: holds runs of {record.task.name!r} from several models "
-                             f"({out[record.task.name].model.spec}, {record.model.spec}); pass "
-                             f"one model folder, task folder or run folder per system")
+            other = out[record.task.name]
+            a, b = R.system_labels([other, record], unique=True)
+            raise UsageError(f"{path}: holds several runs of {record.task.name!r}: {a} "
+                             f"({other.folder}) and {b} ({record.folder}); pass one model "
+                             f"folder, task folder or run folder per system")
         out[record.task.name] = record
     return out
 
@@ -109,7 +111,7 @@ def compare_paths(paths: Sequence[str | Path], settings: CompareSettings = Compa
         raise UsageError("no metric with stored statistics in common; nothing to compare"
                          + (f" (--metrics {','.join(settings.metrics)})" if settings.metrics else ""))
     return CompareResult(correct(comparisons, settings.correction), settings,
-                         R.label(pairs[0][0]))
+                         R.system_labels(pairs[0], unique=True)[0])
 
 
 def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[Comparison]:
@@ -117,8 +119,9 @@ def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[
     from harness.metrics.bootstrap import paired_approximate_randomization, paired_bootstrap
     names = [m for m in R.stored_metrics(a) if m in R.stored_metrics(b) and R.matches(m, settings.metrics)]
     problems = R.differences(a, b, names)
+    label_a, label_b = R.system_labels([a, b], unique=True)  # two runs of one model: named by what differs
     if problems and not settings.force:
-        raise UsageError(f"{a.task.name}: {R.label(a)} ({a.folder}) and {R.label(b)} ({b.folder}) are "
+        raise UsageError(f"{a.task.name}: {label_a} ({a.folder}) and {label_b} ({b.folder}) are "
                          f"not comparable: {'; '.join(problems)}. Rerun one so they match, or pass "
                          f"--force to test them anyway (every affected row will say so)")
     pairing = R.pair_rows(a, b)
@@ -131,7 +134,7 @@ def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[
         stats_a, stats_b = a.stats(name)[pairing.rows_a], b.stats(name)[pairing.rows_b]
         bs = paired_bootstrap(metric, stats_a, stats_b, settings.n_bootstrap, settings.seed)
         ar = paired_approximate_randomization(metric, stats_a, stats_b, settings.n_randomization, settings.seed)
-        row = Comparison(a.task.name, name, R.label(a), R.label(b), bs.score_a, bs.score_b,
+        row = Comparison(a.task.name, name, label_a, label_b, bs.score_a, bs.score_b,
                          bs.score_b - bs.score_a, bs.delta_ci95, bs.p_value, ar.p_value, len(pairing.ids),
                          a.score(name).signature, a.score(name).higher_is_better, bs.p_value, ar.p_value,
                          forced="; ".join(problems) or None)

@@ -80,7 +80,7 @@ def leaderboard_page(board: Leaderboard) -> str:
 def sample_data(records: Sequence[RunRecord]) -> dict:
     """Per task: its examples once, and each model's predictions and per-example scores."""
     tasks: dict[str, dict] = {}
-    for record, name in zip(records, R.unique_labels(records)):
+    for record, name in zip(records, R.system_labels(records, unique=True)):
         task = tasks.setdefault(record.task.name, {"metrics": [], "examples": {}, "models": {}})
         task["metrics"] += [m for m in record.scores if m not in task["metrics"]]
         outputs = {}
@@ -107,7 +107,7 @@ def distributions(records: Sequence[RunRecord]) -> list[dict]:
     from harness.reports.plots import distribution_figure, png_bytes
     out = []
     by_task: dict[str, dict[str, list[float]]] = {}
-    for record, name in zip(records, R.unique_labels(records)):
+    for record, name in zip(records, R.system_labels(records, unique=True)):
         if not record.scores:
             continue
         metric = next(iter(record.scores))

@@ -87,8 +87,9 @@ def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings
     if not records:
         raise UsageError(f"no runs under {', '.join(map(str, paths))} match the filters "
                          f"(--models, --tasks); `harness run` writes them")
-    # one row per model; two runs of a model in one column: the newest counts (_rank_column)
-    labels = {id(r): R.label(r) for r in records}
+    # one row per system: a model and the settings that tell its runs apart (the run key);
+    # two runs of one system in one column: the newest counts (_rank_column)
+    labels = dict(zip(map(id, records), R.system_labels(records)))
     warnings: list[str] = []
     grouped = _columns(records, settings, warnings)
     cells: dict[tuple[str, str], Cell] = {}
@@ -133,7 +134,10 @@ def _rank_column(column: Column, members: list[RunRecord], labels: dict, setting
     from harness.reports.clusters import rank_systems
     latest: dict[str, RunRecord] = {}
     for r in sorted(members, key=lambda r: (r.created, r.run_id)):
-        latest[labels[id(r)]] = r  # one run per model and column: the newest
+        if labels[id(r)] in latest:
+            warnings.append(f"{column.key}: {labels[id(r)]}: the newest run counts, not "
+                            f"{latest[labels[id(r)]].folder}")
+        latest[labels[id(r)]] = r  # one run per system and column: the newest
     names, runs = list(latest), list(latest.values())
     scores = [r.score(column.metric).score for r in runs]
     stats = _aligned_stats(column, runs, warnings) if len(runs) > 1 else None

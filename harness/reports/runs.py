@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 
 from harness.errors import DataError, UsageError
 from harness.record import RunRecord
+from harness.record.key import RunKey, describe_value
 
 
 @lru_cache(maxsize=256)
@@ -49,14 +51,50 @@ def stored_metrics(record: RunRecord) -> list[str]:
     return [name for name, entry in record.scores.items() if entry.stats and entry.spec]
 
 
-def label(record: RunRecord) -> str:
-    return record.model.spec
+# Rows are systems, columns are metric signatures: what only changes a score's signature
+# (metric options) or its interval (bootstrap seed and size) starts a column, not a row.
+NOT_A_SYSTEM = ("metrics", "seed", "n_bootstrap")
 
 
-def unique_labels(records: Sequence[RunRecord]) -> list[str]:
-    """Model specs, with the run id added where two runs of one model on one task would share a name."""
-    keys = [(label(r), r.task.name) for r in records]
-    return [f"{k[0]}@{r.run_id}" if keys.count(k) > 1 else k[0] for k, r in zip(keys, records)]
+def system_labels(records: Sequence[RunRecord], unique: bool = False) -> list[str]:
+    """One name per run, for the systems a table shows: the model spec, and where runs of one
+    spec on one task differ in what shapes their outputs (run key fields but NOT_A_SYSTEM),
+    those fields: ``lead-3 [postprocess: none]``, ``lead-3 [postprocess: first_line]``. Runs
+    of a spec that agree on them share a name across tasks (one leaderboard row). ``unique``:
+    two runs of one task never share a name (the run id is added)."""
+    by_spec: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        by_spec[r.model.spec].append(i)
+    names = [r.model.spec for r in records]
+    keys = [r.identity() for r in records]
+    for spec, members in by_spec.items():
+        fields = _telling_fields([(records[i].task.name, keys[i]) for i in members])
+        peers = [keys[j] for j in members]
+        for i in members:
+            parts = [f"{f}: {_field_text(records[i], keys[i], f, peers)}" for f in fields]
+            names[i] = f"{spec} [{'; '.join(parts)}]" if parts else spec
+    if not unique:
+        return names
+    seen = Counter((n, r.task.name) for n, r in zip(names, records))
+    return [f"{n}@{r.run_id}" if seen[(n, r.task.name)] > 1 else n for n, r in zip(names, records)]
+
+
+def _telling_fields(runs: Sequence[tuple[str, RunKey]]) -> list[str]:
+    """The key fields that shape outputs in which two runs of one task differ, in key order."""
+    found: set[str] = set()
+    for task, key in runs:
+        for other_task, other in runs:
+            if other_task == task:
+                found.update(key.differences(other))
+    return [f for f in RunKey.model_fields if f in found and f not in NOT_A_SYSTEM]
+
+
+def _field_text(record: RunRecord, key: RunKey, field: str, peers: Sequence[RunKey]) -> str:
+    if field == "data" and record.task.data_override:
+        return Path(record.task.data_override).name
+    value = getattr(key, field)
+    others = [getattr(p, field) for p in peers if getattr(p, field) != value]
+    return describe_value(field, value, others)
 
 
 @dataclass(frozen=True)
@@ -111,4 +149,4 @@ def check_choice(value: str, choices: Sequence[str], what: str) -> str:
 def safe_name(text: str) -> str:
     """A file name from task and metric names (``chrf++`` and YAML paths included)."""
     from harness.store import slug
-    return slug(text.replace("+", "p"))
+    return slug(text, keep="+")

@@ -2,7 +2,9 @@
 
 Checkpoints are evaluated through ``harness.evaluate`` like any model, so their run records
 sit beside every other run, generations are cached, and a checkpoint already evaluated (a
-finished run for each task) is skipped: rerunning during training evaluates only the new ones.
+finished run with the same run key for each task: the same weights, data, generation
+settings, metrics, seed, post-processing and limit) is skipped: rerunning during training
+evaluates only the new ones, and rerunning with other settings evaluates them all again.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from harness.errors import UsageError
 from harness.record import RunRecord
+from harness.record.key import RunKey
 from harness.reports import runs as R
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")  # what the Hugging Face Trainer writes
@@ -29,6 +32,8 @@ class SweepSettings:
     gen_kwargs: Mapping[str, Any] = field(default_factory=dict)
     model_args: Mapping[str, Any] = field(default_factory=dict)
     data: Path | None = None
+    postprocess: str | None = None  # as `harness run --postprocess`
+    n_bootstrap: int = 1000
     plots: Path | None = None  # default: <output>/sweeps/<training run folder name>/
 
 
@@ -71,32 +76,47 @@ def find_checkpoints(paths: Sequence[str | Path]) -> list[tuple[int, Path]]:
     return sorted(out, key=lambda sp: sp[0])
 
 
-def _finished(settings: SweepSettings, spec: str, task: str) -> RunRecord | None:
+def _finished(output: Path, key: RunKey) -> RunRecord | None:
+    """The newest complete run with exactly this key, if one was made."""
     from harness.store import load_runs, task_dir
-    folder = task_dir(settings.output, spec, task)
+    folder = task_dir(output, key.model, key.task)
     if not folder.is_dir():
         return None
-    done = [r for r in load_runs(folder) if r.task.limit == settings.limit]
+    done = [r for r in load_runs(folder, all_runs=True) if r.key == key]
     return done[-1] if done else None
 
 
 def run_sweep(paths: Sequence[str | Path], settings: SweepSettings,
               log: Callable[[str], None] = lambda line: None) -> SweepResult:
+    from harness import data
+    from harness.engine import EngineSettings
     from harness.pipeline import RunOptions, evaluate
-    from harness.task import get_task
-    names = {t: get_task(t).name for t in settings.tasks}  # bad task names fail before any model loads
+    from harness.plan import load_model, plan_run, run_key
+    from harness.registry import models
     checkpoints = find_checkpoints(paths)
     options = RunOptions(limit=settings.limit, seed=settings.seed, output=settings.output,
-                         metrics=settings.metrics, gen_kwargs=dict(settings.gen_kwargs), data=settings.data)
+                         metrics=settings.metrics, gen_kwargs=dict(settings.gen_kwargs),
+                         data=settings.data, postprocess=settings.postprocess,
+                         n_bootstrap=settings.n_bootstrap)
+    # every task checked, and its data read, once for all checkpoints and before any loads
+    plans = plan_run(settings.tasks, options, models.get(settings.model_type).input_kind,
+                     EngineSettings())
+    fingerprints = [data.fingerprint(p.examples) for p in plans]
     records: dict[int, dict[str, RunRecord]] = {}
     for step, folder in checkpoints:
         spec = f"{settings.model_type}:{folder}"
-        have = {names[t]: r for t in settings.tasks if (r := _finished(settings, spec, names[t]))}
-        missing = [t for t in settings.tasks if names[t] not in have]
-        log(f"step {step}: {folder}: " + (f"evaluating {', '.join(missing)}" if missing else "done before, skipped"))
+        model = load_model(spec, settings.model_args)  # weights load on first use, not here
+        keys = [run_key(spec, model, plan, fp, options) for plan, fp in zip(plans, fingerprints)]
+        have = {k.task: r for k in keys if (r := _finished(settings.output, k))}
+        missing = [t for t, k in zip(settings.tasks, keys) if k.task not in have]
+        log(f"step {step}: {folder}: " + (f"evaluating {', '.join(missing)}" if missing
+                                          else "done before, skipped (same settings)"))
         if missing:
-            have.update({r.task.name: r for r in evaluate(spec, missing, options, model_args=settings.model_args)})
-        records[step] = have
+            have.update({r.task.name: r for r in evaluate(spec, missing, options, model=model,
+                                                          model_args=settings.model_args)})
+        else:
+            model.close()
+        records[step] = {k.task: have[k.task] for k in keys}
     plots = settings.plots or settings.output / "sweeps" / _training_run(checkpoints)
     return SweepResult(checkpoints, records, curves(records, plots))
 
