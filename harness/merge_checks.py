@@ -22,7 +22,9 @@ SAME = (("model.spec", lambda r: r.model.spec), ("model.args", lambda r: r.model
         ("task.data_fingerprint", lambda r: r.task.data_fingerprint),
         ("task.n_examples", lambda r: r.task.n_examples), ("generation", lambda r: r.generation),
         ("metrics", lambda r: r.options.metrics), ("seed", lambda r: r.options.seed),
-        ("postprocess", lambda r: r.postprocess), ("bootstrap", lambda r: r.options.n_bootstrap))
+        ("postprocess", lambda r: r.postprocess), ("bootstrap", lambda r: r.options.n_bootstrap),
+        # what the shards' folder name leaves out (record/key.py: HOST_FIELDS)
+        ("output settings", lambda r: r.run_key.output_settings if r.run_key else None))
 
 
 @dataclass(frozen=True)
