@@ -87,7 +87,7 @@ def stop(procs: list[subprocess.Popen]) -> None:
 
 
 def contention(args) -> int:
-    from harness import tiny_models
+    from harness.testing import tiny_models
     from harness.cpus import available_cpus
     cores = available_cpus()
     root = Path(args.models_dir or tempfile.mkdtemp(prefix="harness-bench-"))

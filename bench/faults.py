@@ -197,7 +197,7 @@ def _cached(cache: Path) -> int:
 
 
 def kill_trials(n: int, seed: int = 0) -> dict[str, int]:
-    from harness import tiny_models
+    from harness.testing import tiny_models
     from harness.engine import EngineSettings, generate
     from harness.models.hf.causal import HFCausal
     out = {"trials": 0, "survived": 0, "lost": 0, "duplicated": 0, "not killed mid-run": 0}

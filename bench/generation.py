@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import tiny_models  # noqa: E402
+from harness.testing import tiny_models  # noqa: E402
 from harness.engine import EngineSettings, generate  # noqa: E402
 from harness.testing import shared_data  # noqa: E402
 from harness.types import GenerateConfig, Request  # noqa: E402

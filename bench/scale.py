@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness import tiny_models  # noqa: E402
+from harness.testing import tiny_models  # noqa: E402
 
 TASK = "demo-translation"  # its prompt template over the synthetic --data file
 

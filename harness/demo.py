@@ -45,7 +45,7 @@ def _captions() -> list[tuple[str, str]]:
 
 
 def build_models(folder: Path, quick: bool = False) -> dict[str, Path]:
-    from harness import tiny_models
+    from harness.testing import tiny_models
     texts, pairs, prompted = _texts(DEMO_TASKS)
     # a few hundred steps on the demo data itself: enough to make the scores move off the
     # floor and show the pipeline end to end; these are memorising toys, not baselines
@@ -141,7 +141,7 @@ def train_checkpoints(folder: Path, quick: bool = False, trained: Path | None = 
     """
     import shutil
 
-    from harness import tiny_models
+    from harness.testing import tiny_models
     texts, pairs, _ = _texts(DEMO_TASKS)
     steps = (0, 20) if quick else (60, 300)
     same = folder / f"checkpoint-{0 if quick else 300}"

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping, Sequence
 
 from harness import data, distributed, store
-from harness.environment import describe_environment
+from harness.record.environment import describe_environment
 from harness.errors import DataError, UsageError
 from harness.models.base import Model
 from harness.record import (MAX_LISTED_ERRORS, Environment, ExampleError, ModelInfo, RunRecord,
@@ -94,7 +94,6 @@ def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions,
     requests = plan.requests if model.input_kind == plan.input_kind \
         else task.requests(examples, model.input_kind, config)
     fingerprint = data.fingerprint(examples)
-    key = run_key(model_spec, model, plan, fingerprint, options)
     info = TaskInfo(**task.describe(), data_fingerprint=fingerprint,
                     n_examples=len(examples), limit=options.limit,
                     data_override=str(options.data) if options.data else None)
@@ -104,6 +103,8 @@ def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions,
         requests, examples = select(requests, examples, options.shard)
     generations, accounting = distributed.generate(model, requests, settings, desc=task.name)
     made = from_engine(accounting)
+    # after generation, as before it the weights' hash would count as preparing the task
+    key = run_key(model_spec, model, plan, fingerprint, options)
     model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],
                            locator=model.locator, args=dict(model.args),
                            fingerprint=model.fingerprint(), runtime=dict(made.runtime))

@@ -117,7 +117,7 @@ def derived_key(out: "_Generated", options: "RunOptions") -> str:
 
 def partial_record(out: "_Generated", plan: "Planned", task_ref: str, options: "RunOptions",
                    run_id: str) -> ShardRecord:
-    from harness.environment import describe_environment
+    from harness.record.environment import describe_environment
     position = {ex.id: i for i, ex in enumerate(plan.examples)}  # ids are unique in a task
     made = out.made
     return ShardRecord(

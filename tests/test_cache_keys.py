@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.engine import EngineSettings, cache_identity, generate
 from harness.models.hf.causal import HFCausal
 from harness.models.hf.seq2seq import HFSeq2Seq

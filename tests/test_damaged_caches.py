@@ -3,7 +3,7 @@ what it held is made again."""
 
 import pytest
 
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.models.hf.seq2seq import HFSeq2Seq
 from harness.types import GenerateConfig, Request

@@ -10,7 +10,8 @@ import warnings
 
 import pytest
 
-from harness import evaluate, tiny_models
+from harness import evaluate
+from harness.testing import tiny_models
 from harness.engine import EngineSettings
 from harness.pipeline import RunOptions
 from harness.store import load_runs

@@ -109,6 +109,6 @@ def test_progress_bar_shows_rate_on_stderr_only_when_enabled(tmp_path, capsys):
 
 def test_engine_and_adapter_modules_import_without_torch():
     code = ("import sys, harness.engine, harness.models.hf.causal, harness.models.hf.seq2seq, "
-            "harness.models.hf.vision, harness.tiny_models; "
+            "harness.models.hf.vision, harness.testing.tiny_models; "
             "assert 'torch' not in sys.modules and 'transformers' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,7 +1,7 @@
 """The engine driving real tiny transformers models on CPU (float32)."""
 import pytest
 
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.engine import EngineSettings, faults, generate
 from harness.errors import HarnessError
 from harness.models.hf.causal import HFCausal

@@ -7,7 +7,7 @@ import sys
 import textwrap
 import time
 
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.models.hf.causal import HFCausal
 from harness.testing import REPO_ROOT

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.engine import EngineSettings, cache_logs, cache_mode, generate
 from harness.errors import UsageError
 from harness.models.hf.causal import HFCausal

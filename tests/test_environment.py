@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import environment
-from harness.environment import describe_environment, harness_revision
+from harness.record import environment
+from harness.record.environment import describe_environment, harness_revision
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -42,7 +42,7 @@ def test_outside_a_checkout_there_is_no_revision(tmp_path):
 
 
 def test_the_record_of_this_checkout_names_its_head():
-    root = Path(environment.__file__).resolve().parents[1]
+    root = Path(environment.__file__).resolve().parents[2]
     if not (root / ".git").exists():
         pytest.skip("not a git checkout")
     env = describe_environment()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from harness import data, tiny_models
+from harness import data
+from harness.testing import tiny_models
 from harness.engine import EngineSettings
 from harness.errors import DataError
 from harness.models.hf.vision import HFVision2Seq

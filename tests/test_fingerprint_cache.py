@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 from conftest import run_cli
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.store import load_runs
 from test_fingerprint import TASKS, repaint_in_place
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.errors import HarnessError
 from harness.models.base import ExampleError

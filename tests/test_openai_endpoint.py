@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
 from harness.models.hf.causal import HFCausal

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from test_openai_endpoint import run, serve
-from harness import tiny_vlms
+from harness.testing import tiny_vlms
 from harness.models.hf.vlm import HFVLM
 from harness.models.openai_api import OpenAIChat
 from harness.types import GenerateConfig, Request

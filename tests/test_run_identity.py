@@ -101,7 +101,7 @@ def _sweep(capsys, args) -> str:
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    from harness import tiny_models
+    from harness.testing import tiny_models
     root = tmp_path_factory.mktemp("identity")
     tiny_models.build_seq2seq(root / "run" / "checkpoint-10", ["the house is small", "das haus ist klein"],
                               seed=0)
@@ -126,7 +126,7 @@ def test_sweep_reuses_a_run_only_when_every_setting_matches(checkpoint, option, 
 
 
 def test_sweep_evaluates_a_checkpoint_again_when_its_weights_change(tmp_path, capsys):
-    from harness import tiny_models
+    from harness.testing import tiny_models
     texts = ["the house is small", "das haus ist klein"]
     tiny_models.build_seq2seq(tmp_path / "run" / "checkpoint-10", texts, seed=0)
     _sweep(capsys, _sweep_args(tmp_path))

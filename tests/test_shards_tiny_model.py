@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 
-from harness import store, tiny_models
+from harness import store
+from harness.testing import tiny_models
 from harness.engine import EngineSettings
 from harness.pipeline import RunOptions, evaluate
 from harness.engine.faults import MERGE_DELAY_ENV

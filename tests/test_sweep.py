@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import run_cli, write_jsonl
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.errors import UsageError
 from harness.reports.sweep import SweepSettings, find_checkpoints, format_sweep, run_sweep
 

@@ -1,7 +1,7 @@
 """Tiny models: built offline, deterministic, loadable through from_pretrained."""
 import pytest
 
-from harness import tiny_models
+from harness.testing import tiny_models
 from harness.models.hf.weights import folder_sha256
 from harness.errors import UsageError
 

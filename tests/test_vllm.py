@@ -55,7 +55,7 @@ def test_long_prompts_keep_their_end_and_leading_special_token(ids, limit, bos, 
 @pytest.mark.parametrize("chat", [False, True])
 def test_prompts_are_the_tokens_hf_causal_reads(tmp_path_factory, chat):
     from transformers import AutoTokenizer
-    from harness import tiny_models
+    from harness.testing import tiny_models
     from harness.models.hf.causal import HFCausal
     folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]
     reqs = [Request(f"ex{i}", text, GenerateConfig(), chat=chat)
@@ -76,7 +76,7 @@ def _gpu_and_vllm() -> str | None:
 
 @pytest.mark.skipif(_gpu_and_vllm() is not None, reason=str(_gpu_and_vllm()))
 def test_greedy_vllm_agrees_with_hf_causal(tmp_path_factory):
-    from harness import tiny_models
+    from harness.testing import tiny_models
     from harness.engine import EngineSettings, generate
     from harness.models.hf.causal import HFCausal
     folder = tiny_models.build_all(tmp_path_factory.getbasetemp() / "tiny-models")["causal"]

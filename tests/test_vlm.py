@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import tiny_vlms
+from harness.testing import tiny_vlms
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
 from harness.models.hf.vlm import HFVLM

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from harness import sqlite_files
+from harness.engine import sqlite_files
 from harness.engine import cache_logs
 from harness.types import Generation
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from harness.data import check_id
-from harness.data_files import read_rows
+from harness.data.files import read_rows
 from harness.errors import DataError, HarnessError
 from harness.models.base import Model
 from harness.options import option

@@ -19,7 +19,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
-from harness import sqlite_files
+from harness.engine import sqlite_files
 from harness.engine import cache_mode
 from harness.paths import cache_root
 

@@ -57,7 +57,7 @@ def default_texts() -> list[str]:
     return list(DEFAULT_TEXTS)
 
 
-def _import():
+def import_libraries():
     from harness.errors import MissingDependency
     try:
         import tokenizers  # noqa: F401
@@ -73,7 +73,7 @@ def build_tokenizer(texts: Sequence[str], *, vocab_size: int = 2000, append_eos:
     Causal models get ``<s>`` prepended to every input; seq2seq sources get ``</s>``
     appended, as T5's tokenizer does.
     """
-    _import()
+    import_libraries()
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -93,17 +93,17 @@ def build_tokenizer(texts: Sequence[str], *, vocab_size: int = 2000, append_eos:
     return wrapped
 
 
-def _already_built(out_dir: Path, params: dict) -> bool:
+def already_built(out_dir: Path, params: dict) -> bool:
     marker = out_dir / BUILD_FILE
     return marker.is_file() and json.loads(marker.read_text()) == params
 
 
-def _params(kind: str, texts: Sequence[str], **settings) -> dict:
+def build_params(kind: str, texts: Sequence[str], **settings) -> dict:
     corpus = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     return {"kind": kind, "texts_sha256": corpus, **settings}
 
 
-def _save(model, tokenizer, out_dir: Path, params: dict, processor=None) -> None:
+def save_model(model, tokenizer, out_dir: Path, params: dict, processor=None) -> None:
     """Write into a staging folder, then swap it in: a reader never sees half a model, and
     files of an earlier, different build do not linger."""
     import os
@@ -130,25 +130,25 @@ def build_causal(out_dir: str | Path, texts: Sequence[str] | None = None, *, see
     """A GPT-2-architecture decoder-only model with a chat template, saved to ``out_dir``."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
     dims = _size(CAUSAL_SIZES, size)
-    params = _params("causal", texts, seed=seed, size=size, train_steps=train_steps)
-    if _already_built(out_dir, params):
+    params = build_params("causal", texts, seed=seed, size=size, train_steps=train_steps)
+    if already_built(out_dir, params):
         return out_dir
-    _import()
+    import_libraries()
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
     tokenizer = build_tokenizer(texts)
     tokenizer.chat_template = CHAT_TEMPLATE
-    with _one_thread():
+    with OneThread():
         torch.manual_seed(seed)
         config = GPT2Config(**{"vocab_size": len(tokenizer), **dims}, bos_token_id=BOS_ID,
                             eos_token_id=EOS_ID, pad_token_id=PAD_ID)
         model = GPT2LMHeadModel(config)
         model.loss_type = "ForCausalLM"  # the class leaves it unset and warns at training
-        _set_generation_defaults(model)
+        set_generation_defaults(model)
         if train_steps:
             train_causal(model, tokenizer, texts, train_steps, seed, on_step)
-    _save(model.eval(), tokenizer, out_dir, params)
+    save_model(model.eval(), tokenizer, out_dir, params)
     return out_dir
 
 
@@ -162,25 +162,25 @@ def build_seq2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, se
     """
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
     dims = _size(SEQ2SEQ_SIZES, size)
-    params = _params("seq2seq", texts + [t for pair in pairs or () for t in pair], seed=seed,
+    params = build_params("seq2seq", texts + [t for pair in pairs or () for t in pair], seed=seed,
                      size=size, train_steps=train_steps)
-    if _already_built(out_dir, params):
+    if already_built(out_dir, params):
         return out_dir
-    _import()
+    import_libraries()
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
     tokenizer = build_tokenizer(texts + [t for pair in pairs or () for t in pair], append_eos=True)
-    with _one_thread():
+    with OneThread():
         torch.manual_seed(seed)
         config = T5Config(**{"vocab_size": len(tokenizer), **dims}, decoder_start_token_id=PAD_ID,
                           pad_token_id=PAD_ID, eos_token_id=EOS_ID, bos_token_id=BOS_ID)
         model = T5ForConditionalGeneration(config)
-        _set_generation_defaults(model, decoder_start=PAD_ID)
+        set_generation_defaults(model, decoder_start=PAD_ID)
         if train_steps:
             train_seq2seq(model, tokenizer, list(pairs or zip(texts, texts)), train_steps, seed,
                           on_step)
-    _save(model.eval(), tokenizer, out_dir, params)
+    save_model(model.eval(), tokenizer, out_dir, params)
     return out_dir
 
 
@@ -193,11 +193,11 @@ def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *,
     """
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
     dims = _size(VISION_SIZES, size)
-    params = _params("vision2seq", texts + [f"{i}\t{c}" for i, c in captions], seed=seed,
+    params = build_params("vision2seq", texts + [f"{i}\t{c}" for i, c in captions], seed=seed,
                      size=size, train_steps=train_steps)
-    if _already_built(out_dir, params):
+    if already_built(out_dir, params):
         return out_dir
-    _import()
+    import_libraries()
     import torch
     from transformers import (GPT2Config, GPT2LMHeadModel, ViTConfig, ViTImageProcessorPil,
                               ViTModel, VisionEncoderDecoderModel)
@@ -216,18 +216,18 @@ def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *,
     model.config.decoder_start_token_id = BOS_ID
     model.config.pad_token_id = PAD_ID
     model.config.eos_token_id = EOS_ID
-    _set_generation_defaults(model, decoder_start=BOS_ID)
+    set_generation_defaults(model, decoder_start=BOS_ID)
     side = dims["image_size"]
     processor = ViTImageProcessorPil(size={"height": side, "width": side})
     if train_steps and captions:
-        with _one_thread():
+        with OneThread():
             train_vision2seq(model, tokenizer, processor, captions, train_steps, seed,
                              on_step=on_step)
-    _save(model.eval(), tokenizer, out_dir, params, processor)
+    save_model(model.eval(), tokenizer, out_dir, params, processor)
     return out_dir
 
 
-class _one_thread:
+class OneThread:
     """Builds run single-threaded: the same floating-point sums on every machine (so the same
     files), and no stalls when other processes share the cores (measured: 3.6 s with one
     thread against 3.7-25 s with two on a busy 2-core machine)."""
@@ -250,7 +250,7 @@ def _size(table: dict, size: str) -> dict:
     return dict(table[size])
 
 
-def _set_generation_defaults(model, decoder_start: int | None = None) -> None:
+def set_generation_defaults(model, decoder_start: int | None = None) -> None:
     # saved with the model so plain `model.generate` (the benchmark's baselines) behaves
     # like the harness: no sampling and no length limit beyond what the caller asks
     gen = model.generation_config

@@ -2,16 +2,16 @@
 BLIP-2 (image + text prefix) and LLaVA (a CLIP vision tower, a Llama decoder and a chat template with an
 ``<image>`` turn), each saved with its processor so ``AutoProcessor`` and
 ``AutoModelForImageTextToText`` load them as they load hub checkpoints. Builds share
-``harness.tiny_models``' tokenizer, staging and idempotence.
+``harness.testing.tiny_models``' tokenizer, staging and idempotence.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
-from harness.tiny_models import (BOS_ID, DEFAULT_TEXTS, EOS_ID, PAD_ID, _already_built, _import,
-                                 _one_thread, _params, _save, _set_generation_defaults,
-                                 build_tokenizer)
+from harness.testing.tiny_models import (BOS_ID, DEFAULT_TEXTS, EOS_ID, PAD_ID, already_built,
+                                         build_params, build_tokenizer, import_libraries,
+                                         OneThread, save_model, set_generation_defaults)
 
 VLM_CHAT_TEMPLATE = (  # content is a string or a list of {"type": "image"} / {"type": "text"} parts
     "{% for m in messages %}<s>{{ m['role'] }}: {% if m['content'] is string %}{{ m['content'] }}"
@@ -33,10 +33,10 @@ def build_blip(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed:
     """A random-init BLIP captioner (BlipForConditionalGeneration + BlipProcessor): the image
     and an optional text prefix ("a picture of") the decoder continues."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
-    params = _params("blip", texts, seed=seed, **VLM_DIMS)
-    if _already_built(out_dir, params):
+    params = build_params("blip", texts, seed=seed, **VLM_DIMS)
+    if already_built(out_dir, params):
         return out_dir
-    _import()
+    import_libraries()
     import torch
     from tokenizers import processors
     from transformers import (BlipConfig, BlipForConditionalGeneration, BlipImageProcessorPil,
@@ -47,7 +47,7 @@ def build_blip(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed:
     tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", special_tokens=[("<s>", BOS_ID), ("</s>", EOS_ID)])
     d = VLM_DIMS
-    with _one_thread():
+    with OneThread():
         torch.manual_seed(seed)
         config = BlipConfig(
             # at the usual 0.02 init a tiny decoder barely hears the image (one caption for
@@ -61,11 +61,11 @@ def build_blip(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed:
                              pad_token_id=PAD_ID, max_position_embeddings=128),
             image_text_hidden_size=d["hidden"], projection_dim=d["hidden"], initializer_range=BLIP_INIT)
         model = BlipForConditionalGeneration(config)
-        _set_generation_defaults(model)
+        set_generation_defaults(model)
     side = d["image_size"]
     image_processor = BlipImageProcessorPil(size={"height": side, "width": side})
     processor = BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
-    _save(model.eval(), tokenizer, out_dir, params, processor)
+    save_model(model.eval(), tokenizer, out_dir, params, processor)
     return out_dir
 
 
@@ -73,10 +73,10 @@ def build_llava(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
     """A random-init LLaVA (CLIP vision tower + Llama decoder) with a LlavaProcessor whose
     chat template puts an ``<image>`` turn before the instruction."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
-    params = _params("llava", texts, seed=seed, **VLM_DIMS)
-    if _already_built(out_dir, params):
+    params = build_params("llava", texts, seed=seed, **VLM_DIMS)
+    if already_built(out_dir, params):
         return out_dir
-    _import()
+    import_libraries()
     import torch
     from transformers import (CLIPImageProcessorPil, LlavaConfig, LlavaForConditionalGeneration,
                               LlavaProcessor)
@@ -86,7 +86,7 @@ def build_llava(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
     tokenizer.chat_template = VLM_CHAT_TEMPLATE
     tokenizer.padding_side = "left"
     d = VLM_DIMS
-    with _one_thread():
+    with OneThread():
         torch.manual_seed(seed)
         config = LlavaConfig(
             vision_config=dict(model_type="clip_vision_model", **_vision_kwargs(),
@@ -99,7 +99,7 @@ def build_llava(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
             image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
             vision_feature_layer=-1, vision_feature_select_strategy="default")
         model = LlavaForConditionalGeneration(config)
-        _set_generation_defaults(model)
+        set_generation_defaults(model)
     side = d["image_size"]
     image_processor = CLIPImageProcessorPil(size={"shortest_edge": side},
                                          crop_size={"height": side, "width": side})
@@ -107,7 +107,7 @@ def build_llava(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
                                patch_size=d["patch_size"], vision_feature_select_strategy="default",
                                chat_template=VLM_CHAT_TEMPLATE, image_token="<image>",
                                num_additional_image_tokens=1)
-    _save(model.eval(), tokenizer, out_dir, params, processor)
+    save_model(model.eval(), tokenizer, out_dir, params, processor)
     return out_dir
 
 
@@ -115,10 +115,10 @@ def build_blip2(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
     """A random-init BLIP-2 (vision tower, Q-Former, OPT decoder) with a Blip2Processor: the
     image becomes ``num_query_tokens`` ``<image>`` tokens before the optional text prefix."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
-    params = _params("blip2", texts, seed=seed, **VLM_DIMS)
-    if _already_built(out_dir, params):
+    params = build_params("blip2", texts, seed=seed, **VLM_DIMS)
+    if already_built(out_dir, params):
         return out_dir
-    _import()
+    import_libraries()
     import torch
     from transformers import (Blip2Config, Blip2ForConditionalGeneration, Blip2Processor,
                               BlipImageProcessorPil)
@@ -126,7 +126,7 @@ def build_blip2(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
     tokenizer = build_tokenizer(texts)
     tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
     d, queries = VLM_DIMS, 4
-    with _one_thread():
+    with OneThread():
         torch.manual_seed(seed)
         config = Blip2Config(
             vision_config=_vision_kwargs(initializer_range=BLIP_INIT),
@@ -141,9 +141,9 @@ def build_blip2(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
                              eos_token_id=EOS_ID, pad_token_id=PAD_ID),
             num_query_tokens=queries, image_token_index=tokenizer.convert_tokens_to_ids("<image>"))
         model = Blip2ForConditionalGeneration(config)
-        _set_generation_defaults(model)
+        set_generation_defaults(model)
     side = d["image_size"]
     processor = Blip2Processor(image_processor=BlipImageProcessorPil(size={"height": side, "width": side}),
                                tokenizer=tokenizer, num_query_tokens=queries)
-    _save(model.eval(), tokenizer, out_dir, params, processor)
+    save_model(model.eval(), tokenizer, out_dir, params, processor)
     return out_dir

@@ -48,7 +48,7 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
 def harness_revision(root: Path | None = None) -> dict | None:
     """{commit, dirty} when the harness runs from a git checkout (an installed wheel has only
     its version): a run from edited code must not pass for one from the release."""
-    root = root or Path(__file__).resolve().parents[1]
+    root = root or Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return None
     try:

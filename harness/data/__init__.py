@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from harness.data_files import read_rows
+from harness.data.files import read_rows
 from harness.errors import DataError, MissingDependency
 from harness.paths import cache_root
 from harness.types import Example
