@@ -70,7 +70,6 @@ class OpenAIEndpoint(Model):
             raise UsageError(f"{self.locator}: concurrency must be >= 1, max_retries >= 0 and "
                              f"timeout > 0 (got {s.concurrency}, {s.max_retries}, {s.timeout})")
         self.concurrency, self.max_retries = s.concurrency, s.max_retries
-        self.input_kind = InputKind(s.input) if s.input == "image" else InputKind.PROMPT
         self._client = None
         self._lock = threading.Lock()
         self._fingerprint: dict[str, str] | None = None
@@ -287,8 +286,12 @@ class OpenAICompletions(OpenAIEndpoint):
 class OpenAIChat(OpenAIEndpoint):
     description = ("an OpenAI-compatible /v1/chat/completions endpoint: the served model's name; "
                    "input=image for captioning")
-    input_kind = InputKind.PROMPT  # input=image makes an instance read images
+    input_kind = InputKind.PROMPT  # the default; input=image reads images
     endpoint = "/chat/completions"
+
+    @classmethod
+    def input_kind_for(cls, options: EndpointOptions) -> InputKind:
+        return InputKind.IMAGE if options.input == "image" else InputKind.PROMPT
 
     def _send(self, request: Request, params: dict) -> Any:
         return self.client.chat.completions.create(model=self.locator,
