@@ -6,7 +6,7 @@ from dataclasses import fields
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, run_main
 from harness.engine import EngineSettings
 from harness.plan import RunOptions, model_input_kind, plan_run
 from harness.registry import models
@@ -67,3 +67,9 @@ def test_a_run_with_no_server_fails_on_the_connection_not_on_planning(kind, args
     assert "Connection error" in proc.stderr and "is the server running" in proc.stderr
     assert "no 'source'" not in proc.stderr and "nothing was run" not in proc.stderr
 
+
+def test_completions_refuses_images_naming_the_chat_kind(capsys, tmp_path):
+    rc, _, err = run_main(capsys, "run", "--model", "openai-completions:m", "--model-args",
+                          "input=image", "--tasks", "demo-captioning", "--output", str(tmp_path))
+    assert rc == 2
+    assert "/v1/completions sends text only: caption with openai-chat:MODEL" in err
