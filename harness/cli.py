@@ -107,8 +107,9 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from harness.registry import models
-    _print_plugins([(name, {"input": cls.input_kind.value}, cls) for name, cls in models.items()],
-                   "--model-args", args.json)
+    # the input under default --model-args; an option that changes it is listed with its choices
+    _print_plugins([(name, {"input": cls.input_kind_for(cls.parse_args({})).value}, cls)
+                    for name, cls in models.items()], "--model-args", args.json)
     return 0
 
 

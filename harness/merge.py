@@ -255,10 +255,9 @@ def _options(record: ShardRecord, output: Path):
 
 
 def _replan(record: ShardRecord, options: Any, settings: Any):
-    from harness.plan import plan_run
-    from harness.registry import models
-    cls = models.get(record.model.kind)
-    return plan_run([record.task_ref], options, cls.input_kind, settings)[0]
+    from harness.plan import model_input_kind, plan_run
+    input_kind = model_input_kind(record.model.spec, record.model.args)  # as the shards planned
+    return plan_run([record.task_ref], options, input_kind, settings)[0]
 
 
 def _check_plan(plan: Any, part: Part) -> None:

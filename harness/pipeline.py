@@ -12,19 +12,18 @@ from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping, Sequence
 
 from harness import data, distributed, store
-from harness.record.environment import describe_environment
-from harness.errors import DataError, UsageError
+from harness.errors import DataError, HarnessError, UsageError
 from harness.models.base import Model
 from harness.record import (MAX_LISTED_ERRORS, Environment, ExampleError, ModelInfo, RunRecord,
                             Score, TaskInfo, Timings)
 from harness.record.accounting import Generated as EngineReport
 from harness.record.accounting import from_engine
 from harness.plan import (Planned, Postprocess, RunOptions, check_model, load_model,
-                          metric_specs, parse_model_spec, plan_run, run_key)
+                          metric_specs, model_input_kind, parse_model_spec, plan_run, run_key)
+from harness.record.environment import describe_environment
 from harness.record.key import RunKey
-from harness.registry import models
 from harness.task import Task
-from harness.types import Example, GenerateConfig, Generation, MetricResult
+from harness.types import Example, GenerateConfig, Generation, InputKind, MetricResult
 
 __all__ = ["evaluate", "RunOptions", "load_model", "parse_model_spec", "score_predictions"]
 
@@ -61,9 +60,12 @@ def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = R
     from harness.engine import EngineSettings
     settings = engine_settings or EngineSettings()
     with distributed.join().together() as ranks:
-        cls = type(model) if model is not None else models.get(parse_model_spec(model_spec)[0])
-        problems = check_model(model_spec, model_args) if model is None else []
-        plans = plan_run(task_names, options, cls.input_kind, settings, problems)
+        if model is None:  # checked, and what its requests carry decided, before it loads
+            problems = check_model(model_spec, model_args)
+            input_kind = model_input_kind(model_spec, model_args)
+        else:
+            problems, input_kind = [], model.input_kind
+        plans = plan_run(task_names, options, input_kind, settings, problems)
         run_id = store.new_run_id()
         started = time.perf_counter()
         model = model or load_model(model_spec, model_args)
@@ -91,8 +93,11 @@ def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions,
     t0 = time.perf_counter()
     task, examples, config, post = plan.task, plan.examples, plan.config, plan.post
     model.check_examples(examples, task.name, limited=options.limit is not None)
-    requests = plan.requests if model.input_kind == plan.input_kind \
-        else task.requests(examples, model.input_kind, config)
+    if model.input_kind != plan.input_kind:  # an adapter that sets input_kind itself
+        raise HarnessError(f"model {model_spec!r} reads {InputKind(model.input_kind).value} "
+                           f"inputs, but the run was planned for {plan.input_kind.value}: an "
+                           f"adapter decides its input in input_kind_for(options), not in __init__")
+    requests = plan.requests
     fingerprint = data.fingerprint(examples)
     info = TaskInfo(**task.describe(), data_fingerprint=fingerprint,
                     n_examples=len(examples), limit=options.limit,

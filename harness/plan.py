@@ -60,7 +60,7 @@ class Planned:
     examples: list[Example]
     config: GenerateConfig
     post: Postprocess
-    input_kind: InputKind  # the model class's, which the requests were built for
+    input_kind: InputKind  # the model's (model_input_kind), which the requests were built for
     requests: list[Request]
     prepare_s: float
 
@@ -98,15 +98,16 @@ def load_model(spec: str, model_args: Mapping[str, Any] | None = None) -> Model:
 
 
 def check_model(spec: str, model_args: Mapping[str, Any] | None = None) -> list[HarnessError]:
-    """What can be known about a model without loading it: its --model-args, and where it
-    is (a folder that exists, a hub id — offline, one in the local hub cache —, a predictions
-    file), so a run that could not load its model says so together with its data problems."""
+    """What can be known about a model without loading it: its --model-args (and the input
+    they ask for), and where it is (a folder that exists, a hub id — offline, one in the
+    local hub cache —, a predictions file), so a run that could not load its model says so
+    together with its data problems."""
     kind, locator = parse_model_spec(spec)
     cls, found = models.get(kind), []
-    from harness.options import parse_options
     try:
-        revision = parse_options(cls.Options, dict(model_args or {}),
-                                 f"model {kind!r} --model-args").__dict__.get("revision")
+        options = cls.parse_args(dict(model_args or {}))
+        cls.input_kind_for(options)
+        revision = getattr(options, "revision", None)
     except HarnessError as err:
         found.append(err)
         revision = None
@@ -115,6 +116,18 @@ def check_model(spec: str, model_args: Mapping[str, Any] | None = None) -> list[
     elif locator:
         found += cls.location_problems(spec, locator, revision)
     return found
+
+
+def model_input_kind(spec: str, model_args: Mapping[str, Any] | None = None) -> InputKind:
+    """What the model's requests carry, from its class and its --model-args, before it loads
+    (``Model.input_kind_for``, which the instance's ``input_kind`` comes from too). Args that
+    do not parse give the class's default, so planning still reports every other problem
+    alongside theirs (``check_model``)."""
+    cls = models.get(parse_model_spec(spec)[0])
+    try:
+        return cls.input_kind_for(cls.parse_args(dict(model_args or {})))
+    except HarnessError:
+        return cls.input_kind
 
 
 def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKind,

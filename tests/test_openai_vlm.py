@@ -1,9 +1,11 @@
 """Captioning through openai-chat: `transformers serve` serving the tiny LLaVA gets each image
 as a base64 data URL and answers what hf-vlm answers in-process."""
+import json
 from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from test_openai_endpoint import run, serve
 from harness.testing import tiny_vlms
 from harness.models.hf.vlm import HFVLM
@@ -30,3 +32,21 @@ def test_chat_captions_over_http_equal_hf_vlm(llava, images, tmp_path):
     assert [g.text for g in remote] == [g.text for g in local]
     assert accounting.n_generated == len(reqs) and len({g.text for g in local}) > 1
     assert any(g.finish_reason == "stop" for g in remote)
+
+
+def test_the_command_line_captions_through_openai_chat_with_input_image(llava, tmp_path):
+    # the README's way of captioning through an endpoint; it once stopped before sending
+    # anything, planning prompts from openai-chat's default input ("no 'source'")
+    with serve(llava, tmp_path / "serve.log") as base_url:
+        proc = run_cli("run", "--model", f"openai-chat:{llava}", "--tasks", "demo-captioning",
+                       "--model-args", f"input=image,base_url={base_url},server_stop=false",
+                       "--limit", "2", "--bootstrap", "0", "--json",
+                       "--output", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"))
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["status"] == "complete" and record["n_scored"] == 2
+    assert record["engine"]["n_generated"] == 2
+    assert {"cider", "coco_bleu4", "coco_rougeL"} <= set(record["scores"])
+    samples = [json.loads(line) for line in next((tmp_path / "out").rglob("samples.jsonl"))
+               .read_text().splitlines()]
+    assert all(s["input"].endswith(".png") and s["error"] is None for s in samples)

@@ -114,7 +114,8 @@ class Planner:
                 f"example {request.example_id!r}: out of memory even in a batch of one "
                 f"({batch.max_length} input tokens + {config.max_new_tokens} new tokens × "
                 f"{max(1, config.num_beams)} beams); lower max_new_tokens or num_beams, cut inputs "
-                f"with --model-args max_length=N, or spread the model with device_map=auto")
+                f"with --model-args max_length=N where the model kind has it (`harness models`), "
+                f"or spread the model with device_map=auto")
         if self.budget is not None:
             self.budget = max(1, min(self.budget, batch.cost()) // 2)
         self.max_rows = max(1, min(self.max_rows, len(batch.requests)) // 2)

@@ -63,7 +63,9 @@ class Model:
     """Base of every model adapter; register with ``@models.register("kind")``."""
 
     description: ClassVar[str] = ""
-    input_kind: ClassVar[InputKind] = InputKind.PROMPT  # what Request.prompt/image hold
+    # what Request.prompt/image hold under the default --model-args; an instance holds
+    # input_kind_for(its options), which planning asks for before any weights load
+    input_kind: InputKind = InputKind.PROMPT
     driver: ClassVar[Driver] = Driver.STREAM
     Options: ClassVar[type] = NoOptions  # --model-args, declared with harness.options.option
     # False where storing outputs gains nothing (a predictions file, a baseline): the engine
@@ -74,12 +76,29 @@ class Model:
     max_retries: int = 0  # Driver.CONCURRENT: tries after the first for a transient error
 
     def __init__(self, locator: str, **args: Any):
-        from harness.options import parse_options
-        kind = getattr(type(self), "registered_name", type(self).__name__)
-        self.options = parse_options(self.Options, args, f"model {kind!r} --model-args")
+        self.options = self.parse_args(args)
+        # the kind planning built the requests for: both come from input_kind_for
+        self.input_kind = type(self).input_kind_for(self.options)
         self.locator = locator
         self.args = args  # as given, for the run record
         self.load_seconds = 0.0  # weights/tokenizer loading, wherever it happens lazily
+
+    @classmethod
+    def parse_args(cls, args: Mapping[str, Any]) -> Any:
+        """--model-args as this model's ``Options``; a UsageError names a wrong one and the
+        known ones."""
+        from harness.options import parse_options
+        kind = getattr(cls, "registered_name", cls.__name__)
+        return parse_options(cls.Options, args, f"model {kind!r} --model-args")
+
+    @classmethod
+    def input_kind_for(cls, options: Any) -> InputKind:
+        """What this model's requests carry under ``options`` (parsed ``Options``), decided
+        from the class and the options alone, before any weights load: planning builds the
+        requests for it and the instance's ``input_kind`` is this same value. Override it
+        where an option chooses the input (openai-chat's input=image); raise a UsageError for
+        options asking for an input the model cannot read."""
+        return cls.input_kind
 
     @classmethod
     def location_problems(cls, spec: str, locator: str, revision: str | None) -> list[HarnessError]:

@@ -48,8 +48,14 @@ class EndpointOptions:
                                  "(5xx), a timeout or a dropped connection")
     server_stop: bool = option(True, "send stop strings to the server (they are cut on the client "
                                      "too); off for servers that fail on them")
+
+
+@dataclass(frozen=True)
+class ChatOptions(EndpointOptions):
+    """--model-args of openai-chat: the endpoint's, and what a message carries."""
+
     input: str = option("prompt", "what a request carries: prompt (the task's prompt template) or "
-                                  "image (the image and a caption instruction; openai-chat only)",
+                                  "image (the image and a caption instruction)",
                         choices=("prompt", "image"))
     prompt: str | None = option(None, "the instruction sent with each image (input=image), as "
                                       "hf-vlm's prompt=; default: the task's image_prompt, else "
@@ -70,7 +76,6 @@ class OpenAIEndpoint(Model):
             raise UsageError(f"{self.locator}: concurrency must be >= 1, max_retries >= 0 and "
                              f"timeout > 0 (got {s.concurrency}, {s.max_retries}, {s.timeout})")
         self.concurrency, self.max_retries = s.concurrency, s.max_retries
-        self.input_kind = InputKind(s.input) if s.input == "image" else InputKind.PROMPT
         self._client = None
         self._lock = threading.Lock()
         self._fingerprint: dict[str, str] | None = None
@@ -131,7 +136,7 @@ class OpenAIEndpoint(Model):
     def output_settings(self) -> Mapping[str, Any]:
         s = self.options
         return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
-                "input": s.input, "prompt": s.prompt, "server_stop": s.server_stop}
+                "server_stop": s.server_stop}
 
     def describe(self) -> dict[str, Any]:
         s = self.options
@@ -268,11 +273,13 @@ class OpenAICompletions(OpenAIEndpoint):
     input_kind = InputKind.PROMPT
     endpoint = "/completions"
 
-    def __init__(self, locator: str, **args: Any):
-        super().__init__(locator, **args)
-        if self.options.input == "image":
-            raise UsageError(f"{self.locator}: openai-completions sends text only; caption "
-                             f"with openai-chat:{self.locator} --model-args input=image")
+    @classmethod
+    def parse_args(cls, args: Mapping[str, Any]) -> Any:
+        if "input" in args:  # the option people bring over from openai-chat
+            raise UsageError("model 'openai-completions' --model-args option: unknown 'input'; "
+                             "/v1/completions sends text only: caption with openai-chat:MODEL "
+                             "--model-args input=image")
+        return super().parse_args(args)
 
     def _send(self, request: Request, params: dict) -> Any:
         return self.client.completions.create(model=self.locator, prompt=request.prompt or "",
@@ -287,8 +294,17 @@ class OpenAICompletions(OpenAIEndpoint):
 class OpenAIChat(OpenAIEndpoint):
     description = ("an OpenAI-compatible /v1/chat/completions endpoint: the served model's name; "
                    "input=image for captioning")
-    input_kind = InputKind.PROMPT  # input=image makes an instance read images
+    input_kind = InputKind.PROMPT  # the default; input=image reads images
     endpoint = "/chat/completions"
+    Options = ChatOptions
+
+    @classmethod
+    def input_kind_for(cls, options: ChatOptions) -> InputKind:
+        return InputKind.IMAGE if options.input == "image" else InputKind.PROMPT
+
+    def output_settings(self) -> Mapping[str, Any]:
+        s = self.options
+        return {**super().output_settings(), "input": s.input, "prompt": s.prompt}
 
     def _send(self, request: Request, params: dict) -> Any:
         return self.client.chat.completions.create(model=self.locator,

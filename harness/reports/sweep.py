@@ -91,15 +91,15 @@ def run_sweep(paths: Sequence[str | Path], settings: SweepSettings,
     from harness import data
     from harness.engine import EngineSettings
     from harness.pipeline import RunOptions, evaluate
-    from harness.plan import load_model, plan_run, run_key
-    from harness.registry import models
+    from harness.plan import load_model, model_input_kind, plan_run, run_key
     checkpoints = find_checkpoints(paths)
     options = RunOptions(limit=settings.limit, seed=settings.seed, output=settings.output,
                          metrics=settings.metrics, gen_kwargs=dict(settings.gen_kwargs),
                          data=settings.data, postprocess=settings.postprocess,
                          n_bootstrap=settings.n_bootstrap)
     # every task checked, and its data read, once for all checkpoints and before any loads
-    plans = plan_run(settings.tasks, options, models.get(settings.model_type).input_kind,
+    first = f"{settings.model_type}:{checkpoints[0][1]}"
+    plans = plan_run(settings.tasks, options, model_input_kind(first, settings.model_args),
                      EngineSettings())
     fingerprints = [data.fingerprint(p.examples) for p in plans]
     records: dict[int, dict[str, RunRecord]] = {}

@@ -12,14 +12,14 @@ from typing import Any, Sequence
 
 from harness.errors import UsageError
 from harness.models.batched import Batch, Encoded
-from harness.models.hf.common import HFModel, HFOptions, max_positions, pad_id, padded
+from harness.models.hf.common import HFModel, TextOptions, max_positions, pad_id, padded
 from harness.options import option
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
 
 @dataclass(frozen=True)
-class CausalOptions(HFOptions):
+class CausalOptions(TextOptions):
     chat_template: str = option("auto", "auto (the tokenizer's chat template for chat requests, "
                                         "when it has one), on (always; fail without one) or off",
                                 choices=("auto", "on", "off"))
@@ -39,7 +39,8 @@ class HFCausal(HFModel):
         self._limits: dict[int, int] = {}  # max_new_tokens -> input tokens kept
 
     def output_settings(self) -> dict[str, Any]:
-        return {**super().output_settings(), "chat_template": self.chat_template}
+        return {**super().output_settings(), "max_length": self.options.max_length,
+                "chat_template": self.chat_template}
 
     def load_tokenizer(self):
         tokenizer = super().load_tokenizer()

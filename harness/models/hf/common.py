@@ -33,7 +33,7 @@ SKIP_ON_DOWNLOAD = ["*.h5", "*.msgpack", "*.ot", "*.onnx", "*.onnx_data", "*.tfl
 
 @dataclass(frozen=True)
 class HFOptions:
-    """--model-args of every transformers adapter."""
+    """--model-args of every transformers adapter (each adds what its own code reads)."""
 
     revision: str | None = option(None, "hub branch, tag or commit to load (default: main); "
                                         "recorded as the resolved commit")
@@ -43,8 +43,6 @@ class HFOptions:
                                  "cpu, cuda, cuda:N or mps")
     device_map: str | None = option(None, "spread a model too big for one device with accelerate, "
                                           "e.g. device_map=auto")
-    max_length: int | None = option(None, "input tokens kept; longer inputs are cut (causal: keep "
-                                          "the end, seq2seq: keep the start) and marked truncated")
     trust_remote_code: bool = option(False, "run model code shipped in the hub repository")
     threads: int | None = option(None, "CPU threads for torch (default: the cores available, "
                                        "waiting passively; ignored on GPU)")
@@ -59,6 +57,14 @@ class HFOptions:
             raise UsageError(f"--model-args device_map={self.device_map}: under torchrun each "
                              f"rank runs its own copy of the model on its own GPU; leave "
                              f"device_map out, or run a model too big for one GPU as one process")
+
+
+@dataclass(frozen=True)
+class TextOptions(HFOptions):
+    """--model-args of the adapters that tokenize a text input, and so can cut it."""
+
+    max_length: int | None = option(None, "input tokens kept; longer inputs are cut (causal: keep "
+                                          "the end, seq2seq: keep the start) and marked truncated")
 
 
 def default_threads() -> int:
@@ -129,7 +135,7 @@ class HFModel(BatchedModel):
                 "transformers": _transformers().__version__,
                 "dtype": str(resolve_dtype(s.dtype, device)).replace("torch.", ""),
                 "device": device.split(":")[0], "device_map": s.device_map,
-                "max_length": s.max_length, "trust_remote_code": s.trust_remote_code,
+                "trust_remote_code": s.trust_remote_code,
                 "attn_implementation": s.attn_implementation or "default",
                 "static_cache": s.static_cache or s.compile, "compile": s.compile}
 

@@ -7,10 +7,10 @@ is recorded as truncated.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from harness.models.batched import Batch, Encoded
-from harness.models.hf.common import HFModel, max_positions, pad_id, padded
+from harness.models.hf.common import HFModel, TextOptions, max_positions, pad_id, padded
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
@@ -23,6 +23,10 @@ class HFSeq2Seq(HFModel):
     input_kind = InputKind.SOURCE
     padding_side = "right"
     auto_class = "AutoModelForSeq2SeqLM"
+    Options = TextOptions
+
+    def output_settings(self) -> dict[str, Any]:
+        return {**super().output_settings(), "max_length": self.options.max_length}
 
     def load_tokenizer(self):
         tokenizer = super().load_tokenizer()
