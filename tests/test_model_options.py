@@ -9,7 +9,7 @@ from dataclasses import fields
 import pytest
 
 from conftest import run_cli
-from harness import tiny_vlms
+from harness.testing import tiny_vlms
 from harness.registry import models
 
 # these record a setting (the cache key, the run record); they do not act on it
