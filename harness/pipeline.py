@@ -172,7 +172,8 @@ def _score_entry(spec: Any, result: MetricResult) -> Score:
     return Score(spec={"name": spec} if isinstance(spec, str) else dict(spec),
                  score=result.score, signature=written["signature"], ci95=written["ci95"],
                  higher_is_better=result.higher_is_better, details=written.get("details", {}),
-                 stats=f"stats/{store.slug(result.metric)}.npy")
+                 # '+' spelled out: a bare slug gave chrf and chrf++ one file, stats/chrf.npy
+                 stats=f"stats/{store.slug(result.metric.replace('+', 'p'))}.npy")
 
 
 def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequence[str],
