@@ -21,6 +21,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
@@ -171,15 +172,36 @@ def read_record(path: Path) -> RunRecord:
     return record
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """A run a reader found but did not show, and why: reports list these under their table."""
+
+    folder: Path
+    reason: str
+    """partial | failed | filtered"""
+    detail: str
+    """``3 of 100 examples failed``, a failed run's error, ``--models hf-* does not match ...``."""
+
+    @classmethod
+    def of(cls, record: RunRecord) -> "LeftOut":
+        """A partial or failed run, as a reader lists it (or marks it, when it shows it)."""
+        if record.status == "failed":
+            return cls(record.folder, "failed", record.error or "no reason recorded")
+        return cls(record.folder, record.status,
+                   f"{record.n_errors} of {record.task.n_examples} examples failed")
+
+
 def load_runs(paths: Path | str | Sequence[Path | str], *, all_runs: bool = False,
-              statuses: Sequence[str] = ("complete",)) -> list[RunRecord]:
+              statuses: Sequence[str] = ("complete",),
+              left_out: list[LeftOut] | None = None) -> list[RunRecord]:
     """The run records under ``paths``: the one reader reports use.
 
     Each path is a run folder or its run.json (read whatever its status, but a status not in
     ``statuses`` is refused), a task folder (its latest run), or any folder above (every
     task folder under it: a model folder, a whole results folder). ``all_runs`` gives every
     run of each task folder, oldest first, instead of the latest. Failed and partial runs
-    are left out unless ``statuses`` names them.
+    are left out unless ``statuses`` names them; ``left_out``, when given, receives those
+    that would otherwise have been read (newer than the run read from their task folder).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -193,16 +215,18 @@ def load_runs(paths: Path | str | Sequence[Path | str], *, all_runs: bool = Fals
             records.append(_explicit(path, statuses))
             continue
         for folder, runs in _task_folders(path):
-            records.extend(_pick(folder, runs, all_runs, statuses))
+            records.extend(_pick(folder, runs, all_runs, statuses,
+                                 left_out if left_out is not None else []))
     return records
 
 
 def _explicit(run: Path, statuses: Sequence[str]) -> RunRecord:
     record = read_record(run / RECORD)
     if record.status not in statuses:
-        why = f": {record.error}" if record.error else ""
-        raise DataError(f"{run}: this run is {record.status}{why}; its scores are not a result "
-                        f"(pass statuses=({record.status!r},) to read it anyway)")
+        partial = record.status == "partial"
+        why = f" ({LeftOut.of(record).detail})" if partial else f": {record.error}" if record.error else ""
+        fix = "pass --include-partial to read it anyway" if partial else "rerun the task"
+        raise DataError(f"{run}: this run is {record.status}{why}; its scores are not a result ({fix})")
     return record
 
 
@@ -221,15 +245,20 @@ def _task_folders(root: Path) -> Iterator[tuple[Path, list[Path]]]:
         dirs[:] = [d for d in dirs if not RUN_ID.match(d)]
 
 
-def _pick(folder: Path, runs: list[Path], all_runs: bool,
-          statuses: Sequence[str]) -> list[RunRecord]:
+def _pick(folder: Path, runs: list[Path], all_runs: bool, statuses: Sequence[str],
+          left_out: list[LeftOut]) -> list[RunRecord]:
     # start times order runs; ids alone do not within one second
     records = sorted((read_record(run / RECORD) for run in runs),
                      key=lambda r: (r.created, r.run_id))
     accepted = [r for r in records if r.status in statuses]
-    if all_runs or not accepted:
-        return accepted
-    pointer = folder / LATEST
-    named = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
-    # the pointer wins: a run becomes latest only once it is whole and did not fail
-    return [r for r in accepted if r.run_id == named] or accepted[-1:]
+    picked = accepted
+    if not all_runs and accepted:
+        pointer = folder / LATEST
+        named = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
+        # the pointer wins: a run becomes latest only once it is whole and did not fail
+        picked = [r for r in accepted if r.run_id == named] or accepted[-1:]
+    # a run older than the one read is superseded anyway; a newer one is news to the reader
+    after = (picked[0].created, picked[0].run_id) if picked and not all_runs else None
+    left_out.extend(LeftOut.of(r) for r in records
+                    if r.status not in statuses and (after is None or (r.created, r.run_id) > after))
+    return picked
