@@ -248,7 +248,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = CompareSettings(n_bootstrap=args.bootstrap, n_randomization=args.randomization,
                                seed=args.seed, correction=args.correction, alpha=args.alpha,
                                force=args.force, examples=args.examples,
-                               metrics=split_list(args.metrics))
+                               metrics=split_list(args.metrics), include_partial=args.include_partial)
     print(format_compare(compare_paths([args.baseline, *args.systems], settings), _format(args)))
     return 0
 
@@ -260,7 +260,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     settings = LeaderboardSettings(tasks=split_list(args.tasks), metrics=split_list(args.metrics),
                                    models=split_list(args.models), sort=args.sort, digits=args.round,
                                    alpha=args.alpha, correction=args.correction,
-                                   n_bootstrap=args.bootstrap, seed=args.seed)
+                                   n_bootstrap=args.bootstrap, seed=args.seed,
+                                   include_partial=args.include_partial)
     board = build_leaderboard(args.results, settings)
     for warning in board.warnings:
         print(f"harness: warning: {warning}", file=sys.stderr)
@@ -286,7 +287,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.reports.html import write_report
-    path = write_report(args.results, Path(args.output), title=args.title)
+    from harness.reports.leaderboard import LeaderboardSettings
+    path = write_report(args.results, Path(args.output), title=args.title,
+                        settings=LeaderboardSettings(include_partial=args.include_partial))
     print(f"report written: {path}")
     return 0
 

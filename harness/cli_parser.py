@@ -237,6 +237,7 @@ def _add_compare(sub: Any) -> None:
                    "signatures differ (every affected row says so)")
     p.add_argument("--examples", type=natural_int, default=0, metavar="K",
                    help="show the K examples that moved most per metric")
+    _add_include_partial(p)
     _add_output_format(p, ("text", "md", "csv", "latex", "json"))
 
 
@@ -252,9 +253,15 @@ def _add_leaderboard(sub: Any) -> None:
                    "'hf-*,predictions:*' (default: all)")
     p.add_argument("--sort", metavar="TASK:METRIC", help="order rows by this column (default: the first)")
     p.add_argument("--round", type=natural_int, default=2, metavar="N", help="decimals shown")
+    _add_include_partial(p)
     _add_significance(p, "the clusters", "correction over each column's pairwise tests",
                       "paired bootstrap resamples for the clusters")
     _add_output_format(p, ("text", "md", "csv", "latex", "html", "json"))
+
+
+def _add_include_partial(p: Any) -> None:
+    p.add_argument("--include-partial", action="store_true", help="show runs in which some examples "
+                   "failed, marked with how many (default: list them under the table, left out)")
 
 
 def _add_significance(p: Any, decided: str, correction_help: str, bootstrap_help: str) -> None:
@@ -302,3 +309,4 @@ def _add_report(sub: Any) -> None:
     p.add_argument("results", nargs="+", help="results folders")
     p.add_argument("-o", "--output", default="report.html", metavar="FILE", help="the HTML file to write")
     p.add_argument("--title", default="harness report", help="the report's title")
+    _add_include_partial(p)

@@ -21,6 +21,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
@@ -236,16 +237,38 @@ def read_record(path: Path) -> RunRecord:
     return record
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """A run a reader found but did not show, and why: reports list these under their table."""
+
+    folder: Path
+    reason: str
+    """partial | failed | filtered"""
+    detail: str
+    """``3 of 100 examples failed``, a failed run's error, ``--models hf-* does not match ...``."""
+
+    @classmethod
+    def of(cls, record: RunRecord) -> "LeftOut":
+        """A partial or failed run, as a reader lists it (or marks it, when it shows it)."""
+        if record.status == "failed":
+            return cls(record.folder, "failed", record.error or "no reason recorded")
+        return cls(record.folder, record.status,
+                   f"{record.n_errors} of {record.task.n_examples} examples failed")
+
+
 def load_runs(paths: Path | str | Sequence[Path | str], *, all_runs: bool = False,
-              statuses: Sequence[str] = ("complete",)) -> list[RunRecord]:
+              statuses: Sequence[str] = ("complete",),
+              left_out: list[LeftOut] | None = None) -> list[RunRecord]:
     """The run records under ``paths``: the one reader reports use.
 
     Each path is a run folder or its run.json (read whatever its status, but a status not in
-    ``statuses`` is refused), a task folder (the newest run of each key), or any folder above (every
-    task folder under it: a model folder, a whole results folder): the newest run of each
-    run key there (``RunRecord.identity``), so runs of one model made with other settings are
-    all read. ``all_runs`` gives every run of each task folder, oldest first. Failed and partial runs
-    are left out unless ``statuses`` names them.
+    ``statuses`` is refused), a task folder, or any folder above (every task folder under it: a
+    model folder, a whole results folder): of each task folder, the newest run of each run key
+    (``RunRecord.identity``), so runs of one model made with other settings are all read.
+    ``all_runs`` gives every run of each task folder, oldest first. Failed and partial runs
+    are left out unless ``statuses`` names them; ``left_out``, when given, receives those that
+    would otherwise have been read (newer than the run read of their key, or of a key none
+    was read of).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -259,16 +282,18 @@ def load_runs(paths: Path | str | Sequence[Path | str], *, all_runs: bool = Fals
             records.append(_explicit(path, statuses))
             continue
         for folder, runs in _task_folders(path):
-            records.extend(_pick(folder, runs, all_runs, statuses))
+            records.extend(_pick(folder, runs, all_runs, statuses,
+                                 left_out if left_out is not None else []))
     return records
 
 
 def _explicit(run: Path, statuses: Sequence[str]) -> RunRecord:
     record = read_record(run / RECORD)
     if record.status not in statuses:
-        why = f": {record.error}" if record.error else ""
-        raise DataError(f"{run}: this run is {record.status}{why}; its scores are not a result "
-                        f"(pass statuses=({record.status!r},) to read it anyway)")
+        partial = record.status == "partial"
+        why = f" ({LeftOut.of(record).detail})" if partial else f": {record.error}" if record.error else ""
+        fix = "pass --include-partial to read it anyway" if partial else "rerun the task"
+        raise DataError(f"{run}: this run is {record.status}{why}; its scores are not a result ({fix})")
     return record
 
 
@@ -287,26 +312,33 @@ def _task_folders(root: Path) -> Iterator[tuple[Path, list[Path]]]:
         dirs[:] = [d for d in dirs if not RUN_ID.match(d)]
 
 
-def _pick(folder: Path, runs: list[Path], all_runs: bool,
-          statuses: Sequence[str]) -> list[RunRecord]:
+def _pick(folder: Path, runs: list[Path], all_runs: bool, statuses: Sequence[str],
+          left_out: list[LeftOut]) -> list[RunRecord]:
     # start times order runs; ids alone do not within one second
     records = sorted((read_record(run / RECORD) for run in runs),
                      key=lambda r: (r.created, r.run_id))
     accepted = [r for r in records if r.status in statuses]
-    if all_runs or not accepted:
-        return accepted
+    # Records from before keys were stored cannot tell their settings: they count as runs
+    # of the newest key, as they counted as older runs of the folder before.
+    keyed = [r for r in records if r.key is not None]
+    fallback = keyed[-1].key.digest() if keyed else "unkeyed"
+
+    def group(record: RunRecord) -> str:
+        return record.key.digest() if record.key is not None else fallback
     pointer = folder / LATEST
     named = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
     # the newest run of each run key: a run made with other settings (another --data, other
     # post-processing) is another experiment, not an older version of this one; within a key
-    # the pointer wins, as a run becomes latest only once it is whole and did not fail.
-    # Records from before keys were stored cannot tell their settings: they count as runs
-    # of the newest key, as they counted as older runs of the folder before.
-    keyed = [r for r in accepted if r.key is not None]
-    fallback = keyed[-1].key.digest() if keyed else "unkeyed"
+    # the pointer wins, as a run becomes latest only once it is whole and did not fail
     newest: dict[str, RunRecord] = {}
     for record in accepted:
-        key = record.key.digest() if record.key is not None else fallback
-        if newest.get(key) is None or newest[key].run_id != named:
-            newest[key] = record
-    return sorted(newest.values(), key=lambda r: (r.created, r.run_id))
+        if newest.get(group(record)) is None or newest[group(record)].run_id != named:
+            newest[group(record)] = record
+    picked = accepted if all_runs else sorted(newest.values(), key=lambda r: (r.created, r.run_id))
+    # a run older than the one read of its key is superseded anyway; a newer one is news
+    for record in records:
+        shown = None if all_runs else newest.get(group(record))
+        if record.status not in statuses and (
+                shown is None or (record.created, record.run_id) > (shown.created, shown.run_id)):
+            left_out.append(LeftOut.of(record))
+    return picked

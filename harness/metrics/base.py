@@ -90,6 +90,11 @@ class Metric:
         """
         return np.array([self.aggregate(stats[s]) for s in samples])
 
+    def n_columns(self) -> int | None:
+        """Columns of ``statistics`` under these options; None where the metric does not fix
+        them (a stored matrix is then checked for its rows only)."""
+        return None
+
     def per_example(self, stats: np.ndarray) -> np.ndarray | None:
         """Per-example score on the same scale as the corpus score, where defined."""
         return None

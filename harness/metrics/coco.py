@@ -129,6 +129,9 @@ class CocoBLEU(CocoMetric):
         check_corpus(corpus)
         return _coco_bleu_stats(corpus, self.tokenizer)
 
+    def n_columns(self) -> int:
+        return 2 + 2 * 4  # every order shares the 4-gram statistics (CocoNgrams.build's n)
+
     def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
         from harness.metrics.cider import bleu_from_stats
         return 100.0 * bleu_from_stats(totals, self.order)

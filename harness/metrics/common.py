@@ -172,6 +172,9 @@ class MeanMetric(SummableMetric):
 
     scale: float = 100.0
 
+    def n_columns(self) -> int:
+        return 1
+
     def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
         return self.scale * totals[:, 0] / max(n_rows, 1)
 

@@ -99,6 +99,9 @@ class SacrebleuMetric(SummableMetric):
     def n_stats(self) -> int:
         raise NotImplementedError
 
+    def n_columns(self) -> int:
+        return self.n_stats()
+
     def statistics(self, corpus: Corpus) -> np.ndarray:
         check_corpus(corpus)
         n = len(corpus)

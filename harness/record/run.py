@@ -267,7 +267,12 @@ class RunRecord(Section):
                       seed=self.seed, n_bootstrap=0)
 
     def stats(self, metric: str):
-        """The per-example statistics matrix ``metric``'s score aggregates (rows = examples)."""
+        """The per-example statistics matrix ``metric``'s score aggregates (rows = examples).
+
+        Read from disk, it is checked before any report uses it: a readable 2-D ``.npy`` with
+        one row per scored example and the metric's number of columns; anything else is a
+        DataError naming the file, never a traceback from deep inside a test statistic.
+        """
         import numpy as np
 
         from harness.errors import DataError
@@ -280,10 +285,38 @@ class RunRecord(Section):
         path = self._folder / entry.stats
         if not path.is_file():
             raise DataError(f"{path}: missing; the run folder is incomplete, rerun the task")
-        return np.load(path)
+        return _checked_matrix(self, metric, path)
 
     def to_dict(self) -> dict:
         return self.model_dump(mode="json")
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
+
+
+def _checked_matrix(record: RunRecord, metric: str, path: Path):
+    import numpy as np
+
+    from harness.errors import DataError, MissingDependency, UsageError
+    fix = "the run folder is damaged; rerun the task to write it again"
+    try:
+        matrix = np.load(path, allow_pickle=False)  # never unpickle what a results folder holds
+    except (OSError, ValueError, EOFError) as err:
+        raise DataError(f"{path}: not a readable .npy statistics file ({err}); {fix}") from None
+    if not isinstance(matrix, np.ndarray) or matrix.ndim != 2 or matrix.dtype.kind not in "biuf":
+        what = f"{matrix.ndim}-D {matrix.dtype}" if isinstance(matrix, np.ndarray) else "an .npz archive"
+        raise DataError(f"{path}: holds {what}, not a 2-D numeric statistics matrix; {fix}")
+    if len(matrix) != record.n_scored:
+        raise DataError(f"{path}: {len(matrix)} rows of statistics, but the run scored "
+                        f"{record.n_scored} examples (run.json n_scored); {fix}")
+    try:  # a schema-1 score stores no options, and a plugin may not be installed here
+        entry = record.scores[metric]
+        columns = entry.metric().n_columns() if entry.spec is not None else None
+    except (UsageError, MissingDependency):
+        columns = None  # aggregating the matrix will say why the metric cannot be built
+    if columns is not None and matrix.shape[1] != columns:
+        shared = [n for n, e in record.scores.items() if n != metric and e.stats == entry.stats]
+        also = f" (it is also {', '.join(shared)}'s file: an older harness gave them one name)" if shared else ""
+        raise DataError(f"{path}: {matrix.shape[1]} columns of statistics, but {metric} under its "
+                        f"stored options has {columns}{also}; {fix}")
+    return matrix.astype(np.float64, copy=False)

@@ -8,7 +8,7 @@ sacrebleu's multi-system mode does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -17,6 +17,8 @@ import numpy as np
 from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.reports import runs as R
+from harness.reports.checks import CheckedScore, checked_score, left_out_lines, partial_runs
+from harness.store import LeftOut
 
 CORRECTIONS = ("none", "holm", "bonferroni")
 
@@ -31,6 +33,7 @@ class CompareSettings:
     force: bool = False
     examples: int = 0
     metrics: tuple[str, ...] = ()
+    include_partial: bool = False  # partial runs compared (marked) instead of left out
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Comparison:
     n_tests: int = 1
     forced: str | None = None  # what differs, when --force made the comparison anyway
     examples: tuple[dict, ...] = field(default=())
+    runs: tuple[str, str] = ("", "")  # baseline and system run folders
+    checks: tuple[CheckedScore, ...] = ()  # each run's stored score against its statistics
 
     def verdict(self, alpha: float) -> str:
         """better / worse (significant under both tests, in the metric's direction) or n.s."""
@@ -63,7 +68,8 @@ class Comparison:
         return "better" if (self.delta > 0) == self.higher_is_better else "worse"
 
     def to_dict(self, alpha: float) -> dict:
-        out = {k: v for k, v in self.__dict__.items() if k != "examples"}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("examples", "checks")}
+        out["checks"] = [asdict(c) for c in self.checks]
         out.update(delta_ci95=list(self.delta_ci95), verdict=self.verdict(alpha),
                    tests={"p_bootstrap": "paired bootstrap", "p_randomization": "approximate randomization"})
         if self.examples:
@@ -76,13 +82,17 @@ class CompareResult:
     comparisons: list[Comparison]
     settings: CompareSettings
     baseline: str
+    left_out: list[LeftOut] = field(default_factory=list)  # runs found but not compared, and why
+    partial: list[tuple[Path | None, str]] = field(default_factory=list)  # partial runs compared
 
 
-def load_side(path: str | Path) -> dict[str, RunRecord]:
+def load_side(path: str | Path, include_partial: bool = False,
+              left_out: list[LeftOut] | None = None) -> dict[str, RunRecord]:
     """One argument of ``compare``: task name -> its run (a run, task or model folder)."""
     from harness.store import load_runs
     out: dict[str, RunRecord] = {}
-    for record in load_runs(path):
+    statuses = ("complete", "partial") if include_partial else ("complete",)
+    for record in load_runs(path, statuses=statuses, left_out=left_out):
         if record.task.name in out:
             other = out[record.task.name]
             a, b = R.system_labels([other, record], unique=True)
@@ -97,21 +107,24 @@ def compare_paths(paths: Sequence[str | Path], settings: CompareSettings = Compa
     if len(paths) < 2:
         raise UsageError("compare needs a baseline and at least one system (run, task or model folders)")
     R.check_choice(settings.correction, CORRECTIONS, "--correction")
-    sides = [load_side(p) for p in paths]
+    left_out: list[LeftOut] = []
+    sides = [load_side(p, settings.include_partial, left_out) for p in paths]
     base = sides[0]
     pairs = []
     for path, side in zip(paths[1:], sides[1:]):
         common = [t for t in base if t in side]
         if not common:
-            raise UsageError(f"{path}: no task in common with the baseline {paths[0]} "
-                             f"(baseline: {', '.join(base)}; system: {', '.join(side) or 'none'})")
+            raise UsageError("\n".join([f"{path}: no task in common with the baseline {paths[0]} "
+                                         f"(baseline: {', '.join(base) or 'none'}; system: "
+                                         f"{', '.join(side) or 'none'})"] + left_out_lines(left_out)))
         pairs.extend((base[t], side[t]) for t in common)
     comparisons = [c for a, b in pairs for c in compare_pair(a, b, settings)]
     if not comparisons:
         raise UsageError("no metric with stored statistics in common; nothing to compare"
                          + (f" (--metrics {','.join(settings.metrics)})" if settings.metrics else ""))
     return CompareResult(correct(comparisons, settings.correction), settings,
-                         R.system_labels(pairs[0], unique=True)[0])
+                         R.system_labels(pairs[0], unique=True)[0], left_out,
+                         partial_runs([r for pair in pairs for r in pair]))
 
 
 def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[Comparison]:
@@ -137,7 +150,8 @@ def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[
         row = Comparison(a.task.name, name, label_a, label_b, bs.score_a, bs.score_b,
                          bs.score_b - bs.score_a, bs.delta_ci95, bs.p_value, ar.p_value, len(pairing.ids),
                          a.score(name).signature, a.score(name).higher_is_better, bs.p_value, ar.p_value,
-                         forced="; ".join(problems) or None)
+                         forced="; ".join(problems) or None, runs=(str(a.folder), str(b.folder)),
+                         checks=(checked_score(a, name), checked_score(b, name)))
         if settings.examples:
             row = replace(row, examples=tuple(moved_most(a, b, name, pairing, stats_a, stats_b, settings.examples)))
         out.append(row)

@@ -1,6 +1,7 @@
 """How ``harness compare`` prints: one row per task x metric x system, then what the tests were."""
 from __future__ import annotations
 
+from harness.reports.checks import check_lines, left_out_json, left_out_lines, marks, partial_lines
 from harness.reports.compare import CompareResult
 from harness.reports.render import dump_json, render
 
@@ -18,8 +19,10 @@ def rows(result: CompareResult) -> list[list[str]]:
     out = []
     for c in result.comparisons:
         verdict = c.verdict(alpha)
+        check_a, check_b = c.checks or (None, None)
         out.append([c.task, c.metric if c.higher_is_better else f"{c.metric} ↓", c.system,
-                    f"{c.baseline_score:.2f}", f"{c.system_score:.2f}", f"{c.delta:+.2f}",
+                    f"{c.baseline_score:.2f}{marks(check_a)}", f"{c.system_score:.2f}{marks(check_b)}",
+                    f"{c.delta:+.2f}",
                     f"[{c.delta_ci95[0]:+.2f}, {c.delta_ci95[1]:+.2f}]", _p(c.p_bootstrap),
                     _p(c.p_randomization),
                     (verdict + "*" if verdict != "n.s." else verdict) + (" (forced)" if c.forced else "")])
@@ -44,7 +47,8 @@ def notes(result: CompareResult) -> list[str]:
             out.append(f"forced (--force): {c.task} {c.metric} {c.system}: {c.forced}")
     signatures = dict.fromkeys(c.signature for c in comps)
     out += ["signatures:"] + [f"  {sig}" for sig in signatures]
-    return out
+    out += check_lines([(run, check) for c in comps for run, check in zip(c.runs, c.checks)])
+    return out + partial_lines(result.partial) + left_out_lines(result.left_out)
 
 
 def examples_text(result: CompareResult) -> list[str]:
@@ -67,17 +71,20 @@ def format_compare(result: CompareResult, fmt: str = "text") -> str:
         return dump_json({"baseline": result.baseline,
                           "settings": {"n_bootstrap": s.n_bootstrap, "n_randomization": s.n_randomization,
                                        "seed": s.seed, "correction": s.correction, "alpha": s.alpha,
-                                       "force": s.force},
-                          "comparisons": [c.to_dict(s.alpha) for c in result.comparisons]})
+                                       "force": s.force, "include_partial": s.include_partial},
+                          "comparisons": [c.to_dict(s.alpha) for c in result.comparisons],
+                          "partial": [{"run": str(f), "detail": d} for f, d in result.partial],
+                          "left_out": left_out_json(result.left_out)})
     body = rows(result)
     if fmt == "csv":
         header = ["task", "metric", "system", "baseline", "baseline_score", "system_score", "delta",
                   "delta_ci95_lo", "delta_ci95_hi", "p_bootstrap", "p_randomization", "n", "n_tests",
-                  "correction", "higher_is_better", "verdict", "forced", "signature"]
+                  "correction", "higher_is_better", "verdict", "forced", "signature", "baseline_check",
+                  "system_check"]
         data = [[c.task, c.metric, c.system, c.baseline, c.baseline_score, c.system_score, c.delta,
                  c.delta_ci95[0], c.delta_ci95[1], c.p_bootstrap, c.p_randomization, c.n, c.n_tests,
                  result.settings.correction, c.higher_is_better, c.verdict(result.settings.alpha),
-                 c.forced or "", c.signature] for c in result.comparisons]
+                 c.forced or "", c.signature, *(x.state for x in c.checks)] for c in result.comparisons]
         return render("csv", header, data)
     text = render(fmt, HEADER, body, RIGHT, notes(result),
                   caption=f"Systems against {result.baseline}")

@@ -18,7 +18,9 @@ import numpy as np
 
 from harness.record import RunRecord
 from harness.reports import runs as R
-from harness.reports.leaderboard import Leaderboard, LeaderboardSettings, build_leaderboard
+from harness.reports.checks import marks
+from harness.reports.leaderboard import Leaderboard, LeaderboardSettings, build_leaderboard, shown_runs
+from harness.reports.leaderboard_format import run_notes
 
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_SAMPLES = 2000  # per run: a browser stays responsive, and the file stays a few MB
@@ -54,13 +56,14 @@ def _table(board: Leaderboard) -> dict:
                 continue
             lo, hi = cell.rank_range
             # sort key: larger is better, so one click puts the best first in every column
-            cells.append({"score": f"{cell.score:.{d}f}", "sort": cell.score if c.higher_is_better else -cell.score,
+            cells.append({"score": f"{cell.score:.{d}f}", "marks": marks(cell.check, bool(cell.partial)).strip(),
+                          "sort": cell.score if c.higher_is_better else -cell.score,
                           "ci": f"[{cell.ci95[0]:.{d}f}, {cell.ci95[1]:.{d}f}]" if cell.ci95 else "",
                           "ranks": str(lo) if lo == hi else f"{lo}-{hi}", "cluster": cell.cluster})
         means = [f"{board.family_means[(m, f)]:.{d}f}" if (m, f) in board.family_means else "" for f in family]
         rows.append({"model": m, "cells": cells, "means": means})
     return {"columns": board.columns, "rows": rows, "family": family, "cluster_note": board.cluster_note(),
-            "warnings": board.warnings}
+            "warnings": board.warnings, "run_notes": run_notes(board)}
 
 
 def _page(title: str, board: Leaderboard, n_runs: int, **extra) -> str:
@@ -123,8 +126,8 @@ def distributions(records: Sequence[RunRecord]) -> list[dict]:
 def write_report(paths: Sequence[str | Path], output: Path, title: str = "harness report",
                  settings: LeaderboardSettings = LeaderboardSettings()) -> Path:
     from harness.reports.sweep import report_curves
-    from harness.store import atomic_write, load_runs
-    records = load_runs(list(paths))
+    from harness.store import atomic_write
+    records, _ = shown_runs(paths, settings)  # the runs the leaderboard shows, and only those
     board = build_leaderboard(paths, settings)
     page = _page(title, board, len(records), data=sample_data(records),
                  distributions=distributions(records), curves=report_curves(records))

@@ -18,6 +18,8 @@ import numpy as np
 from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.reports import runs as R
+from harness.reports.checks import CheckedScore, checked_score
+from harness.store import LeftOut
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class LeaderboardSettings:
     correction: str = "none"
     n_bootstrap: int = 1000
     seed: int = 12345
+    include_partial: bool = False  # partial runs shown (marked) instead of left out
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Cell:
     rank_range: tuple[int, int]
     cluster: int
     run: str  # run folder
+    check: CheckedScore | None = None  # score is check.value: what the run's statistics give
+    partial: str | None = None  # "3 of 100 examples failed" for a partial run
 
 
 @dataclass
@@ -62,6 +67,7 @@ class Leaderboard:
     family_means: dict[tuple[str, str], float]  # (model, "family metric")
     settings: LeaderboardSettings
     warnings: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)  # runs found but not shown, and why
 
     def frame(self):
         """Scores as a pandas DataFrame: models x column keys (NaN where a model has no run)."""
@@ -80,13 +86,8 @@ class Leaderboard:
 
 def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings = LeaderboardSettings()) -> Leaderboard:
     from harness.reports.compare import CORRECTIONS
-    from harness.store import load_runs
     R.check_choice(settings.correction, CORRECTIONS, "--correction")
-    records = [r for r in load_runs(list(paths)) if R.matches(r.model.spec, settings.models)
-               and R.matches(r.task.name, settings.tasks)]
-    if not records:
-        raise UsageError(f"no runs under {', '.join(map(str, paths))} match the filters "
-                         f"(--models, --tasks); `harness run` writes them")
+    records, left_out = shown_runs(paths, settings)
     # one row per system: a model and the settings that tell its runs apart (the run key);
     # two runs of one system in one column: the newest counts (_rank_column)
     labels = dict(zip(map(id, records), R.system_labels(records)))
@@ -97,10 +98,45 @@ def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings
         _rank_column(column, members, labels, settings, cells, warnings)
     columns = [c for c, _ in grouped]
     models = list(dict.fromkeys(labels[id(r)] for r in records))
-    board = Leaderboard(columns, models, cells, {}, settings, warnings)
+    board = Leaderboard(columns, models, cells, {}, settings, warnings, left_out)
     board.family_means = _family_means(board)
     board.models = _sorted_models(board)
     return board
+
+
+def shown_runs(paths: Sequence[str | Path],
+               settings: LeaderboardSettings) -> tuple[list[RunRecord], list[LeftOut]]:
+    """The runs the board shows, and those it found but leaves out (status or filters)."""
+    from harness.reports.checks import left_out_lines
+    from harness.store import load_runs
+    left_out: list[LeftOut] = []
+    statuses = ("complete", "partial") if settings.include_partial else ("complete",)
+    records = []
+    for r in load_runs(list(paths), statuses=statuses, left_out=left_out):
+        why = _filtered_by(r, settings)
+        if why:
+            left_out.append(LeftOut(r.folder, "filtered", why))
+        else:
+            records.append(r)
+    if not records:
+        where = ", ".join(map(str, paths))
+        if not left_out:
+            raise UsageError(f"no runs under {where}; `harness run` writes them")
+        why = "match the filters" if {x.reason for x in left_out} == {"filtered"} else "can be shown"
+        raise UsageError(f"no runs under {where} {why}; every run found is left out\n"
+                         + "\n".join(left_out_lines(left_out)))
+    return records, left_out
+
+
+def _filtered_by(record: RunRecord, settings: LeaderboardSettings) -> str:
+    """Which filter leaves a run out ('' if none does)."""
+    if not R.matches(record.model.spec, settings.models):
+        return f"--models {','.join(settings.models)} does not match {record.model.spec}"
+    if not R.matches(record.task.name, settings.tasks):
+        return f"--tasks {','.join(settings.tasks)} does not match {record.task.name}"
+    if not any(R.matches(name, settings.metrics) for name in record.scores):
+        return f"--metrics {','.join(settings.metrics)} matches none of {', '.join(record.scores) or 'no scores'}"
+    return ""
 
 
 def _columns(records: list[RunRecord], settings: LeaderboardSettings,
@@ -139,15 +175,19 @@ def _rank_column(column: Column, members: list[RunRecord], labels: dict, setting
                             f"{latest[labels[id(r)]].folder}")
         latest[labels[id(r)]] = r  # one run per system and column: the newest
     names, runs = list(latest), list(latest.values())
-    scores = [r.score(column.metric).score for r in runs]
+    checks = [checked_score(r, column.metric) for r in runs]
+    scores = [c.value for c in checks]  # ranked by what the statistics give, as the clusters are
     stats = _aligned_stats(column, runs, warnings) if len(runs) > 1 else None
     metric = runs[0].score(column.metric).metric() if stats is not None else None
     ranking = rank_systems(metric, stats or [np.zeros((0, 1))] * len(runs), scores, column.higher_is_better,
                            settings.alpha, settings.correction, settings.n_bootstrap if stats else 0, settings.seed)
-    for i, (name, r) in enumerate(zip(names, runs)):
-        entry = r.score(column.metric)
-        cells[(name, column.key)] = Cell(entry.score, entry.ci95, ranking.rank[i], ranking.rank_range[i],
-                                         ranking.cluster[i], str(r.folder))
+    for i, (name, r, check) in enumerate(zip(names, runs, checks)):
+        partial = LeftOut.of(r).detail if r.status == "partial" else None
+        cells[(name, column.key)] = Cell(check.value, r.score(column.metric).ci95, ranking.rank[i],
+                                         ranking.rank_range[i], ranking.cluster[i], str(r.folder), check, partial)
+        if check.state == "mismatch":
+            warnings.append(f"{r.folder}: run.json says {column.metric} {check.stored:.4f}, its statistics "
+                            f"give {check.value:.4f}; shown and ranked by the statistics")
 
 
 def _aligned_stats(column: Column, runs: list[RunRecord], warnings: list[str]) -> list[np.ndarray] | None:

@@ -1,6 +1,7 @@
 """How a leaderboard prints: terminal, Markdown, CSV, LaTeX, HTML and JSON."""
 from __future__ import annotations
 
+from harness.reports.checks import check_lines, left_out_json, left_out_lines, marks, partial_lines
 from harness.reports.leaderboard import Leaderboard
 from harness.reports.render import dump_json, render
 
@@ -13,7 +14,7 @@ def _cell_text(board: Leaderboard, model: str, key: str) -> str:
     half = f" ±{(cell.ci95[1] - cell.ci95[0]) / 2:.{d}f}" if cell.ci95 else ""
     lo, hi = cell.rank_range
     ranks = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    return f"{cell.score:.{d}f}{half} #{ranks} c{cell.cluster}"
+    return f"{cell.score:.{d}f}{half} #{ranks} c{cell.cluster}{marks(cell.check, bool(cell.partial))}"
 
 
 def _header(board: Leaderboard) -> list[str]:
@@ -34,7 +35,15 @@ def notes(board: Leaderboard) -> list[str]:
     out = ["cell: score ±half the 95% CI, #rank range, cluster (c1 = top); ↓ lower is better",
            board.cluster_note(), "signatures:"]
     out += [f"  {c.key}: {c.signature}" for c in board.columns]
-    return out
+    return out + run_notes(board)
+
+
+def run_notes(board: Leaderboard) -> list[str]:
+    """What the marks in the cells mean, run by run, and the runs left out."""
+    cells = [board.cells[(m, c.key)] for m in board.models for c in board.columns if (m, c.key) in board.cells]
+    return (check_lines([(cell.run, cell.check) for cell in cells if cell.check])
+            + partial_lines([(cell.run, cell.partial) for cell in cells if cell.partial])
+            + left_out_lines(board.left_out))
 
 
 def to_json(board: Leaderboard) -> dict:
@@ -49,11 +58,14 @@ def to_json(board: Leaderboard) -> dict:
                 cells[c.key] = {"task": c.task, "metric": c.metric, "signature": c.signature,
                                 "score": cell.score, "ci95": list(cell.ci95) if cell.ci95 else None,
                                 "rank": cell.rank, "rank_range": list(cell.rank_range),
-                                "cluster": cell.cluster, "run": cell.run}
+                                "cluster": cell.cluster, "run": cell.run,
+                                "check": cell.check.state if cell.check else None,
+                                "stored_score": cell.check.stored if cell.check else cell.score,
+                                "partial": cell.partial}
         means = {name: v for (model, name), v in board.family_means.items() if model == m}
         rows.append({"model": m, "cells": cells, "family_means": means})
     s = board.settings
-    return {"columns": columns, "rows": rows, "warnings": board.warnings,
+    return {"columns": columns, "rows": rows, "warnings": board.warnings, "left_out": left_out_json(board.left_out),
             "clusters": {"test": "paired bootstrap", "resamples": s.n_bootstrap, "seed": s.seed,
                          "alpha": s.alpha, "correction": s.correction, "ranks": "WMT rank ranges"}}
 
@@ -72,6 +84,7 @@ def format_leaderboard(board: Leaderboard, fmt: str = "text") -> str:
             frame[f"{c.key} ci95_hi"] = [x.ci95[1] if x and x.ci95 else None for x in cells]
             frame[f"{c.key} rank"] = [x.rank if x else None for x in cells]
             frame[f"{c.key} cluster"] = [x.cluster if x else None for x in cells]
+            frame[f"{c.key} check"] = [x.check.state if x and x.check else None for x in cells]
         return frame.loc[board.models].round(board.settings.digits).to_csv().rstrip("\n")
     header = _header(board)
     return render(fmt, header, table_rows(board), set(range(1, len(header))), notes(board),

@@ -9,7 +9,7 @@ evaluates only the new ones, and rerunning with other settings evaluates them al
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -17,6 +17,7 @@ from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.record.key import RunKey
 from harness.reports import runs as R
+from harness.reports.checks import CheckedScore, check_lines, checked_score, marks
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")  # what the Hugging Face Trainer writes
 
@@ -48,6 +49,7 @@ class Curve:
     best: int  # index into steps
     tests: dict[str, Any] = field(default_factory=dict)  # "last"/"first" -> Comparison (best vs it)
     files: list[Path] = field(default_factory=list)
+    checks: list[tuple[str, CheckedScore]] = field(default_factory=list)  # (run folder, check) per step
 
 
 @dataclass
@@ -139,9 +141,11 @@ def curves(records: dict[int, dict[str, RunRecord]], plots: Path | None, tests: 
             points = [(s, r) for s, r in runs if metric in r.scores]
             entries = [r.score(metric) for _, r in points]
             higher = entries[0].higher_is_better
-            values = [e.score for e in entries]
+            checks = [(str(r.folder), checked_score(r, metric)) for _, r in points]
+            values = [c.value for _, c in checks]  # what the statistics give, as the tests use
             best = max(range(len(values)), key=lambda i: values[i] if higher else -values[i])
-            curve = Curve(task, metric, [s for s, _ in points], values, [e.ci95 for e in entries], higher, best)
+            curve = Curve(task, metric, [s for s, _ in points], values, [e.ci95 for e in entries], higher, best,
+                          checks=checks)
             best_run = points[best][1]
             for which, (_, other) in (("last", points[-1]), ("first", points[0])) if tests else ():
                 if other is not best_run and metric in R.stored_metrics(other) and metric in R.stored_metrics(best_run):
@@ -189,7 +193,8 @@ def sweep_table(result: SweepResult) -> tuple[list[str], list[list[str]], list[s
         cells = []
         for c in result.curves:
             i = c.steps.index(step) if step in c.steps else None
-            cells.append("-" if i is None else f"{c.scores[i]:.2f}" + (" *" if i == c.best else ""))
+            cells.append("-" if i is None else f"{c.scores[i]:.2f}" + (" *" if i == c.best else "")
+                         + marks(c.checks[i][1] if c.checks else None))
         rows.append([str(step), folder.name] + cells)
     notes = ["* best checkpoint per column; tests: the best against the last and the first checkpoint "
              "(paired bootstrap 1000 resamples, approximate randomization 10000 trials, seed 12345, alpha 0.05, "
@@ -200,6 +205,7 @@ def sweep_table(result: SweepResult) -> tuple[list[str], list[list[str]], list[s
             notes.append(f"{c.task} {c.metric}: best (step {best}) vs {which}: {_test_text(comparison)}")
         if not c.tests:
             notes.append(f"{c.task} {c.metric}: best (step {best}) is the first and the last")
+    notes += check_lines([check for c in result.curves for check in c.checks])
     files = [str(p) for c in result.curves for p in c.files]
     if files:
         notes += ["curves:"] + [f"  {p}" for p in files]
@@ -214,7 +220,9 @@ def format_sweep(result: SweepResult, fmt: str = "text") -> str:
                                       "ci95": [list(ci) if ci else None for ci in c.cis],
                                       "higher_is_better": c.higher_is_better, "best_step": c.steps[c.best],
                                       "tests": {k: v.to_dict(0.05) for k, v in c.tests.items()},
-                                      "files": [str(p) for p in c.files]} for c in result.curves],
+                                      "files": [str(p) for p in c.files],
+                                      "checks": [{"run": f, **asdict(k)} for f, k in c.checks]}
+                                     for c in result.curves],
                           "runs": {str(s): {t: str(r.folder) for t, r in rs.items()}
                                    for s, rs in result.records.items()}})
     header, rows, notes = sweep_table(result)
