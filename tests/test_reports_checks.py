@@ -218,7 +218,7 @@ def test_filters_name_the_runs_they_leave_out(made):
 # --- sweep -------------------------------------------------------------------------------------
 
 def test_sweep_curves_take_the_statistics_score(tmp_path):
-    from harness import tiny_models
+    from harness.testing import tiny_models
     pairs = [("the house is small", "das haus ist klein"), ("the dog barks", "der hund bellt"),
              ("i drink coffee", "ich trinke kaffee"), ("it is raining", "es regnet")]
     texts = [t for pair in pairs for t in pair]
