@@ -88,7 +88,7 @@ def stop(procs: list[subprocess.Popen]) -> None:
 
 def contention(args) -> int:
     from harness.testing import tiny_models
-    from harness.cpus import available_cpus
+    from harness.machine import available_cpus
     cores = available_cpus()
     root = Path(args.models_dir or tempfile.mkdtemp(prefix="harness-bench-"))
     folder = tiny_models.build_causal(root / "causal-tiny", tiny_models.default_texts() * 20,

@@ -291,7 +291,7 @@ def pipeline_child(names: list[str], folder: Path) -> dict:
     samples.jsonl and the record. Its metric workers are forked from the run, so their peak
     counts the pages they share with it."""
     from harness.cli import main
-    from harness.store import load_runs
+    from harness.record.store import load_runs
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(["run", "--model", f"predictions:{folder / 'preds.jsonl'}", "--tasks", "wmt14-de-en",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.pipeline import RunOptions, evaluate  # noqa: E402
+from harness.run import RunOptions, evaluate  # noqa: E402
 from harness.testing import shared_data  # noqa: E402
 
 METRICS = "bleu, chrf, chrf++, ter, rouge1, rouge2, rougeL, rougeLsum, cider, coco_bleu4"

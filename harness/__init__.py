@@ -6,7 +6,7 @@ __all__ = ["evaluate", "RunOptions", "Task", "get_task", "models", "metrics", "t
            "Example", "Request", "Generation", "GenerateConfig", "MetricResult", "RunRecord",
            "load_runs", "Signature", "__version__"]
 
-from harness.cpus import wait_passively
+from harness.machine import wait_passively
 
 wait_passively()  # before anything imports torch: OpenMP reads it once, at load
 
@@ -15,15 +15,15 @@ from harness.types import Example, GenerateConfig, Generation, MetricResult, Req
 
 
 def __getattr__(name: str):
-    # the pipeline pulls in yaml and the task registry; load it on first use
+    # the run layer pulls in yaml, the task registry and the metrics; load it on first use
     if name in ("evaluate", "RunOptions"):
-        from harness import pipeline as module
+        from harness import run as module
         return getattr(module, name)
     if name in ("Task", "get_task"):
         from harness import task as module
         return getattr(module, name)
     if name == "load_runs":
-        from harness.store import load_runs
+        from harness.record.store import load_runs
         return load_runs
     if name == "RunRecord":
         from harness.record import RunRecord

@@ -168,7 +168,7 @@ def _print_columns(header: list[str], rows: list[list[str]]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.engine import EngineSettings
-    from harness.pipeline import RunOptions, evaluate
+    from harness.run import RunOptions, evaluate
 
     task_names = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not task_names:
@@ -195,8 +195,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     records = evaluate(args.model, task_names, options,
                        model_args=parse_kv(args.model_args, "--model-args"),
                        engine_settings=settings)
-    from harness import distributed
-    if distributed.rank() != 0:  # a torchrun rank other than 0: rank 0 reports for all
+    from harness import machine
+    if machine.rank() != 0:  # a torchrun rank other than 0: rank 0 reports for all
         return 0
     return _print_records(records, args.json)
 
@@ -225,7 +225,7 @@ def _print_records(records: list, as_json: bool) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from harness.merge import merge_paths
+    from harness.run.merge import merge_paths
     outcomes = merge_paths(args.paths, Path(args.output) if args.output else None)
     for outcome in outcomes:
         print(f"harness: {outcome.note}", file=sys.stderr)

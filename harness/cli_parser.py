@@ -176,7 +176,7 @@ def _add_run(sub: Any) -> None:
 
 def shard_spec(text: str) -> Any:
     from harness.errors import UsageError
-    from harness.shards_run import Shard
+    from harness.run.options import Shard
     try:
         return Shard.parse(text)
     except UsageError as err:

@@ -95,7 +95,7 @@ def evaluate_demo(built: dict[str, Path], output: Path, quick: bool = False,
                   on_record: Callable[[RunRecord], None] | None = None) -> list[RunRecord]:
     """Run the built models and the baselines on the demo tasks; the run records, in order."""
     from harness.engine import EngineSettings
-    from harness.pipeline import RunOptions, evaluate
+    from harness.run import RunOptions, evaluate
 
     limit = 20 if quick else None
     runs = [
@@ -159,7 +159,7 @@ def publish_demo(output: Path, quick: bool = False) -> Path:
     from harness.reports.leaderboard import build_leaderboard
     from harness.reports.leaderboard_format import format_leaderboard
     from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
-    from harness.store import task_dir
+    from harness.record.store import task_dir
 
     print(f"\ntraining two checkpoints of the tiny encoder-decoder in {output / 'models' / 'tiny-seq2seq-run'} ...",
           file=sys.stderr)

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli, write_jsonl
 from harness.errors import UsageError
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.reports.compare import CompareSettings, adjust, compare_paths
 from harness.reports.compare_format import format_compare
 

@@ -17,7 +17,7 @@ import re
 import pytest
 
 from conftest import run_cli
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.reports.compare import CompareSettings, compare_paths
 from harness.testing import shared_data
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.reports.compare import CompareSettings, compare_paths
 from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
 from harness.testing import shared_data

@@ -13,8 +13,8 @@ import pytest
 from harness import evaluate
 from harness.testing import tiny_models
 from harness.engine import EngineSettings
-from harness.pipeline import RunOptions
-from harness.store import load_runs
+from harness.run import RunOptions
+from harness.record.store import load_runs
 from harness.testing import REPO_ROOT
 from test_engine_resume import cached_rows
 
@@ -170,7 +170,7 @@ def test_an_error_every_rank_meets_is_printed_once(model, tmp_path):
 
 
 def test_device_map_is_refused_under_torchrun_before_a_model_loads(model, monkeypatch):
-    from harness.plan import check_model
+    from harness.run.plan import check_model
     monkeypatch.setenv("WORLD_SIZE", "2")  # as torchrun sets it for every rank
     [problem] = check_model(model, {"device_map": "auto"})
     assert "device_map=auto: under torchrun each rank runs its own copy" in str(problem)

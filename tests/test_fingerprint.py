@@ -13,7 +13,7 @@ from harness.testing import tiny_models
 from harness.engine import EngineSettings
 from harness.errors import DataError
 from harness.models.hf.vision import HFVision2Seq
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.task import load_yaml_task
 from harness.types import Example, GenerateConfig, InputKind, Request
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import run_cli
 from harness.testing import tiny_models
-from harness.store import load_runs
+from harness.record.store import load_runs
 from test_fingerprint import TASKS, repaint_in_place
 
 

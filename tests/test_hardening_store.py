@@ -38,7 +38,7 @@ def test_stale_temporaries_are_removed_and_young_ones_kept(tmp_path, capsys):
 def test_a_disk_that_fills_while_writing_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
     import errno
 
-    from harness import store
+    from harness.record import store
 
     class Full:  # a file on a full disk: the write fails, naming no file, as write(2) does
         def __init__(self, f):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.testing import tiny_models
-from harness.cpus import WAIT_VARIABLES, available_cpus, wait_passively
+from harness.machine import WAIT_VARIABLES, available_cpus, wait_passively
 from harness.engine import EngineSettings, generate
 from harness.errors import UsageError
 from harness.models.hf.causal import HFCausal

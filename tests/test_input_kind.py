@@ -8,7 +8,8 @@ import pytest
 
 from conftest import run_cli, run_main
 from harness.engine import EngineSettings
-from harness.plan import RunOptions, model_input_kind, plan_run
+from harness.run import RunOptions
+from harness.run.plan import model_input_kind, plan_run
 from harness.registry import models
 from harness.types import InputKind
 

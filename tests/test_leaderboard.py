@@ -9,7 +9,7 @@ import pytest
 
 from conftest import run_cli, write_jsonl
 from harness.errors import UsageError
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
 from harness.reports.leaderboard_format import format_leaderboard
 
@@ -128,7 +128,7 @@ def test_column_resampling_equals_each_systems_own_bootstrap(results):
 
     from harness.metrics.bootstrap import bootstrap_scores
     from harness.reports.clusters import resample_all
-    from harness.store import load_runs
+    from harness.record.store import load_runs
     runs = [r for r in load_runs(results / "results") if r.task.name == "mini-a"]
     for name in ("bleu", "ter"):
         metric, stats = runs[0].score(name).metric(), [r.stats(name) for r in runs]

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import run_cli, write_jsonl
 from harness.testing import tiny_models
-from harness.store import load_runs
+from harness.record.store import load_runs
 from harness.task import TaskSpec, YamlTask, get_task
 from harness.testing import shared_data
 

@@ -5,13 +5,13 @@ import json
 import pytest
 
 from conftest import write_jsonl
-from harness import pipeline
+from harness.run import score
 from harness.engine import EngineSettings
 from harness.errors import DataError, HarnessError, UsageError
 from harness.models.base import Model
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.record import MAX_LISTED_ERRORS
-from harness.store import load_runs
+from harness.record.store import load_runs
 from harness.types import Generation, InputKind
 
 ROWS = [{"id": f"s{i}", "source": f"Sentence number {i} is here. It has two parts.",
@@ -59,12 +59,12 @@ def _options(tmp_path, **kw):
 
 def test_every_task_is_generated_and_the_model_closed_before_any_scoring(tmp_path, task, monkeypatch):
     log = []
-    real = pipeline.score_predictions
+    real = score.score_predictions
 
     def scoring(*args, **kw):
         log.append("score")
         return real(*args, **kw)
-    monkeypatch.setattr(pipeline, "score_predictions", scoring)
+    monkeypatch.setattr(score, "score_predictions", scoring)
     other = tmp_path / "other.yaml"
     other.write_text(json.dumps({"name": "other", "family": "summarization",
                                  "source": {"path": str(tmp_path / "data.jsonl")}, "metrics": ["rouge1"]}))
@@ -128,7 +128,7 @@ def test_a_task_that_fails_in_scoring_is_recorded_failed_and_never_latest(tmp_pa
 
     def broken(*args, **kw):
         raise RuntimeError("scorer crashed")
-    monkeypatch.setattr(pipeline, "score_predictions", broken)
+    monkeypatch.setattr(score, "score_predictions", broken)
     with pytest.raises(RuntimeError, match="scorer crashed"):
         evaluate("scripted", [task], _options(tmp_path, limit=4), model=Scripted([]))
     folder = good.folder.parent

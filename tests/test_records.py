@@ -6,9 +6,9 @@ import pytest
 
 from conftest import write_jsonl
 from harness.errors import DataError, UsageError
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.record import SCHEMA_PATH, RunRecord, json_schema
-from harness.store import load_runs, read_record
+from harness.record.store import load_runs, read_record
 
 ROWS = [{"id": "a", "source": "Das Haus ist klein.", "references": ["The house is small."]},
         {"id": "b", "source": "Der Hund bellt laut.", "references": ["The dog barks loudly."]},

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from conftest import write_jsonl
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.reports.html import write_report
 
 XSS = "<script>alert(1)</script> <img src=x onerror=alert(1)>"

@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import write_jsonl
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.record import ExampleError, Throughput, Timings
 from harness.reports.table import format_table, throughput_line
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO, run_main, write_jsonl
 from harness.registry import metrics
-from harness.store import load_runs
+from harness.record.store import load_runs
 
 FAMILIES = {  # every registered metric, on the demo task of its family
     "demo-translation": ("bleu", "chrf", "chrf++", "ter"),

@@ -11,11 +11,12 @@ import sys
 import pytest
 
 from conftest import run_main, write_jsonl
-from harness import merge, store
+from harness.record import store
+from harness.run import merge
 from harness.errors import UsageError
 from harness.models.predictions import Predictions
-from harness.pipeline import RunOptions, evaluate
-from harness.shards_run import Shard
+from harness.run import RunOptions, evaluate
+from harness.run.options import Shard
 
 ROWS = [{"id": f"s{i}", "source": f"Sentence {i} has {'many ' * i}words.",
          "references": [f"Satz {i} hat {'viele ' * i}Wörter."]} for i in range(10)]

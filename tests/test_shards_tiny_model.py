@@ -7,10 +7,10 @@ import os
 import subprocess
 import sys
 
-from harness import store
+from harness.record import store
 from harness.testing import tiny_models
 from harness.engine import EngineSettings
-from harness.pipeline import RunOptions, evaluate
+from harness.run import RunOptions, evaluate
 from harness.engine.faults import MERGE_DELAY_ENV
 from harness.testing import REPO_ROOT
 

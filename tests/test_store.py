@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from conftest import write_jsonl
-from harness import store
+from harness.record import store
 from harness.errors import DataError
-from harness.pipeline import RunOptions, evaluate
-from harness.store import load_runs
+from harness.run import RunOptions, evaluate
+from harness.record.store import load_runs
 
 ROWS = [{"id": "a", "source": "Das Haus ist klein.", "references": ["The house is small."]},
         {"id": "b", "source": "Der Hund bellt.", "references": ["The dog barks."]},

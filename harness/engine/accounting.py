@@ -38,7 +38,7 @@ class Accounting:
     padding_efficiency: float | None = None  # real / processed tokens (batched adapters)
     batches: BatchSummary | None = None
     runtime: dict[str, Any] = field(default_factory=dict)  # the adapter's describe()
-    world_size: int = 1  # processes that generated these, each its share (harness.distributed)
+    world_size: int = 1  # processes that generated these, each its share (run/ranks.py)
 
     @property
     def examples_per_s(self) -> float:

@@ -21,7 +21,7 @@ from typing import ClassVar, Sequence
 
 import numpy as np
 
-from harness.cpus import available_cpus
+from harness.machine import available_cpus
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs, package_version,
                                     parallel_imap, present_refs)

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from harness.cpus import available_cpus
+from harness.machine import available_cpus
 from harness.errors import HarnessError, MissingDependency
 from harness.metrics.base import Corpus
 from harness.metrics.char_ngrams import chrf_rows

@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from harness.cpus import available_cpus
+from harness.machine import available_cpus
 
 PACKAGES = ("harness", "torch", "transformers", "tokenizers", "accelerate", "datasets",
             "sacrebleu", "rouge-score", "pycocoevalcap", "nltk", "numpy", "pydantic")

@@ -1,7 +1,7 @@
 """The run record: everything needed to trust, compare and reproduce one task's scores.
 
 One record per (model, task, run), stored as ``run.json`` in the run's folder (see
-``harness.store``). Frozen pydantic models: the record is what crosses from the pipeline to
+``harness.record.store``). Frozen pydantic models: the record is what crosses from the pipeline to
 the reports, and what is written and read back; ``run_record.schema.json`` beside this file
 is generated from these classes (``python -m harness.record``).
 """

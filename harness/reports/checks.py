@@ -18,7 +18,7 @@ from typing import Literal, Sequence
 
 from harness.errors import DataError, HarnessError
 from harness.record import RunRecord
-from harness.store import LeftOut
+from harness.record.store import LeftOut
 
 # Every registered metric re-aggregates its stored float64 statistics to the stored score
 # bit for bit (tests/test_reports_checks.py); the margin absorbs another numpy build's

@@ -18,7 +18,7 @@ from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.reports import runs as R
 from harness.reports.checks import CheckedScore, checked_score, left_out_lines, partial_runs
-from harness.store import LeftOut
+from harness.record.store import LeftOut
 
 CORRECTIONS = ("none", "holm", "bonferroni")
 
@@ -89,7 +89,7 @@ class CompareResult:
 def load_side(path: str | Path, include_partial: bool = False,
               left_out: list[LeftOut] | None = None) -> dict[str, RunRecord]:
     """One argument of ``compare``: task name -> its run (a run, task or model folder)."""
-    from harness.store import load_runs
+    from harness.record.store import load_runs
     out: dict[str, RunRecord] = {}
     statuses = ("complete", "partial") if include_partial else ("complete",)
     for record in load_runs(path, statuses=statuses, left_out=left_out):

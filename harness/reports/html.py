@@ -20,7 +20,6 @@ from harness.record import RunRecord
 from harness.reports import runs as R
 from harness.reports.checks import marks
 from harness.reports.leaderboard import Leaderboard, LeaderboardSettings, build_leaderboard, shown_runs
-from harness.reports.leaderboard_format import run_notes
 
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_SAMPLES = 2000  # per run: a browser stays responsive, and the file stays a few MB
@@ -63,7 +62,7 @@ def _table(board: Leaderboard) -> dict:
         means = [f"{board.family_means[(m, f)]:.{d}f}" if (m, f) in board.family_means else "" for f in family]
         rows.append({"model": m, "cells": cells, "means": means})
     return {"columns": board.columns, "rows": rows, "family": family, "cluster_note": board.cluster_note(),
-            "warnings": board.warnings, "run_notes": run_notes(board)}
+            "warnings": board.warnings, "run_notes": board.run_notes()}
 
 
 def _page(title: str, board: Leaderboard, n_runs: int, **extra) -> str:
@@ -126,7 +125,7 @@ def distributions(records: Sequence[RunRecord]) -> list[dict]:
 def write_report(paths: Sequence[str | Path], output: Path, title: str = "harness report",
                  settings: LeaderboardSettings = LeaderboardSettings()) -> Path:
     from harness.reports.sweep import report_curves
-    from harness.store import atomic_write
+    from harness.record.store import atomic_write
     records, _ = shown_runs(paths, settings)  # the runs the leaderboard shows, and only those
     board = build_leaderboard(paths, settings)
     page = _page(title, board, len(records), data=sample_data(records),

@@ -18,8 +18,9 @@ import numpy as np
 from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.reports import runs as R
-from harness.reports.checks import CheckedScore, checked_score
-from harness.store import LeftOut
+from harness.record.store import LeftOut
+from harness.reports.checks import (CheckedScore, check_lines, checked_score, left_out_lines,
+                                    partial_lines)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,14 @@ class Leaderboard:
                         for m in self.models] for c in self.columns}
         return pd.DataFrame(data, index=pd.Index(self.models, name="model"))
 
+    def run_notes(self) -> list[str]:
+        """What the marks in the cells mean, run by run, and the runs left out."""
+        cells = [self.cells[(m, c.key)] for m in self.models for c in self.columns
+                 if (m, c.key) in self.cells]
+        return (check_lines([(cell.run, cell.check) for cell in cells if cell.check])
+                + partial_lines([(cell.run, cell.partial) for cell in cells if cell.partial])
+                + left_out_lines(self.left_out))
+
     def cluster_note(self) -> str:
         s = self.settings
         correction = "no correction" if s.correction == "none" else f"{s.correction} correction per column"
@@ -108,7 +117,7 @@ def shown_runs(paths: Sequence[str | Path],
                settings: LeaderboardSettings) -> tuple[list[RunRecord], list[LeftOut]]:
     """The runs the board shows, and those it found but leaves out (status or filters)."""
     from harness.reports.checks import left_out_lines
-    from harness.store import load_runs
+    from harness.record.store import load_runs
     left_out: list[LeftOut] = []
     statuses = ("complete", "partial") if settings.include_partial else ("complete",)
     records = []

@@ -1,7 +1,8 @@
 """How a leaderboard prints: terminal, Markdown, CSV, LaTeX, HTML and JSON."""
 from __future__ import annotations
 
-from harness.reports.checks import check_lines, left_out_json, left_out_lines, marks, partial_lines
+from harness.reports.checks import left_out_json, marks
+from harness.reports.html import leaderboard_page
 from harness.reports.leaderboard import Leaderboard
 from harness.reports.render import dump_json, render
 
@@ -35,15 +36,7 @@ def notes(board: Leaderboard) -> list[str]:
     out = ["cell: score ±half the 95% CI, #rank range, cluster (c1 = top); ↓ lower is better",
            board.cluster_note(), "signatures:"]
     out += [f"  {c.key}: {c.signature}" for c in board.columns]
-    return out + run_notes(board)
-
-
-def run_notes(board: Leaderboard) -> list[str]:
-    """What the marks in the cells mean, run by run, and the runs left out."""
-    cells = [board.cells[(m, c.key)] for m in board.models for c in board.columns if (m, c.key) in board.cells]
-    return (check_lines([(cell.run, cell.check) for cell in cells if cell.check])
-            + partial_lines([(cell.run, cell.partial) for cell in cells if cell.partial])
-            + left_out_lines(board.left_out))
+    return out + board.run_notes()
 
 
 def to_json(board: Leaderboard) -> dict:
@@ -74,7 +67,6 @@ def format_leaderboard(board: Leaderboard, fmt: str = "text") -> str:
     if fmt == "json":
         return dump_json(to_json(board))
     if fmt == "html":
-        from harness.reports.html import leaderboard_page
         return leaderboard_page(board)
     if fmt == "csv":
         frame = board.frame()

@@ -33,7 +33,7 @@ def _samples(folder: Path, name: str) -> tuple[dict, ...]:
 def samples(record: RunRecord) -> tuple[dict, ...]:
     """Every example of the run as stored in samples.jsonl (failed ones carry ``error``)."""
     if record.folder is None:
-        raise DataError(f"run {record.run_id}: not read from disk; load it with harness.store.load_runs")
+        raise DataError(f"run {record.run_id}: not read from disk; load it with harness.load_runs")
     return _samples(record.folder, record.files.samples)
 
 
@@ -148,5 +148,5 @@ def check_choice(value: str, choices: Sequence[str], what: str) -> str:
 
 def safe_name(text: str) -> str:
     """A file name from task and metric names (``chrf++`` and YAML paths included)."""
-    from harness.store import slug
+    from harness.record.store import slug
     return slug(text, keep="+")

@@ -80,7 +80,7 @@ def find_checkpoints(paths: Sequence[str | Path]) -> list[tuple[int, Path]]:
 
 def _finished(output: Path, key: RunKey) -> RunRecord | None:
     """The newest complete run with exactly this key, if one was made."""
-    from harness.store import load_runs, task_dir
+    from harness.record.store import load_runs, task_dir
     folder = task_dir(output, key.model, key.task)
     if not folder.is_dir():
         return None
@@ -92,8 +92,8 @@ def run_sweep(paths: Sequence[str | Path], settings: SweepSettings,
               log: Callable[[str], None] = lambda line: None) -> SweepResult:
     from harness import data
     from harness.engine import EngineSettings
-    from harness.pipeline import RunOptions, evaluate
-    from harness.plan import load_model, model_input_kind, plan_run, run_key
+    from harness.run import RunOptions, evaluate
+    from harness.run.plan import load_model, model_input_kind, plan_run, run_key
     checkpoints = find_checkpoints(paths)
     options = RunOptions(limit=settings.limit, seed=settings.seed, output=settings.output,
                          metrics=settings.metrics, gen_kwargs=dict(settings.gen_kwargs),
@@ -124,7 +124,7 @@ def run_sweep(paths: Sequence[str | Path], settings: SweepSettings,
 
 
 def _training_run(checkpoints: list[tuple[int, Path]]) -> str:
-    from harness.store import slug
+    from harness.record.store import slug
     return slug(checkpoints[0][1].resolve().parent.name)
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness import distributed
-from harness.cpus import available_cpus
+from harness import machine
+from harness.machine import available_cpus
 from harness.errors import HarnessError, MissingDependency, UsageError
 from harness.models.base import ErrorAction, ErrorDecision
 from harness.models.batched import CPU_TOKEN_BUDGET, BatchedModel
@@ -53,7 +53,7 @@ class HFOptions:
 
     def __post_init__(self):
         object.__setattr__(self, "dtype", DTYPES[self.dtype])  # fp32 -> float32, ...
-        if self.device_map and distributed.world_size() > 1:  # every rank would fill every GPU
+        if self.device_map and machine.world_size() > 1:  # every rank would fill every GPU
             raise UsageError(f"--model-args device_map={self.device_map}: under torchrun each "
                              f"rank runs its own copy of the model on its own GPU; leave "
                              f"device_map out, or run a model too big for one GPU as one process")
@@ -69,7 +69,7 @@ class TextOptions(HFOptions):
 
 def default_threads() -> int:
     """The cores this process may use, with OpenMP threads that sleep while they wait
-    (``harness.cpus.wait_passively``, OMP_WAIT_POLICY=PASSIVE). Spinning threads made CPU
+    (``harness.machine.wait_passively``, OMP_WAIT_POLICY=PASSIVE). Spinning threads made CPU
     generation 8-24x slower below, even before another process wanted the cores. Measured with
     ``bench/generation.py --contention --repeats 3 --requests 12 --reps 2`` (tiny causal model,
     12 requests x 32 new tokens, 2 cores, "busy" = 2 extra spinning processes; other users'
@@ -88,7 +88,7 @@ def default_threads() -> int:
     busy; one thread gives up half the machine for no gain. Set threads=N to leave cores to
     other work, OMP_WAIT_POLICY yourself to choose otherwise. Ranks of one node (torchrun)
     share its cores."""
-    return max(1, available_cpus() // distributed.local_ranks()[1])
+    return max(1, available_cpus() // machine.local_ranks()[1])
 
 
 class HFModel(BatchedModel):
@@ -132,7 +132,7 @@ class HFModel(BatchedModel):
         s = self.options
         device = resolve_device(s.device)
         return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
-                "transformers": _transformers().__version__,
+                "transformers": transformers_module().__version__,
                 "dtype": str(resolve_dtype(s.dtype, device)).replace("torch.", ""),
                 "device": device.split(":")[0], "device_map": s.device_map,
                 "trust_remote_code": s.trust_remote_code,
@@ -158,7 +158,7 @@ class HFModel(BatchedModel):
         return self._network
 
     def load_tokenizer(self):
-        transformers = _transformers()
+        transformers = transformers_module()
         try:
             return transformers.AutoTokenizer.from_pretrained(
                 self.folder(), trust_remote_code=self.options.trust_remote_code)
@@ -167,7 +167,7 @@ class HFModel(BatchedModel):
                                f"{exc}") from exc
 
     def load_network(self):
-        torch, transformers = _torch(), _transformers()
+        torch, transformers = _torch(), transformers_module()
         s = self.options
         device = resolve_device(s.device)
         if device.startswith("cpu"):
@@ -305,7 +305,7 @@ def resolve_device(device: str) -> str:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise UsageError(f"--model-args device={device}: no CUDA device is available here")
         return device
-    return distributed.cuda_device(torch) if torch.cuda.is_available() else "cpu"
+    return machine.cuda_device(torch) if torch.cuda.is_available() else "cpu"
 
 
 def resolve_dtype(dtype: str, device: str):
@@ -341,7 +341,7 @@ def _torch():
     return torch
 
 
-def _transformers():
+def transformers_module():
     try:
         import transformers
     except ImportError as exc:

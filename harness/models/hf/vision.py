@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from harness.errors import HarnessError
 from harness.models.base import ExampleError
 from harness.models.batched import Batch, Encoded
-from harness.models.hf.common import HFModel, HFOptions, _transformers
+from harness.models.hf.common import HFModel, HFOptions, transformers_module
 from harness.options import option
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
@@ -50,7 +50,7 @@ class HFVision2Seq(HFModel):
     def load_processor(self, auto_class: str, what: str):
         """``transformers.<auto_class>`` from the model's folder; also picks the model class
         this transformers version names."""
-        transformers = _transformers()
+        transformers = transformers_module()
         if not hasattr(transformers, self.auto_class):  # transformers 4.x name
             self.auto_class = "AutoModelForVision2Seq"
         try:

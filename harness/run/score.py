@@ -1,35 +1,36 @@
-"""The pipeline: task → examples → requests → engine → generations → metrics → run record.
+"""Score and record: the step a run and a merge both end with.
 
-``evaluate`` generates every task first, closes the model, then scores each task and writes
-its record: metrics (Java for the PTB tokenizer and METEOR, ROUGE's worker processes) never
-run while the model still holds its accelerator, and generations are small enough to keep.
+A task's generations (``Generated``, made in one process, over torchrun's ranks, or put
+together from a job array's shards) are post-processed, scored by every metric the run asks
+for, and written as one run folder (``record/store.py``): the record, a row per example and
+each metric's statistics. A task whose scoring or writing fails gets a record with status
+``failed`` (never taken for a result), and the error is re-raised.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterator, Mapping, Sequence
 
-from harness import data, distributed, store
-from harness.errors import DataError, HarnessError, UsageError
-from harness.models.base import Model
+from harness import data
+from harness.errors import DataError, UsageError
+from harness.metrics.base import Corpus
+from harness.metrics.scoring import build_metric, score
+from harness.metrics.stats_cache import StatsCache
 from harness.record import (MAX_LISTED_ERRORS, Environment, ExampleError, ModelInfo, RunRecord,
-                            Score, TaskInfo, Timings)
+                            Score, TaskInfo, Timings, store)
 from harness.record.accounting import Generated as EngineReport
-from harness.record.accounting import from_engine
-from harness.plan import (Planned, Postprocess, RunOptions, check_model, load_model,
-                          metric_specs, model_input_kind, parse_model_spec, plan_run, run_key)
 from harness.record.environment import describe_environment
 from harness.record.key import RunKey
+from harness.run.options import Postprocess, RunOptions
+from harness.run.plan import metric_specs
 from harness.task import Task
-from harness.types import Example, GenerateConfig, Generation, InputKind, MetricResult
-
-__all__ = ["evaluate", "RunOptions", "load_model", "parse_model_spec", "score_predictions"]
+from harness.types import Example, GenerateConfig, Generation, MetricResult
 
 
 @dataclass(frozen=True)
-class _Generated:
+class Generated:
     """One task's generations, kept until the model is closed and scoring starts."""
 
     task: Task
@@ -47,78 +48,8 @@ class _Generated:
     record_fields: Mapping[str, Any] = field(default_factory=dict)  # set over _record's (a merge)
 
 
-def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = RunOptions(),
-             model_args: Mapping[str, Any] | None = None, engine_settings: Any = None,
-             model: Model | None = None) -> list[RunRecord]:
-    """Run one model over tasks; returns (and by default writes) one run record per task.
-
-    The tasks of one call share a run id. A task whose scoring or recording raises gets a
-    record with status ``failed`` (never taken for a result), and the error is re-raised.
-    Under torchrun the ranks share the generation and rank 0 alone scores and returns the
-    records (the others return none; ``harness.distributed``).
-    """
-    from harness.engine import EngineSettings
-    settings = engine_settings or EngineSettings()
-    with distributed.join().together() as ranks:
-        if model is None:  # checked, and what its requests carry decided, before it loads
-            problems = check_model(model_spec, model_args)
-            input_kind = model_input_kind(model_spec, model_args)
-        else:
-            problems, input_kind = [], model.input_kind
-        plans = plan_run(task_names, options, input_kind, settings, problems)
-        run_id = store.new_run_id()
-        started = time.perf_counter()
-        model = model or load_model(model_spec, model_args)
-        load_s = time.perf_counter() - started
-        try:
-            outputs = []
-            for plan in plans:
-                outputs.append(_generate(model, model_spec, plan, options, settings, load_s))
-                load_s = 0.0
-        finally:
-            model.close()
-    if not ranks.is_main:
-        return []
-    from harness.metrics.stats_cache import StatsCache
-    stats_cache = StatsCache(settings.cache_dir / "metric-stats") if settings.use_cache else None
-    if options.shard is not None:  # a part of the run: kept until all parts are in, then scored
-        from harness import shards_run
-        return shards_run.finish(outputs, plans, task_names, options, settings, run_id, stats_cache)
-    return [_score_and_record(out, options, run_id, stats_cache) for out in outputs]
-
-
-def _generate(model: Model, model_spec: str, plan: Planned, options: RunOptions, settings: Any,
-              load_s: float) -> _Generated:
-    created = datetime.now(timezone.utc)
-    t0 = time.perf_counter()
-    task, examples, config, post = plan.task, plan.examples, plan.config, plan.post
-    model.check_examples(examples, task.name, limited=options.limit is not None)
-    if model.input_kind != plan.input_kind:  # an adapter that sets input_kind itself
-        raise HarnessError(f"model {model_spec!r} reads {InputKind(model.input_kind).value} "
-                           f"inputs, but the run was planned for {plan.input_kind.value}: an "
-                           f"adapter decides its input in input_kind_for(options), not in __init__")
-    requests = plan.requests
-    fingerprint = data.fingerprint(examples)
-    info = TaskInfo(**task.describe(), data_fingerprint=fingerprint,
-                    n_examples=len(examples), limit=options.limit,
-                    data_override=str(options.data) if options.data else None)
-    prepare_s = plan.prepare_s + time.perf_counter() - t0
-    if options.shard is not None:
-        from harness.shards_run import select
-        requests, examples = select(requests, examples, options.shard)
-    generations, accounting = distributed.generate(model, requests, settings, desc=task.name)
-    made = from_engine(accounting)
-    # after generation, as before it the weights' hash would count as preparing the task
-    key = run_key(model_spec, model, plan, fingerprint, options)
-    model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],
-                           locator=model.locator, args=dict(model.args),
-                           fingerprint=model.fingerprint(), runtime=dict(made.runtime))
-    return _Generated(task, info, examples, config, generations, post, model_info, key, made,
-                      load_s + made.load_s, prepare_s, created)
-
-
-def _score_and_record(out: _Generated, options: RunOptions, run_id: str,
-                      stats_cache: Any = None) -> RunRecord:
+def score_and_record(out: Generated, options: RunOptions, run_id: str,
+                      stats_cache: StatsCache | None = None) -> RunRecord:
     started = time.perf_counter()
     predictions: list[str] | None = None
     try:
@@ -134,8 +65,8 @@ def _score_and_record(out: _Generated, options: RunOptions, run_id: str,
             else data.fingerprint(examples)
         scoring = score_predictions(out.task, examples, [predictions[i] for i in scored],
                                     fingerprint, options, stats_cache)
-        scores = {r.metric: _score_entry(spec, r) for spec, r, _ in scoring}
-        record = _record(out, options, run_id, scores, len(scored), time.perf_counter() - started)
+        scores = {r.metric: score_entry(spec, r) for spec, r, _ in scoring}
+        record = build_record(out, options, run_id, scores, len(scored), time.perf_counter() - started)
         stats = {r.metric: matrix for _, r, matrix in scoring}
         if options.write:
             store.write_run(options.output, record,
@@ -145,20 +76,20 @@ def _score_and_record(out: _Generated, options: RunOptions, run_id: str,
         return record
     except Exception as err:
         if options.write:
-            _write_failed(out, options, run_id, predictions, err, time.perf_counter() - started)
+            write_failed_record(out, options, run_id, predictions, err, time.perf_counter() - started)
         raise
 
 
-def _write_failed(out: _Generated, options: RunOptions, run_id: str,
+def write_failed_record(out: Generated, options: RunOptions, run_id: str,
                   predictions: list[str] | None, err: Exception, score_s: float) -> None:
-    failed = _record(out, options, run_id, {}, 0, score_s, error=err)
+    failed = build_record(out, options, run_id, {}, 0, score_s, error=err)
     try:
         store.write_run(options.output, failed, sample_rows(out, predictions, [], []), {})
     except OSError:
         pass  # the error being raised is what the user needs; this record was a courtesy
 
 
-def _record(out: _Generated, options: RunOptions, run_id: str, scores: dict[str, Score],
+def build_record(out: Generated, options: RunOptions, run_id: str, scores: dict[str, Score],
             n_scored: int, score_s: float, error: Exception | None = None) -> RunRecord:
     failures = [ExampleError(id=g.example_id, error=g.error)
                 for g in out.generations if g.error is not None]
@@ -177,7 +108,7 @@ def _record(out: _Generated, options: RunOptions, run_id: str, scores: dict[str,
     return record.model_copy(update=dict(out.record_fields)) if out.record_fields else record
 
 
-def _score_entry(spec: Any, result: MetricResult) -> Score:
+def score_entry(spec: Any, result: MetricResult) -> Score:
     written = result.to_dict()  # signature text; the CI's bootstrap settings in its details
     return Score(spec={"name": spec} if isinstance(spec, str) else dict(spec),
                  score=result.score, signature=written["signature"], ci95=written["ci95"],
@@ -187,10 +118,8 @@ def _score_entry(spec: Any, result: MetricResult) -> Score:
 
 def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequence[str],
                       fingerprint: str, options: RunOptions,
-                      stats_cache: Any = None) -> list[tuple[Any, MetricResult, Any]]:
+                      stats_cache: StatsCache | None = None) -> list[tuple[Any, MetricResult, Any]]:
     """(spec, result, statistics matrix) per metric the run asks for."""
-    from harness.metrics.base import Corpus
-    from harness.metrics.scoring import build_metric, score
     sources = [e.source for e in examples]
     corpus = Corpus(predictions=list(predictions), references=[list(e.references) for e in examples],
                     ids=[e.id for e in examples],
@@ -209,7 +138,7 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
     return out
 
 
-def sample_rows(out: _Generated, predictions: Sequence[str] | None, scored: Sequence[int],
+def sample_rows(out: Generated, predictions: Sequence[str] | None, scored: Sequence[int],
                 results: Sequence[MetricResult]) -> Iterator[dict]:
     """One row per example asked for, made as it is written (a million rows held at once
     would be gigabytes); failed examples have ``error`` and no scores. ``scored`` ascends."""

@@ -5,65 +5,22 @@ folders, and where the model is. A typo costs seconds, not an hour of accelerato
 from __future__ import annotations
 
 import json
+import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from harness import store
+from harness.engine import EngineSettings
 from harness.errors import DataError, HarnessError, UsageError, did_you_mean, raise_all
+from harness.metrics.scoring import build_metric
 from harness.models.base import Model
+from harness.options import parse_options
+from harness.record import store
 from harness.record.key import RunKey, metric_entries
 from harness.registry import models
+from harness.run.options import Planned, Postprocess, RunOptions
 from harness.task import POSTPROCESS, Task, get_task
-from harness.types import Example, GenerateConfig, InputKind, Request
-
-if TYPE_CHECKING:
-    from harness.shards_run import Shard
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What one `harness run` asks for, besides the model and the tasks."""
-
-    limit: int | None = None
-    # subset (or extension) of each task's metrics: names, or {name, option: value}
-    metrics: tuple[str | Mapping[str, Any], ...] = ()
-    gen_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    seed: int = 12345  # sacrebleu's default, so bootstrap CIs match its --confidence
-    data: Path | None = None  # a local JSONL replacing the task's source
-    output: Path = Path("results")
-    n_bootstrap: int = 1000
-    write: bool = True
-    # "task" (the task's steps), "none", or "strip,first_line"; None: "none" for a file of
-    # predictions (final output, scored as written), "task" for models that generate
-    postprocess: str | None = None
-    # images and a task file's data outside the data file's (task file's) folder
-    allow_outside_paths: bool = False
-    # evaluate shard I of N and keep its part for the merge (harness/shards_run.py)
-    shard: Shard | None = None
-
-
-@dataclass(frozen=True)
-class Postprocess:
-    """The steps applied to outputs before scoring, as recorded, and the function doing it."""
-
-    steps: tuple[str, ...]
-    apply: Callable[[str], str]
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One task as checked before the model loads: its examples, config and steps."""
-
-    task: Task
-    examples: list[Example]
-    config: GenerateConfig
-    post: Postprocess
-    input_kind: InputKind  # the model's (model_input_kind), which the requests were built for
-    requests: list[Request]
-    prepare_s: float
-
+from harness.types import Example, InputKind
 
 def run_key(model_spec: str, model: Model, plan: Planned, data_fingerprint: str,
             options: RunOptions) -> RunKey:
@@ -143,9 +100,8 @@ def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKi
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         found.append(UsageError(f"--limit must be a positive integer, got {limit!r}"))
         limit = None
-    from harness.shards_run import check as check_shard
     found += check_shard(options)
-    tasks = _get_tasks(task_names, found)
+    tasks = get_tasks(task_names, found)
     for task in tasks:
         t0 = time.perf_counter()
         checks: dict[str, Any] = {}
@@ -176,9 +132,20 @@ def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKi
     return plans
 
 
+def check_shard(options: RunOptions) -> list[UsageError]:
+    """Before the model loads: the shard asked for, and a place to keep its part."""
+    shard = options.shard
+    if shard is None:
+        return []
+    found = [UsageError(p) for p in shard.problems()]
+    if not options.write:
+        found.append(UsageError("--shard: a shard keeps its part in the output folder; "
+                                "run it with write=True"))
+    return found
+
+
 def check_metrics(task: Task, subset: Sequence[str]) -> list:
     """Each metric the run scores builds (names known, options valid), once per name."""
-    from harness.metrics.scoring import build_metric
     specs, seen = metric_specs(task, subset), set()
     for spec in specs:
         metric = build_metric(spec)
@@ -192,7 +159,6 @@ def check_metrics(task: Task, subset: Sequence[str]) -> list:
 def check_folders(output: Path | None, cache: Path | None) -> list[UsageError]:
     """The output and cache folders are folders that take a file (tried, then undone: a run
     that stops later leaves no empty folder behind)."""
-    import tempfile
     problems = []
     for option, folder in (("--output", output), ("--cache-dir", cache)):
         if folder is None:
@@ -215,7 +181,7 @@ def check_folders(output: Path | None, cache: Path | None) -> list[UsageError]:
     return problems
 
 
-def _get_tasks(task_names: Sequence[str], found: list[HarnessError] | None = None) -> list[Task]:
+def get_tasks(task_names: Sequence[str], found: list[HarnessError] | None = None) -> list[Task]:
     """The tasks named; with ``found``, problems are added to it instead of raised."""
     tasks, seen = [], {}
     for name in task_names:

@@ -30,7 +30,10 @@ from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from typing import Any, Iterator, Sequence
 
+from harness.engine import generate as generate_here
+from harness.engine.shards import assign
 from harness.errors import HarnessError, UsageError
+from harness.machine import cuda_device, rank, world_size
 
 TIMEOUT_ENV = "HARNESS_DIST_TIMEOUT_S"
 DEFAULT_TIMEOUT_S = 6 * 3600.0
@@ -45,27 +48,6 @@ class RankFailed(HarnessError):
     def __init__(self, message: str, shown: bool = False):
         super().__init__(message)
         self.shown = shown
-
-
-def rank() -> int:
-    return int(os.environ.get("RANK", "0"))
-
-
-def world_size() -> int:
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def local_ranks() -> tuple[int, int]:
-    """(this rank on its node, ranks on the node), as torchrun sets them; (0, 1) without it."""
-    return int(os.environ.get("LOCAL_RANK", "0")), int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
-
-
-def cuda_device(torch: Any) -> str:
-    """The GPU of this rank: ``cuda:LOCAL_RANK`` (modulo the GPUs this process sees, for
-    launchers that give each rank one ``CUDA_VISIBLE_DEVICES``)."""
-    if "LOCAL_RANK" not in os.environ:
-        return "cuda"
-    return f"cuda:{local_ranks()[0] % max(torch.cuda.device_count(), 1)}"
 
 
 def timeout_s() -> float:
@@ -247,11 +229,9 @@ def generate(model: Any, requests: Sequence[Any], settings: Any, desc: str = "")
     """``engine.generate`` over this group's ranks: each generates its share; rank 0 gets
     every generation in the requests' order and the accounting of all; other ranks get their
     own accounting and no generations."""
-    from harness.engine import generate as generate_here
     group = _current or _SINGLE
     if group.size == 1:
         return generate_here(model, requests, settings, desc)
-    from harness.engine.shards import assign
     started = time.perf_counter()
     owner = assign(requests, group.size)
     mine = [requests[i] for i, w in enumerate(owner) if w == group.rank]

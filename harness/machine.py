@@ -1,8 +1,11 @@
-"""How many CPUs this process may use."""
+"""This process's share of the machine: the CPUs it may use, and, under torchrun, its rank
+and the GPU that goes with it (read from the launcher's environment, so adapters can ask
+without joining the ranks' group)."""
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 
 def available_cpus() -> int:
@@ -26,3 +29,24 @@ def wait_passively() -> None:
     if "torch" in sys.modules or any(v in os.environ for v in WAIT_VARIABLES):
         return
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+
+
+def rank() -> int:
+    return int(os.environ.get("RANK", "0"))
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def local_ranks() -> tuple[int, int]:
+    """(this rank on its node, ranks on the node), as torchrun sets them; (0, 1) without it."""
+    return int(os.environ.get("LOCAL_RANK", "0")), int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+
+
+def cuda_device(torch: Any) -> str:
+    """The GPU of this rank: ``cuda:LOCAL_RANK`` (modulo the GPUs this process sees, for
+    launchers that give each rank one ``CUDA_VISIBLE_DEVICES``)."""
+    if "LOCAL_RANK" not in os.environ:
+        return "cuda"
+    return f"cuda:{local_ranks()[0] % max(torch.cuda.device_count(), 1)}"

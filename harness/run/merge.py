@@ -5,7 +5,7 @@ Nothing is scored until the parts are known to make one run (``merge_checks``): 
 fingerprint, generation settings, metrics, seed and post-processing (consistent), and each
 example in one shard only (disjoint). The task is then planned again as the shards planned it
 (its data must still have their fingerprint), the generations are put back in the task's
-order, and the pipeline scores and writes them as it writes any run: the record is the one a
+order, and ``score.score_and_record`` writes them as it writes any run: the record is the one a
 single process would have written, plus ``merged_from``.
 
 Two shards finishing at once may both find all N parts: the one that creates the lock file
@@ -24,14 +24,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from harness import store
+from harness import data
+from harness.engine import EngineSettings
 from harness.errors import DataError, UsageError
-from harness.record import MergedFrom, RunRecord
+from harness.metrics.stats_cache import StatsCache
+from harness.record import MergedFrom, RunRecord, store
 from harness.record.accounting import combine
-from harness.merge_checks import MERGED, Part, check, complete, find_parts, short
 from harness.record.run import Section
 from harness.record.shard import ShardRecord
-from harness.shards_run import SHARDS
+from harness.run.merge_checks import MERGED, Part, check, complete, find_parts, short
+from harness.run.options import Planned, RunOptions
+from harness.run.plan import model_input_kind, plan_run
+from harness.run.score import Generated, score_and_record
+
+SHARDS = "shards"  # <output>/<model>/<task>/shards/<key>/: where a run's parts meet (run/shard.py)
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,8 @@ class Merged(Section):
     shard_run_ids: list[str]
 
 
-def merge_when_complete(mine: Part, plan: Any, output: Path, settings: Any,
-                        stats_cache: Any = None) -> Outcome:
+def merge_when_complete(mine: Part, plan: Planned, output: Path, settings: EngineSettings,
+                        stats_cache: StatsCache | None = None) -> Outcome:
     """What the shard that wrote ``mine`` does next: merge all N parts if they are in and no
     other process is merging them; otherwise say what it waits for."""
     rec, folder = mine.record, _key_folder(mine.path)
@@ -77,7 +83,7 @@ def merge_when_complete(mine: Part, plan: Any, output: Path, settings: Any,
 
 
 def merge_paths(paths: Sequence[Path | str], output: Path | None = None,
-                settings: Any = None) -> list[Outcome]:
+                settings: EngineSettings | None = None) -> list[Outcome]:
     """``harness merge PATHS``: every run whose shards are under ``paths``, each merged once
     (a run already merged from these very shards is read back, not merged again)."""
     parts = find_parts(paths)
@@ -209,11 +215,9 @@ def _done(folder: Path, parts: Sequence[Part]) -> RunRecord | None:
     return store.read_record(run) if run.is_file() else None
 
 
-def merge(parts: Sequence[Part], output: Path, settings: Any = None, plan: Any = None,
-          stats_cache: Any = None) -> RunRecord:
+def merge(parts: Sequence[Part], output: Path, settings: EngineSettings | None = None,
+          plan: Planned | None = None, stats_cache: StatsCache | None = None) -> RunRecord:
     """Score the checked ``parts`` as one run and write its record under ``output``."""
-    from harness import pipeline
-    from harness.engine import EngineSettings
     ordered = check(parts)
     first = ordered[0].record
     settings = settings or EngineSettings(on_error="skip", progress=False)
@@ -230,7 +234,7 @@ def merge(parts: Sequence[Part], output: Path, settings: Any = None, plan: Any =
             generations[position] = gen
     records = [p.record for p in ordered]
     created = min(r.created for r in records)
-    out = pipeline._Generated(
+    out = Generated(
         task=plan.task, info=first.task, examples=plan.examples, config=first.generation,
         generations=generations, post=plan.post, model=first.model, key=first.run_key,
         made=combine([(r.timings, r.throughput, r.engine) for r in records], first.model.runtime),
@@ -240,13 +244,11 @@ def merge(parts: Sequence[Part], output: Path, settings: Any = None, plan: Any =
                        "merged_from": MergedFrom(key=first.key, count=first.count,
                                                  run_ids=[r.run_id for r in records])})
     if stats_cache is None and settings.use_cache:
-        from harness.metrics.stats_cache import StatsCache
         stats_cache = StatsCache(settings.cache_dir / "metric-stats")
-    return pipeline._score_and_record(out, options, store.new_run_id(created), stats_cache)
+    return score_and_record(out, options, store.new_run_id(created), stats_cache)
 
 
-def _options(record: ShardRecord, output: Path):
-    from harness.plan import RunOptions
+def _options(record: ShardRecord, output: Path) -> RunOptions:
     o = record.options
     return RunOptions(limit=o.limit, metrics=tuple(o.metrics), gen_kwargs=dict(o.gen_kwargs),
                       seed=o.seed, data=Path(o.data) if o.data else None, output=Path(output),
@@ -254,15 +256,13 @@ def _options(record: ShardRecord, output: Path):
                       allow_outside_paths=o.allow_outside_paths)
 
 
-def _replan(record: ShardRecord, options: Any, settings: Any):
-    from harness.plan import model_input_kind, plan_run
+def _replan(record: ShardRecord, options: RunOptions, settings: EngineSettings) -> Planned:
     input_kind = model_input_kind(record.model.spec, record.model.args)  # as the shards planned
     return plan_run([record.task_ref], options, input_kind, settings)[0]
 
 
-def _check_plan(plan: Any, part: Part) -> None:
+def _check_plan(plan: Planned, part: Part) -> None:
     """The task as planned here is the task the shards generated for."""
-    from harness import data
     rec, found = part.record, []
     fingerprint = data.fingerprint(plan.examples)
     for name, here, there in (("data fingerprint", fingerprint, rec.task.data_fingerprint),
