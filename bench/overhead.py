@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.demo import build_models, evaluate_demo  # noqa: E402
+from harness.cli.demo import build_models, evaluate_demo  # noqa: E402
 from harness.engine import EngineSettings  # noqa: E402
 from harness.reports.table import format_table, throughput_line  # noqa: E402
 

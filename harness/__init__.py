@@ -1,6 +1,8 @@
 """harness: evaluate text generation models on translation, summarization and captioning."""
 from __future__ import annotations
 
+import importlib
+
 __version__ = "0.1.0"
 __all__ = ["evaluate", "RunOptions", "Task", "get_task", "models", "metrics", "tasks",
            "Example", "Request", "Generation", "GenerateConfig", "MetricResult", "RunRecord",
@@ -14,21 +16,15 @@ from harness.registry import metrics, models, tasks  # noqa: E402
 from harness.types import Example, GenerateConfig, Generation, MetricResult, Request  # noqa: E402
 
 
+# where each public name lives: imported on first use, as the run layer pulls in yaml, the task
+# registry and the metrics, and `import harness` should stay quick
+_HOMES = {"evaluate": "harness.run.evaluate", "RunOptions": "harness.run.options",
+          "Task": "harness.task", "get_task": "harness.task",
+          "load_runs": "harness.record.store", "RunRecord": "harness.record",
+          "Signature": "harness.signature"}
+
+
 def __getattr__(name: str):
-    # the run layer pulls in yaml, the task registry and the metrics; load it on first use
-    if name in ("evaluate", "RunOptions"):
-        from harness import run as module
-        return getattr(module, name)
-    if name in ("Task", "get_task"):
-        from harness import task as module
-        return getattr(module, name)
-    if name == "load_runs":
-        from harness.record.store import load_runs
-        return load_runs
-    if name == "RunRecord":
-        from harness.record import RunRecord
-        return RunRecord
-    if name == "Signature":
-        from harness.signature import Signature
-        return Signature
-    raise AttributeError(name)
+    if name not in _HOMES:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
+from harness.errors import UsageError
+from harness.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:
     from harness.metrics.bootstrap import ConfidenceInterval
@@ -101,7 +103,6 @@ class GenerateConfig:
         """These settings replaced; values may be text as written on the command line
         (``num_beams=4``, ``do_sample=true``, ``stop=["a,b","\\n"]``). Types are checked
         here, ranges by ``checked`` once every override is in."""
-        from harness.errors import UsageError, did_you_mean
         known = {f.name: f for f in fields(self)}
         clean, problems = {}, []
         for key, value in overrides.items():
@@ -145,7 +146,6 @@ class GenerateConfig:
         """This config, or a UsageError listing every setting out of range."""
         found = self.problems()
         if found:
-            from harness.errors import UsageError
             raise UsageError("\n".join(f"{what}: {p}" for p in found))
         return self
 

@@ -105,7 +105,7 @@ def _options(parser):
 
 
 def test_every_option_of_every_command_has_help_and_its_default():
-    from harness.cli_parser import _Formatter, build_parser
+    from harness.cli.parser import _Formatter, build_parser
     parser = build_parser()
     [sub] = [a for a in parser._actions if a.choices and "run" in a.choices]
     assert set(sub.choices) == set(COMMANDS)

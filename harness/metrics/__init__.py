@@ -5,6 +5,9 @@
 ``score(..., stats_cache=StatsCache())`` reuses statistics computed before for the same texts.
 """
 from __future__ import annotations
+from harness.metrics import scoring
+from harness.metrics.bootstrap import bootstrap_ci
+from harness.metrics.stats_cache import StatsCache
 
 __all__ = ["build_metric", "score", "bootstrap_ci", "StatsCache"]
 
@@ -12,12 +15,9 @@ __all__ = ["build_metric", "score", "bootstrap_ci", "StatsCache"]
 def __getattr__(name: str):
     # lazy, so importing one metric module does not import every other one
     if name in ("build_metric", "score"):
-        from harness.metrics import scoring
         return getattr(scoring, name)
     if name == "bootstrap_ci":
-        from harness.metrics.bootstrap import bootstrap_ci
         return bootstrap_ci
     if name == "StatsCache":
-        from harness.metrics.stats_cache import StatsCache
         return StatsCache
     raise AttributeError(name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from harness.errors import UsageError
 
 # resample indices × examples held in memory at once when summing statistics
 _CHUNK_CELLS = 4_000_000
@@ -187,6 +188,5 @@ def paired_approximate_randomization(metric, stats_a: np.ndarray, stats_b: np.nd
 
 def _check_paired(stats_a: np.ndarray, stats_b: np.ndarray) -> None:
     if stats_a.shape != stats_b.shape:
-        from harness.errors import UsageError
         raise UsageError(f"paired test needs statistics over the same examples; shapes "
                          f"{stats_a.shape} and {stats_b.shape} differ")

@@ -29,6 +29,11 @@ from harness.metrics.common import (MeanMetric, SummableMetric, check_corpus, gc
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
+from harness.metrics.cider import CocoNgrams
+from harness.metrics.cider import bleu_from_stats
+from harness.metrics.cider import bleu_stats
+from harness.metrics.cider import cider_d
+from harness.metrics.meteor import shared_scorer
 
 ROUGE_BETA = 1.2
 
@@ -63,7 +68,6 @@ def _tokens(corpus: Corpus, tokenizer: str) -> tuple[list[str], list[list[str]]]
 
 
 def coco_ngrams(corpus: Corpus, tokenizer: str):
-    from harness.metrics.cider import CocoNgrams
 
     def compute():
         tokens = coco_tokens(corpus, tokenizer)
@@ -109,13 +113,11 @@ class CIDEr(CocoMetric, MeanMetric):
     signature_fields = (("variant", "D"), ("sigma", "6"), ("n", "4"), ("df", "scored-refs"))
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
-        from harness.metrics.cider import cider_d
         check_corpus(corpus)
         return cider_d(coco_ngrams(corpus, self.tokenizer))[:, None]
 
 
 def _coco_bleu_stats(corpus: Corpus, tokenizer: str) -> np.ndarray:
-    from harness.metrics.cider import bleu_stats
     return corpus.memo(("coco-bleu-stats", tokenizer), lambda: bleu_stats(coco_ngrams(corpus, tokenizer)))
 
 
@@ -133,12 +135,10 @@ class CocoBLEU(CocoMetric):
         return 2 + 2 * 4  # every order shares the 4-gram statistics (CocoNgrams.build's n)
 
     def score_totals(self, totals: np.ndarray, n_rows: int) -> np.ndarray:
-        from harness.metrics.cider import bleu_from_stats
         return 100.0 * bleu_from_stats(totals, self.order)
 
     def per_example(self, stats: np.ndarray) -> np.ndarray:
         """Per-image BLEU as pycocoevalcap reports it (its own per-image brevity penalty)."""
-        from harness.metrics.cider import bleu_from_stats
         return 100.0 * bleu_from_stats(stats, self.order)
 
     def details(self, stats: np.ndarray) -> dict:
@@ -201,7 +201,6 @@ class METEOR(CocoMetric):
 
     @property
     def scorer(self):
-        from harness.metrics.meteor import shared_scorer
         return shared_scorer()
 
     def statistics(self, corpus: Corpus) -> np.ndarray:

@@ -22,6 +22,10 @@ import subprocess
 import tempfile
 from functools import lru_cache
 from typing import Sequence
+from harness.errors import HarnessError
+from harness.errors import MissingDependency
+from harness.errors import UsageError, did_you_mean
+from harness.metrics.ptb_rules import compile_rules
 
 PUNCTUATION = frozenset(["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-",
                          ".", "?", "!", ",", ":", "-", "--", "...", ";"])
@@ -41,13 +45,11 @@ def java_available() -> bool:
 def resolve(tokenizer: str) -> str:
     """``auto`` → ``ptb-java`` when Java is on PATH, else ``ptb-python``."""
     if tokenizer not in TOKENIZERS:
-        from harness.errors import UsageError, did_you_mean
         raise UsageError(f"unknown COCO tokenizer {tokenizer!r}{did_you_mean(tokenizer, TOKENIZERS)}; "
                          f"choose one of {', '.join(TOKENIZERS)}")
     if tokenizer == "auto":
         return "ptb-java" if java_available() else "ptb-python"
     if tokenizer == "ptb-java" and not java_available():
-        from harness.errors import MissingDependency
         raise MissingDependency("java", why="for tokenizer 'ptb-java' (Stanford PTBTokenizer); "
                                 "install a JRE or use tokenizer 'ptb-python'")
     return tokenizer
@@ -76,7 +78,6 @@ def tokenize_java(texts: Sequence[str]) -> list[str]:
     try:
         from pycocoevalcap.tokenizer import ptbtokenizer
     except ImportError as exc:
-        from harness.errors import MissingDependency
         raise MissingDependency("pycocoevalcap", why="for tokenizer 'ptb-java'") from exc
     jar = os.path.join(os.path.dirname(ptbtokenizer.__file__), ptbtokenizer.STANFORD_CORENLP_3_4_1_JAR)
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,7 +88,6 @@ def tokenize_java(texts: Sequence[str]) -> list[str]:
                "-preserveLines", "-lowerCase", path]
         done = subprocess.run(cmd, capture_output=True)
     if done.returncode != 0:
-        from harness.errors import HarnessError
         raise HarnessError(f"Stanford PTBTokenizer failed (exit {done.returncode}): "
                            f"{done.stderr.decode(errors='replace')[-500:]}; "
                            f"use tokenizer 'ptb-python' to avoid Java")
@@ -111,7 +111,6 @@ def tokenize_python(texts: Sequence[str]) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _rules():
-    from harness.metrics.ptb_rules import compile_rules
     return compile_rules()
 
 

@@ -12,6 +12,7 @@ from harness.metrics.common import check_corpus
 from harness.metrics.stats_cache import StatsCache
 from harness.signature import Signature
 from harness.types import MetricResult
+from harness.registry import metrics
 
 
 def build_metric(spec: str | Mapping[str, Any]) -> Metric:
@@ -19,7 +20,6 @@ def build_metric(spec: str | Mapping[str, Any]) -> Metric:
 
     Unknown names raise UsageError with a did-you-mean; unknown or ill-typed options too.
     """
-    from harness.registry import metrics
     if isinstance(spec, str):
         name, options = spec, {}
     elif isinstance(spec, Mapping):

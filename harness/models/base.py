@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
 from harness.errors import HarnessError
 from harness.types import Example, Generation, InputKind, Request
+from harness.options import parse_options
 
 __all__ = ["Model", "Driver", "ErrorAction", "ErrorDecision", "ExampleError", "InputKind"]
 
@@ -87,7 +88,6 @@ class Model:
     def parse_args(cls, args: Mapping[str, Any]) -> Any:
         """--model-args as this model's ``Options``; a UsageError names a wrong one and the
         known ones."""
-        from harness.options import parse_options
         kind = getattr(cls, "registered_name", cls.__name__)
         return parse_options(cls.Options, args, f"model {kind!r} --model-args")
 

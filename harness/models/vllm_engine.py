@@ -18,6 +18,10 @@ from harness.models.base import Driver, Model
 from harness.options import option
 from harness.registry import models
 from harness.types import GenerateConfig, Generation, InputKind, Request
+from harness.models.hf.common import free_accelerator_memory
+from harness.models.hf.common import resolve
+from harness.models.hf.common import weights_location_problems
+from harness.models.hf.weights import folder_sha256
 
 ADAPTER_VERSION = 1
 
@@ -113,13 +117,10 @@ class VLLMModel(Model):
 
     @classmethod
     def location_problems(cls, spec: str, locator: str, revision: str | None) -> list:
-        from harness.models.hf.common import weights_location_problems
         return weights_location_problems(spec, locator, revision)
 
     def fingerprint(self) -> dict[str, str]:
         if self._fingerprint is None:
-            from harness.models.hf.common import resolve
-            from harness.models.hf.weights import folder_sha256
             folder, commit = resolve(self.locator, self.options.revision)
             self._fingerprint = {"locator": self.locator,
                                  "revision": commit or self.options.revision or "",
@@ -185,5 +186,4 @@ class VLLMModel(Model):
         if self._llm is None:
             return
         self._llm = None
-        from harness.models.hf.common import free_accelerator_memory
         free_accelerator_memory()

@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from harness.record.key import RunKey, metric_entries
 from harness.types import GenerateConfig
+from harness.errors import DataError
+from harness.errors import DataError, MissingDependency, UsageError
+from harness.errors import UsageError, did_you_mean
 
 SCHEMA_VERSION = 2
 MAX_LISTED_ERRORS = 20  # the record lists the first few; samples.jsonl has every one
@@ -82,7 +85,6 @@ class Score(Section):
 
     def metric(self):
         """The metric object that aggregates this score's statistics."""
-        from harness.errors import DataError
         from harness.metrics.scoring import build_metric
         if self.spec is None:
             raise DataError(f"score {self.signature!r} comes from a schema-1 record, which did not "
@@ -247,7 +249,6 @@ class RunRecord(Section):
 
     def score(self, metric: str) -> Score:
         if metric not in self.scores:
-            from harness.errors import UsageError, did_you_mean
             raise UsageError(f"run {self.run_id} ({self.model.spec} on {self.task.name}) has no "
                              f"score {metric!r}{did_you_mean(metric, self.scores)}; it has: "
                              f"{', '.join(self.scores) or 'none'}")
@@ -275,7 +276,6 @@ class RunRecord(Section):
         """
         import numpy as np
 
-        from harness.errors import DataError
         entry = self.score(metric)
         if metric in self._stats:
             return np.asarray(self._stats[metric], dtype=np.float64)
@@ -297,7 +297,6 @@ class RunRecord(Section):
 def _checked_matrix(record: RunRecord, metric: str, path: Path):
     import numpy as np
 
-    from harness.errors import DataError, MissingDependency, UsageError
     fix = "the run folder is damaged; rerun the task to write it again"
     try:
         matrix = np.load(path, allow_pickle=False)  # never unpickle what a results folder holds

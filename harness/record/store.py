@@ -28,6 +28,7 @@ from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
 from harness.errors import DataError
 from harness.record import SCHEMA_VERSION, RunRecord
+from harness.record.v1 import upgrade
 
 RECORD = "run.json"
 LATEST = "latest"
@@ -112,7 +113,6 @@ def _folder_owner(folder: Path) -> tuple[str, str] | None:
             if (folder / LATEST).is_file() else "."
         raw = json.loads((folder / named / RECORD).read_text(encoding="utf-8"))
         if raw.get("schema_version") == 1:
-            from harness.record.v1 import upgrade
             raw = upgrade(raw)
         return raw["model"]["spec"], raw["task"]["name"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -219,7 +219,6 @@ def read_record(path: Path) -> RunRecord:
     """One run.json (schema 1 or 2) as a RunRecord."""
     from pydantic import ValidationError
 
-    from harness.record.v1 import upgrade
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))

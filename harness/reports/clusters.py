@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from harness.metrics.bootstrap import bootstrap_scores, index_blocks, resample_totals
+from harness.metrics.bootstrap import paired_bootstrap_p
+from harness.reports.compare import adjust
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,6 @@ def rank_systems(metric, stats: Sequence[np.ndarray], scores: Sequence[float], h
 
 def pairwise_p(metric, stats: Sequence[np.ndarray], scores: Sequence[float], correction: str,
                n: int, seed: int) -> np.ndarray:
-    from harness.metrics.bootstrap import paired_bootstrap_p
-    from harness.reports.compare import adjust
     k = len(stats)
     p = np.ones((k, k))
     if k < 2 or n <= 0 or len(stats[0]) == 0:
@@ -75,7 +76,6 @@ def resample_all(metric, stats: Sequence[np.ndarray], n: int, seed: int) -> list
     resamples is counted once and multiplied once for the whole column: 20 systems cost
     about what one does (bench/reports.py: leaderboard of 20 runs x 3 tasks, 11.0 s -> 4.2 s).
     """
-    from harness.metrics.bootstrap import bootstrap_scores, index_blocks, resample_totals
     if not hasattr(metric, "score_totals"):
         return [bootstrap_scores(metric, s, n, seed) for s in stats]
     rows, widths = len(stats[0]), [s.shape[1] for s in stats]

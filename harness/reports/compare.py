@@ -19,6 +19,8 @@ from harness.record import RunRecord
 from harness.reports import runs as R
 from harness.reports.checks import CheckedScore, checked_score, left_out_lines, partial_runs
 from harness.record.store import LeftOut
+from harness.metrics.bootstrap import paired_approximate_randomization, paired_bootstrap
+from harness.record.store import load_runs
 
 CORRECTIONS = ("none", "holm", "bonferroni")
 
@@ -89,7 +91,6 @@ class CompareResult:
 def load_side(path: str | Path, include_partial: bool = False,
               left_out: list[LeftOut] | None = None) -> dict[str, RunRecord]:
     """One argument of ``compare``: task name -> its run (a run, task or model folder)."""
-    from harness.record.store import load_runs
     out: dict[str, RunRecord] = {}
     statuses = ("complete", "partial") if include_partial else ("complete",)
     for record in load_runs(path, statuses=statuses, left_out=left_out):
@@ -129,7 +130,6 @@ def compare_paths(paths: Sequence[str | Path], settings: CompareSettings = Compa
 
 def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[Comparison]:
     """Every metric both runs stored statistics for, baseline ``a`` against system ``b``."""
-    from harness.metrics.bootstrap import paired_approximate_randomization, paired_bootstrap
     names = [m for m in R.stored_metrics(a) if m in R.stored_metrics(b) and R.matches(m, settings.metrics)]
     problems = R.differences(a, b, names)
     label_a, label_b = R.system_labels([a, b], unique=True)  # two runs of one model: named by what differs

@@ -20,6 +20,11 @@ from harness.record import RunRecord
 from harness.reports import runs as R
 from harness.reports.checks import marks
 from harness.reports.leaderboard import Leaderboard, LeaderboardSettings, build_leaderboard, shown_runs
+from harness import __version__
+from harness.errors import UsageError
+from harness.record.store import atomic_write
+from harness.reports.plots import distribution_figure, png_bytes
+from harness.reports.sweep import report_curves
 
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_SAMPLES = 2000  # per run: a browser stays responsive, and the file stays a few MB
@@ -30,7 +35,6 @@ def _environment():
     try:
         import jinja2
     except ImportError:
-        from harness.errors import UsageError
         raise UsageError("the HTML report needs jinja2: pip install 'jinja2>=3.1'") from None
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                               undefined=jinja2.StrictUndefined)
@@ -66,7 +70,6 @@ def _table(board: Leaderboard) -> dict:
 
 
 def _page(title: str, board: Leaderboard, n_runs: int, **extra) -> str:
-    from harness import __version__
     script, digest = _script()
     context = {"title": title, "runs": n_runs, "version": __version__, "script": script, "script_hash": digest,
                "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -106,7 +109,6 @@ def _finite(value) -> bool:
 
 def distributions(records: Sequence[RunRecord]) -> list[dict]:
     """One box plot per task of its first metric's per-example scores, one box per model."""
-    from harness.reports.plots import distribution_figure, png_bytes
     out = []
     by_task: dict[str, dict[str, list[float]]] = {}
     for record, name in zip(records, R.system_labels(records, unique=True)):
@@ -124,8 +126,6 @@ def distributions(records: Sequence[RunRecord]) -> list[dict]:
 
 def write_report(paths: Sequence[str | Path], output: Path, title: str = "harness report",
                  settings: LeaderboardSettings = LeaderboardSettings()) -> Path:
-    from harness.reports.sweep import report_curves
-    from harness.record.store import atomic_write
     records, _ = shown_runs(paths, settings)  # the runs the leaderboard shows, and only those
     board = build_leaderboard(paths, settings)
     page = _page(title, board, len(records), data=sample_data(records),

@@ -21,6 +21,11 @@ from harness.reports import runs as R
 from harness.record.store import LeftOut
 from harness.reports.checks import (CheckedScore, check_lines, checked_score, left_out_lines,
                                     partial_lines)
+from harness.record.store import load_runs
+from harness.reports.checks import left_out_lines
+from harness.reports.clusters import rank_systems
+from harness.reports.compare import CORRECTIONS
+from harness.signature import comparability
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,6 @@ class Leaderboard:
 
 
 def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings = LeaderboardSettings()) -> Leaderboard:
-    from harness.reports.compare import CORRECTIONS
     R.check_choice(settings.correction, CORRECTIONS, "--correction")
     records, left_out = shown_runs(paths, settings)
     # one row per system: a model and the settings that tell its runs apart (the run key);
@@ -116,8 +120,6 @@ def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings
 def shown_runs(paths: Sequence[str | Path],
                settings: LeaderboardSettings) -> tuple[list[RunRecord], list[LeftOut]]:
     """The runs the board shows, and those it found but leaves out (status or filters)."""
-    from harness.reports.checks import left_out_lines
-    from harness.record.store import load_runs
     left_out: list[LeftOut] = []
     statuses = ("complete", "partial") if settings.include_partial else ("complete",)
     records = []
@@ -150,7 +152,6 @@ def _filtered_by(record: RunRecord, settings: LeaderboardSettings) -> str:
 
 def _columns(records: list[RunRecord], settings: LeaderboardSettings,
              warnings: list[str]) -> list[tuple[Column, list[RunRecord]]]:
-    from harness.signature import comparability
     by_metric: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
     for r in records:
         for name in r.scores:
@@ -176,7 +177,6 @@ def _columns(records: list[RunRecord], settings: LeaderboardSettings,
 
 def _rank_column(column: Column, members: list[RunRecord], labels: dict, settings: LeaderboardSettings,
                  cells: dict, warnings: list[str]) -> None:
-    from harness.reports.clusters import rank_systems
     latest: dict[str, RunRecord] = {}
     for r in sorted(members, key=lambda r: (r.created, r.run_id)):
         if labels[id(r)] in latest:

@@ -4,13 +4,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 from typing import Mapping, Sequence
+from harness.errors import UsageError
 
 
 def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        from harness.errors import UsageError
         raise UsageError("plots need matplotlib: pip install 'matplotlib>=3.7'") from None
     matplotlib.use("Agg")  # no display: sweeps run on training machines and in CI
     import matplotlib.pyplot as plt

@@ -18,6 +18,8 @@ import numpy as np
 from harness.errors import DataError, UsageError
 from harness.record import RunRecord
 from harness.record.key import RunKey, describe_value
+from harness.record.store import slug
+from harness.signature import Signature
 
 
 @lru_cache(maxsize=256)
@@ -116,7 +118,6 @@ def pair_rows(a: RunRecord, b: RunRecord) -> Pairing:
 
 def differences(a: RunRecord, b: RunRecord, metrics: Sequence[str]) -> list[str]:
     """Why two runs of a task are not comparable: data, example ids, signature fields."""
-    from harness.signature import Signature
     out = []
     if a.task.data_fingerprint != b.task.data_fingerprint:
         out.append(f"data fingerprint: {a.task.data_fingerprint[:8]} vs {b.task.data_fingerprint[:8]}")
@@ -148,5 +149,4 @@ def check_choice(value: str, choices: Sequence[str], what: str) -> str:
 
 def safe_name(text: str) -> str:
     """A file name from task and metric names (``chrf++`` and YAML paths included)."""
-    from harness.record.store import slug
     return slug(text, keep="+")

@@ -18,6 +18,17 @@ from harness.record import RunRecord
 from harness.record.key import RunKey
 from harness.reports import runs as R
 from harness.reports.checks import CheckedScore, check_lines, checked_score, marks
+from harness import data
+from harness.engine import EngineSettings
+from harness.record.store import load_runs, task_dir
+from harness.record.store import slug
+from harness.reports.compare import CompareSettings, compare_pair
+from harness.reports.plots import curve_figure, png_bytes
+from harness.reports.plots import curve_figure, save
+from harness.reports.render import dump_json, render
+from harness.run.evaluate import evaluate
+from harness.run.options import RunOptions
+from harness.run.plan import load_model, model_input_kind, plan_run, run_key
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")  # what the Hugging Face Trainer writes
 
@@ -80,7 +91,6 @@ def find_checkpoints(paths: Sequence[str | Path]) -> list[tuple[int, Path]]:
 
 def _finished(output: Path, key: RunKey) -> RunRecord | None:
     """The newest complete run with exactly this key, if one was made."""
-    from harness.record.store import load_runs, task_dir
     folder = task_dir(output, key.model, key.task)
     if not folder.is_dir():
         return None
@@ -90,10 +100,6 @@ def _finished(output: Path, key: RunKey) -> RunRecord | None:
 
 def run_sweep(paths: Sequence[str | Path], settings: SweepSettings,
               log: Callable[[str], None] = lambda line: None) -> SweepResult:
-    from harness import data
-    from harness.engine import EngineSettings
-    from harness.run import RunOptions, evaluate
-    from harness.run.plan import load_model, model_input_kind, plan_run, run_key
     checkpoints = find_checkpoints(paths)
     options = RunOptions(limit=settings.limit, seed=settings.seed, output=settings.output,
                          metrics=settings.metrics, gen_kwargs=dict(settings.gen_kwargs),
@@ -124,14 +130,11 @@ def run_sweep(paths: Sequence[str | Path], settings: SweepSettings,
 
 
 def _training_run(checkpoints: list[tuple[int, Path]]) -> str:
-    from harness.record.store import slug
     return slug(checkpoints[0][1].resolve().parent.name)
 
 
 def curves(records: dict[int, dict[str, RunRecord]], plots: Path | None, tests: bool = True) -> list[Curve]:
     """One curve per task x metric over the steps, the best checkpoint tested against the last and first."""
-    from harness.reports.compare import CompareSettings, compare_pair
-    from harness.reports.plots import curve_figure, save
     steps = sorted(records)
     out = []
     tasks = dict.fromkeys(t for s in steps for t in records[s])
@@ -162,7 +165,6 @@ def report_curves(records: Sequence[RunRecord]) -> list[dict]:
     """Curves for the HTML report: runs of checkpoint-N folders of one training run, per task."""
     import base64
 
-    from harness.reports.plots import curve_figure, png_bytes
     groups: dict[tuple[str, str], dict[int, dict[str, RunRecord]]] = {}
     for r in records:
         match = CHECKPOINT.match(Path(r.model.locator).name)
@@ -213,7 +215,6 @@ def sweep_table(result: SweepResult) -> tuple[list[str], list[list[str]], list[s
 
 
 def format_sweep(result: SweepResult, fmt: str = "text") -> str:
-    from harness.reports.render import dump_json, render
     if fmt == "json":
         return dump_json({"checkpoints": [{"step": s, "path": str(p)} for s, p in result.checkpoints],
                           "curves": [{"task": c.task, "metric": c.metric, "steps": c.steps, "scores": c.scores,

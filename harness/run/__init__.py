@@ -10,9 +10,16 @@
 """
 from __future__ import annotations
 
-from harness.run.evaluate import evaluate
-from harness.run.options import RunOptions
-from harness.run.plan import load_model, parse_model_spec
-from harness.run.score import score_predictions
+import importlib
 
 __all__ = ["evaluate", "RunOptions", "load_model", "parse_model_spec", "score_predictions"]
+# where each public name lives: imported on first use, so the command line's parser can read
+# run.options (a --shard value) without loading the metrics and the engine
+_HOMES = {"evaluate": "evaluate", "RunOptions": "options", "load_model": "plan",
+          "parse_model_spec": "plan", "score_predictions": "score"}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'harness.run' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"harness.run.{_HOMES[name]}"), name)

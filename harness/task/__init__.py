@@ -20,6 +20,7 @@ from harness.task.base import Task, TaskProtocol
 from harness.task.postprocess import POSTPROCESS
 from harness.task.spec import FAMILIES, TaskSettings, TaskSpec, problems
 from harness.task.yaml_task import YamlTask, load_yaml_task
+from harness.task import shipped
 
 __all__ = ["Task", "TaskProtocol", "YamlTask", "TaskSpec", "TaskSettings", "FAMILIES",
            "POSTPROCESS", "get_task", "load_yaml_task", "shipped_tasks_dir"]
@@ -49,7 +50,6 @@ def _register_shipped() -> None:
     folder = shipped_tasks_dir()
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         tasks.register(path.stem)(_LazyYamlTask(path))
-    from harness.task import shipped  # after the YAML names: a clash fails at registration
     for module in pkgutil.iter_modules(shipped.__path__):
         importlib.import_module(f"{shipped.__name__}.{module.name}")
 

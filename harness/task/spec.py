@@ -19,6 +19,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from harness.errors import HarnessError, did_you_mean
 from harness.task.postprocess import POSTPROCESS
 from harness.types import GenerateConfig
+from harness.metrics.scoring import build_metric
 
 FAMILIES = ("translation", "summarization", "captioning")
 SCHEMA_FILE = Path(__file__).with_name("schema.json")
@@ -167,7 +168,6 @@ def _name_only(value: Any) -> Any:
 
 
 def _builds(entry: MetricEntry) -> MetricEntry:
-    from harness.metrics.scoring import build_metric
     try:
         build_metric(entry.spec())  # so an unknown name or a bad option fails at load time
     except (HarnessError, TypeError) as err:

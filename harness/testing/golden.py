@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from harness.testing import golden_root
+from harness.metrics.base import Corpus
 
 TRANSLATION_DATASETS = ("wmt21_newstest2021_de-en", "wmt17_newstest2017_en-de")
 CAPTIONING_DATASETS = ("coco_fakecap", "magic_flickr30k", "magic_mscoco")
@@ -51,7 +52,6 @@ class GoldenCase:
         return f"{self.origin}:" + "/".join(p for p in (self.dataset, self.system, self.refset) if p)
 
     def corpus(self):
-        from harness.metrics.base import Corpus
         return Corpus(list(self.predictions), [list(r) for r in self.references], list(self.ids))
 
 

@@ -16,6 +16,8 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Callable, Optional, Sequence
+from harness.errors import MissingDependency
+from harness.errors import UsageError, did_you_mean
 
 OnStep = Optional[Callable[[], None]]  # called after every training step (progress)
 BUILD_FILE = "harness_build.json"
@@ -58,7 +60,6 @@ def default_texts() -> list[str]:
 
 
 def import_libraries():
-    from harness.errors import MissingDependency
     try:
         import tokenizers  # noqa: F401
         import torch  # noqa: F401
@@ -244,7 +245,6 @@ class OneThread:
 
 def _size(table: dict, size: str) -> dict:
     if size not in table:
-        from harness.errors import UsageError, did_you_mean
         raise UsageError(f"unknown model size {size!r}{did_you_mean(size, table)}; "
                          f"sizes: {', '.join(table)}")
     return dict(table[size])

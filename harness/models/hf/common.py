@@ -19,6 +19,7 @@ from harness.errors import HarnessError, MissingDependency, UsageError
 from harness.models.base import ErrorAction, ErrorDecision
 from harness.models.batched import CPU_TOKEN_BUDGET, BatchedModel
 from harness.options import option
+from harness.models.hf.weights import folder_sha256
 
 DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
           "float16": "float16", "fp16": "float16", "auto": "auto"}
@@ -118,7 +119,6 @@ class HFModel(BatchedModel):
 
     def fingerprint(self) -> dict[str, str]:
         if self._fingerprint is None:
-            from harness.models.hf.weights import folder_sha256
             folder = self.folder()
             self._fingerprint = {
                 "locator": self.locator,

@@ -23,6 +23,7 @@ from transformers import (LogitsProcessor, LogitsProcessorList, StoppingCriteria
                           TopPLogitsWarper)
 
 from harness.types import GenerateConfig, Generation
+from harness.models.hf.common import eos_ids, pad_id
 
 
 def generation_config(model, config: GenerateConfig, pad_id: int, seeded_sampling: bool):
@@ -136,7 +137,6 @@ def finish(tokenizer, generated: torch.Tensor, eos_ids: set[int], stops: Sequenc
 
 def run_generate(model, batch, inputs: dict, start: int) -> list[Generation]:
     """``network.generate`` on one batch's tensors; rows' generated tokens begin at ``start``."""
-    from harness.models.hf.common import eos_ids, pad_id
     network, config = model.network, batch.config
     seeded = config.do_sample and config.num_beams <= 1
     gen_config = generation_config(network, config, pad_id(model.tokenizer), seeded)

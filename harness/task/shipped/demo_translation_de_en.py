@@ -12,6 +12,7 @@ from harness.errors import DataError
 from harness.registry import tasks
 from harness.task.base import Task
 from harness.types import Example
+from harness.task import shipped_tasks_dir
 
 DATA = "demo/translation.jsonl"
 
@@ -31,7 +32,6 @@ class DemoTranslationDeEn(Task):
         return f"file:{DATA} (reversed)"
 
     def examples(self) -> list[Example]:
-        from harness.task import shipped_tasks_dir
         path = shipped_tasks_dir() / DATA
         out = []
         for line, row in data.read_rows(path):

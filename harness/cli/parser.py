@@ -4,6 +4,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from harness.errors import UsageError
+from harness.run.options import Shard
+
 DESCRIPTION = """\
 Evaluate text generation models (machine translation, summarization, image captioning) on
 registered tasks, with sacrebleu, rouge-score and COCO caption metrics. Every score carries a
@@ -175,8 +178,6 @@ def _add_run(sub: Any) -> None:
 
 
 def shard_spec(text: str) -> Any:
-    from harness.errors import UsageError
-    from harness.run.options import Shard
     try:
         return Shard.parse(text)
     except UsageError as err:

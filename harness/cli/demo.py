@@ -6,22 +6,34 @@ the floor), and everything runs through the real generation path.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-if TYPE_CHECKING:
-    from harness.engine import EngineSettings
-    from harness.record import RunRecord
+from harness.engine import EngineSettings
+from harness.engine.progress import Progress
+from harness.record import RunRecord
+from harness.record.store import task_dir
+from harness.reports.compare import CompareSettings, compare_paths
+from harness.reports.compare_format import format_compare
+from harness.reports.html import write_report
+from harness.reports.leaderboard import build_leaderboard
+from harness.reports.leaderboard_format import format_leaderboard
+from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
+from harness.reports.table import format_table, throughput_line
+from harness.run.evaluate import evaluate
+from harness.run.options import RunOptions
+from harness.task import get_task
+from harness.testing import tiny_models
 
 DEMO_TASKS = ("demo-translation", "demo-summarization", "demo-captioning")
 
 
 def _texts(task_names: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
     """Every demo text, the translation pairs, and the translation prompts with their answers."""
-    from harness.task import get_task
     texts: list[str] = []
     pairs: list[tuple[str, str]] = []
     for name in task_names:
@@ -39,13 +51,11 @@ def _texts(task_names: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]
 
 
 def _captions() -> list[tuple[str, str]]:
-    from harness.task import get_task
     return [(ex.image, ref) for ex in get_task("demo-captioning").load_examples()
             for ref in ex.references]
 
 
 def build_models(folder: Path, quick: bool = False) -> dict[str, Path]:
-    from harness.testing import tiny_models
     texts, pairs, prompted = _texts(DEMO_TASKS)
     # a few hundred steps on the demo data itself: enough to make the scores move off the
     # floor and show the pipeline end to end; these are memorising toys, not baselines
@@ -71,7 +81,6 @@ def build_models(folder: Path, quick: bool = False) -> dict[str, Path]:
 def _build(name: str, what: str, steps: int, build: Callable) -> Path:
     """One model built with a line saying what, a progress bar over its training steps,
     and the time it took (a model built before is reused and says so)."""
-    from harness.engine.progress import Progress
     started = time.perf_counter()
     progress = Progress(steps, 0, f"training {name}", enabled=steps > 0, unit="steps")
     print(f"{name}: {what} ...", file=sys.stderr, flush=True)
@@ -94,8 +103,6 @@ def evaluate_demo(built: dict[str, Path], output: Path, quick: bool = False,
                   settings: EngineSettings | None = None,
                   on_record: Callable[[RunRecord], None] | None = None) -> list[RunRecord]:
     """Run the built models and the baselines on the demo tasks; the run records, in order."""
-    from harness.engine import EngineSettings
-    from harness.run import RunOptions, evaluate
 
     limit = 20 if quick else None
     runs = [
@@ -117,7 +124,6 @@ def evaluate_demo(built: dict[str, Path], output: Path, quick: bool = False,
 
 
 def run_demo(output: Path, quick: bool = False) -> int:
-    from harness.reports.table import format_table, throughput_line
 
     started = time.perf_counter()
     print(f"building tiny local models in {output / 'models'} ...", file=sys.stderr)
@@ -141,7 +147,6 @@ def train_checkpoints(folder: Path, quick: bool = False, trained: Path | None = 
     """
     import shutil
 
-    from harness.testing import tiny_models
     texts, pairs, _ = _texts(DEMO_TASKS)
     steps = (0, 20) if quick else (60, 300)
     same = folder / f"checkpoint-{0 if quick else 300}"
@@ -153,13 +158,6 @@ def train_checkpoints(folder: Path, quick: bool = False, trained: Path | None = 
 
 def publish_demo(output: Path, quick: bool = False) -> Path:
     """The demo's closing: a checkpoint sweep with significance, the leaderboard, the report."""
-    from harness.reports.compare import CompareSettings, compare_paths
-    from harness.reports.compare_format import format_compare
-    from harness.reports.html import write_report
-    from harness.reports.leaderboard import build_leaderboard
-    from harness.reports.leaderboard_format import format_leaderboard
-    from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
-    from harness.record.store import task_dir
 
     print(f"\ntraining two checkpoints of the tiny encoder-decoder in {output / 'models' / 'tiny-seq2seq-run'} ...",
           file=sys.stderr)
@@ -176,3 +174,7 @@ def publish_demo(output: Path, quick: bool = False) -> Path:
     report = write_report([output], output / "report.html", title="harness demo")
     print(f"\nreport: {_relative(report)} (open it in a browser; it needs no network)")
     return report
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return run_demo(Path(args.output), quick=args.quick)
