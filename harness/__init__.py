@@ -18,7 +18,7 @@ from harness.types import Example, GenerateConfig, Generation, MetricResult, Req
 
 # where each public name lives: imported on first use, as the run layer pulls in yaml, the task
 # registry and the metrics, and `import harness` should stay quick
-_HOMES = {"evaluate": "harness.run.evaluate", "RunOptions": "harness.run.options",
+_HOMES = {"evaluate": "harness.run.runner", "RunOptions": "harness.run.options",
           "Task": "harness.task", "get_task": "harness.task",
           "load_runs": "harness.record.store", "RunRecord": "harness.record",
           "Signature": "harness.signature"}

@@ -24,7 +24,7 @@ from harness.reports.leaderboard import build_leaderboard
 from harness.reports.leaderboard_format import format_leaderboard
 from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
 from harness.reports.table import format_table, throughput_line
-from harness.run.evaluate import evaluate
+from harness.run.runner import evaluate
 from harness.run.options import RunOptions
 from harness.task import get_task
 from harness.testing import tiny_models

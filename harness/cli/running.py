@@ -12,7 +12,7 @@ from harness.cli.values import parse_kv, parse_metrics
 from harness.engine import EngineSettings
 from harness.errors import UsageError
 from harness.reports.table import format_table, throughput_line
-from harness.run.evaluate import evaluate
+from harness.run.runner import evaluate
 from harness.run.options import RunOptions
 from harness.run.merge import merge_paths
 

@@ -26,7 +26,7 @@ from harness.reports.compare import CompareSettings, compare_pair
 from harness.reports.plots import curve_figure, png_bytes
 from harness.reports.plots import curve_figure, save
 from harness.reports.render import dump_json, render
-from harness.run.evaluate import evaluate
+from harness.run.runner import evaluate
 from harness.run.options import RunOptions
 from harness.run.plan import load_model, model_input_kind, plan_run, run_key
 

@@ -2,7 +2,7 @@
 
     options      what a run asks for (RunOptions, Shard) and what planning makes of it (Planned)
     plan         every check that can run before a model loads; the run key
-    evaluate     load once, generate each task (one process, torchrun ranks, or one shard)
+    runner       evaluate(): load once, generate each task (one process, torchrun ranks, or one shard)
     ranks        data parallel over torchrun's ranks
     shard        one job-array shard's part of a run
     merge        the N parts made into one run, checked first (merge_checks)
@@ -15,7 +15,7 @@ import importlib
 __all__ = ["evaluate", "RunOptions", "load_model", "parse_model_spec", "score_predictions"]
 # where each public name lives: imported on first use, so the command line's parser can read
 # run.options (a --shard value) without loading the metrics and the engine
-_HOMES = {"evaluate": "evaluate", "RunOptions": "options", "load_model": "plan",
+_HOMES = {"evaluate": "runner", "RunOptions": "options", "load_model": "plan",
           "parse_model_spec": "plan", "score_predictions": "score"}
 
 
