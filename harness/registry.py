@@ -1,7 +1,9 @@
 """One registry mechanism for tasks, models and metrics.
 
 In-tree plugins register with a decorator (``@models.register("hf-causal")``) in modules
-that keep heavy imports (torch, pycocoevalcap) inside functions, so listing is fast.
+that keep heavy imports (torch, pycocoevalcap) inside functions, so listing is fast. The
+registry finds them itself: every module of its packages whose source calls
+``<kind>.register(`` is imported, so a new backend or metric is one file, named nowhere else.
 Third-party packages add an entry point in the group ``harness.<kind>`` whose value is
 either the plugin itself or a module that registers plugins when imported:
 
@@ -11,6 +13,9 @@ either the plugin itself or a module that registers plugins when imported:
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pkgutil
+import re
 from importlib.metadata import entry_points
 from typing import Callable, Generic, Iterator, TypeVar
 
@@ -20,10 +25,11 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str, builtin_modules: tuple[str, ...]):
+    def __init__(self, kind: str, packages: tuple[str, ...] = (), modules: tuple[str, ...] = ()):
         self.kind = kind
         self.group = f"harness.{kind}"
-        self._builtin_modules = builtin_modules
+        self._packages = packages  # searched for modules that register (see _registering)
+        self._builtin_modules = modules  # imported as they are
         self._items: dict[str, T] = {}
         self._lazy: dict[str, str] = {}  # name -> "module:attr" from entry points
         self._loaded = False
@@ -44,12 +50,28 @@ class Registry(Generic[T]):
     def _load(self) -> None:
         if self._loaded:
             return
-        for module in self._builtin_modules:
+        for module in (*self._builtin_modules, *self._registering()):
             importlib.import_module(module)
         for ep in entry_points(group=self.group):
             if ep.name not in self._items:
                 self._lazy[ep.name] = ep.value
         self._loaded = True  # only once every import succeeded, so a failure shows again
+
+    def _registering(self) -> list[str]:
+        """The modules of ``packages`` that register a plugin of this kind. Read, not imported,
+        to find out: importing every module would load torch through the decoding helpers."""
+        decorator = re.compile(rf"\b{self.kind}\.register\(")
+        found = []
+        for package in self._packages:
+            for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+                name = f"{package}.{info.name}"
+                spec = importlib.util.find_spec(name)
+                if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+                    continue
+                with open(spec.origin, encoding="utf-8") as f:
+                    if decorator.search(f.read()):
+                        found.append(name)
+        return found
 
     def names(self) -> list[str]:
         self._load()
@@ -74,10 +96,6 @@ class Registry(Generic[T]):
             yield name, self.get(name)
 
 
-tasks: Registry = Registry("tasks", ("harness.task",))
-models: Registry = Registry("models", (
-    "harness.models.predictions", "harness.models.baselines", "harness.models.hf.causal",
-    "harness.models.hf.seq2seq", "harness.models.hf.vision", "harness.models.hf.vlm",
-    "harness.models.openai_api", "harness.models.vllm_engine"))
-metrics: Registry = Registry("metrics", (
-    "harness.metrics.sacrebleu_metrics", "harness.metrics.rouge", "harness.metrics.coco"))
+tasks: Registry = Registry("tasks", modules=("harness.task",))
+models: Registry = Registry("models", packages=("harness.models", "harness.models.hf"))
+metrics: Registry = Registry("metrics", packages=("harness.metrics",))

@@ -49,3 +49,21 @@ def test_an_installed_package_adds_a_model_and_a_metric(tmp_path):
     assert "length|unit:char" in run.stdout and "shout" in run.stdout
     record = next((tmp_path / "out").rglob("run.json")).read_text()
     assert '"locator": "shout"' in record
+
+
+def test_a_new_plugin_module_is_found_by_reading_its_package(tmp_path, monkeypatch):
+    """One file adds a metric: the registry imports the modules that register, and only those
+    (a helper module that would fail to import, as torch's would be slow, is never imported)."""
+    import importlib
+    import sys
+    package = tmp_path / "more_metrics"
+    package.mkdir()
+    (package / "__init__.py").write_text(  # a registry of its own, so the real one stays as it is
+        "from harness.registry import Registry\n\nmetrics = Registry('metrics', packages=('more_metrics',))\n")
+    (package / "mine.py").write_text(
+        "from more_metrics import metrics\n\n\n@metrics.register('mine')\nclass Mine:\n    pass\n")
+    (package / "helpers.py").write_text("raise ImportError('a helper is imported only by its users')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = importlib.import_module("more_metrics").metrics
+    assert registry.names() == ["mine"] and registry.get("mine").__name__ == "Mine"
+    assert "more_metrics.helpers" not in sys.modules
