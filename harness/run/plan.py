@@ -88,7 +88,8 @@ def model_input_kind(spec: str, model_args: Mapping[str, Any] | None = None) -> 
 
 
 def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKind,
-             settings: Any, model_problems: Sequence[HarnessError] = ()) -> list[Planned]:
+             settings: EngineSettings, model_problems: Sequence[HarnessError] = ()
+             ) -> list[Planned]:
     """Everything that can be checked before a model loads, for every task at once: the
     tasks, their data, generation settings, metrics and post-processing, and the output and
     cache folders. A typo costs seconds, not an hour of accelerator time; all problems found

@@ -30,10 +30,13 @@ from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from typing import Any, Iterator, Sequence
 
+from harness.engine import Accounting, EngineSettings
 from harness.engine import generate as generate_here
 from harness.engine.shards import assign
 from harness.errors import HarnessError, UsageError
 from harness.machine import cuda_device, rank, world_size
+from harness.models.base import Model
+from harness.types import Generation, Request
 
 TIMEOUT_ENV = "HARNESS_DIST_TIMEOUT_S"
 DEFAULT_TIMEOUT_S = 6 * 3600.0
@@ -225,7 +228,8 @@ def join() -> Group:
     return Group(dist.get_rank(), dist.get_world_size())
 
 
-def generate(model: Any, requests: Sequence[Any], settings: Any, desc: str = ""):
+def generate(model: Model, requests: Sequence[Request], settings: EngineSettings,
+             desc: str = "") -> tuple[list[Generation], Accounting]:
     """``engine.generate`` over this group's ranks: each generates its share; rank 0 gets
     every generation in the requests' order and the accounting of all; other ranks get their
     own accounting and no generations."""
@@ -248,7 +252,7 @@ def generate(model: Any, requests: Sequence[Any], settings: Any, desc: str = "")
     return ordered, merge([acc for _, acc in parts], time.perf_counter() - started)
 
 
-def merge(parts: Sequence[Any], wall_s: float):
+def merge(parts: Sequence[Accounting], wall_s: float) -> Accounting:
     """One accounting for the ranks of one task: counts add up; generation time is rank 0's
     wall clock less the slowest lazy load (waiting for the slowest rank included), so rates
     are the whole group's; model time is the mean per rank; peak memory the largest rank's."""

@@ -108,7 +108,7 @@ def build_record(out: Generated, options: RunOptions, run_id: str, scores: dict[
     return record.model_copy(update=dict(out.record_fields)) if out.record_fields else record
 
 
-def score_entry(spec: Any, result: MetricResult) -> Score:
+def score_entry(spec: str | Mapping[str, Any], result: MetricResult) -> Score:
     written = result.to_dict()  # signature text; the CI's bootstrap settings in its details
     return Score(spec={"name": spec} if isinstance(spec, str) else dict(spec),
                  score=result.score, signature=written["signature"], ci95=written["ci95"],
