@@ -37,8 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.engine import EngineSettings, cache_mode, generate  # noqa: E402
-from harness.engine.cache import GenerationCache  # noqa: E402
-from harness.engine.cache_shared import SharedCache  # noqa: E402
+from harness.engine.cache import GenerationCache, SharedCache  # noqa: E402
 from harness.models.base import Driver, Model  # noqa: E402
 from harness.types import GenerateConfig, Generation, Request  # noqa: E402
 
