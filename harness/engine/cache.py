@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS claims (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS claims_by_owner ON claims (owner);
 CREATE TABLE IF NOT EXISTS claimants (
-    owner TEXT PRIMARY KEY,        -- hostname:pid:random, one per engine call
+    owner TEXT PRIMARY KEY,        -- hostname:pid:random, one per engine call that claims
     hostname TEXT NOT NULL,
     pid INTEGER NOT NULL,
     heartbeat REAL NOT NULL        -- time.time(), refreshed while the run lives
