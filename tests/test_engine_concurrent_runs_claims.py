@@ -124,6 +124,25 @@ def test_a_finished_run_leaves_no_claim(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM claimants").fetchone() == (0,)
 
 
+def test_a_call_with_nothing_to_make_claims_nothing(tmp_path):
+    """Only a run that generates becomes a claimant (and starts its heartbeat thread)."""
+    cache_dir = tmp_path / "cache"
+    generate(Reverser(), requests(), EngineSettings(cache_dir=cache_dir, progress=False))
+    db = sqlite3.connect(cache_dir / "generations.sqlite")
+    with db:  # every claimant ever registered, though each deletes its row when it ends
+        db.executescript("CREATE TABLE seen (owner TEXT); CREATE TRIGGER registered AFTER "
+                         "INSERT ON claimants BEGIN INSERT INTO seen VALUES (new.owner); END;")
+    model = Reverser()
+    before = {t.ident for t in threading.enumerate()}
+    _, acc = generate(model, requests(), EngineSettings(cache_dir=cache_dir, progress=False))
+    assert acc.n_cached == len(requests()) and model.calls == 0
+    assert db.execute("SELECT COUNT(*) FROM seen").fetchone() == (0,)
+    assert not [t for t in threading.enumerate() if t.name == "harness-claims" and t.ident not in before]
+    _, acc = generate(Reverser(), requests(8), EngineSettings(cache_dir=cache_dir, progress=False))
+    assert acc.n_generated == 2 and db.execute("SELECT COUNT(*) FROM seen").fetchone() == (1,)
+    db.close()
+
+
 class SlowEndpoint(Model):
     """A concurrent adapter whose answers wait until the test lets them through."""
 

@@ -228,13 +228,12 @@ def test_the_command_line_option_chooses_the_logs(tmp_path_factory, tmp_path, ca
 
 
 def test_a_forked_child_appends_to_a_log_of_its_own():
-    from harness.engine import cache_shared
-    parent = cache_shared.writer_id()
+    parent = cache_logs.writer_id()
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # never back into pytest, whatever happens
         try:
-            os.write(write, cache_shared.writer_id().encode())
+            os.write(write, cache_logs.writer_id().encode())
         finally:
             os._exit(0)
     os.waitpid(child, 0)
@@ -244,7 +243,7 @@ def test_a_forked_child_appends_to_a_log_of_its_own():
 APPENDER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from harness.engine.cache_shared import SharedCache
+    from harness.engine.cache import SharedCache
     from harness.types import Generation
     cache = SharedCache(Path(sys.argv[1]), {"locator": "appender"})
     for start in range(0, 6000, 30):
@@ -254,7 +253,7 @@ APPENDER = textwrap.dedent("""
 
 
 def test_a_log_read_while_its_writer_appends_gives_whole_records_only(tmp_path, capsys):
-    from harness.engine.cache_shared import SharedCache
+    from harness.engine.cache import SharedCache
     writer = subprocess.Popen([sys.executable, "-c", APPENDER, str(tmp_path)], env=ENV)
     reader, keys, seen = SharedCache(tmp_path, {"locator": "appender"}), \
         [f"key{i}" for i in range(6000)], 0

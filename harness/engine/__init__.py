@@ -27,8 +27,7 @@ from typing import Any, Sequence
 from harness.engine import cache_mode, faults
 from harness.engine.accounting import Accounting, account, reset_peak_memory
 from harness.engine.batches import MAX_ROWS, BatchStats, Planner, run_batches
-from harness.engine.cache import GenerationCache
-from harness.engine.cache_shared import SharedCache
+from harness.engine.cache import GenerationCache, SharedCache
 from harness.engine.claims import Claims, stale_after_s
 from harness.engine.concurrent import run_concurrent
 from harness.engine.ledger import Ledger

@@ -1,6 +1,7 @@
-"""The on-disk generation cache: every finished generation, keyed by model and request.
+"""The on-disk generation cache: every finished generation, keyed by model and request,
+in one of two formats, each reading what the other wrote in the same folder.
 
-One SQLite file in WAL mode. A row's key is (model key, request key): the model key hashes
+``GenerationCache``: one SQLite file in WAL mode, for runs on one machine. A row's key is (model key, request key): the model key hashes
 the model's fingerprint (locator, revision, weight hash), the request key hashes the prompt,
 image, chat flag and generation config (``Request.key()``). The engine commits after each
 batch, so a run killed at any point (even ``kill -9``) loses at most the batch in flight and
@@ -9,7 +10,18 @@ work through its ``claims`` table (``engine/claims.py``). ``synchronous=NORMAL``
 commits durable against a process crash; only a power loss may drop the last few. A damaged
 file is moved aside with a warning (``harness.sqlite_files``) and the run goes on,
 regenerating what it held. Lookups also read the per-writer logs that runs on several
-nodes keep in the same folder (``engine/cache_logs.py``), so a run here never redoes theirs.
+nodes keep in the same folder, so a run here never redoes theirs.
+
+``SharedCache``: one append-only log per writer (``engine/cache_logs.py``), for a folder
+that several nodes share on a network filesystem, where SQLite's locks and WAL's shared
+memory cannot be trusted. Each process appends only to its own log, so no two writers ever
+touch one file, and reads every log of the model, its own included, and the SQLite file
+read-only. Each commit is one write, fsync'ed and closed: a kill loses at most the batch in
+flight, and a reader on another node sees it once the call returns. Concurrency across
+nodes comes from the sharding of ranks and shards (``engine/shards.py``); two runs that ask
+for one request at the same time both make it, and either copy serves.
+
+Why two formats and not the logs alone: ``engine/cache_mode.py``.
 """
 from __future__ import annotations
 
@@ -53,13 +65,13 @@ CREATE TABLE IF NOT EXISTS claims (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS claims_by_owner ON claims (owner);
 CREATE TABLE IF NOT EXISTS claimants (
-    owner TEXT PRIMARY KEY,        -- hostname:pid:random, one per engine call
+    owner TEXT PRIMARY KEY,        -- hostname:pid:random, one per engine call that claims
     hostname TEXT NOT NULL,
     pid INTEGER NOT NULL,
     heartbeat REAL NOT NULL        -- time.time(), refreshed while the run lives
 );
 """
-_COLUMNS = "text, num_tokens, finish_reason, prompt_tokens, truncated"
+_COLUMNS = ", ".join(cache_logs.FIELDS)
 
 
 def model_key(fingerprint: Mapping[str, str]) -> str:
@@ -126,10 +138,8 @@ def read_rows(db: sqlite3.Connection, key: str, request_keys: list[str]) -> dict
         rows = db.execute(
             f"SELECT request_key, {_COLUMNS} FROM generations "
             f"WHERE model_key = ? AND request_key IN ({marks})", [key, *chunk])
-        for request_key, text, num_tokens, finish, prompt_tokens, truncated in rows:
-            found[request_key] = Generation(example_id="", text=text, num_tokens=num_tokens,
-                                            finish_reason=finish, prompt_tokens=prompt_tokens,
-                                            truncated=bool(truncated), cached=True)
+        for request_key, *values in rows:
+            found[request_key] = cache_logs.stored(dict(zip(cache_logs.FIELDS, values)))
     return found
 
 
@@ -150,3 +160,32 @@ def read_only(path: Path, key: str, request_keys: list[str]) -> dict[str, Genera
               f"left it as it is, and its requests are generated again if missing",
               file=sys.stderr)
         return {}
+
+
+class SharedCache:
+    """Generations of one model, in the logs of ``<cache_dir>/generations/<model key>/``;
+    this process appends to its own log there."""
+
+    def __init__(self, cache_dir: Path, fingerprint: Mapping[str, str]):
+        self.cache_dir = cache_dir
+        self.model_key = model_key(fingerprint)
+        self.path = cache_logs.model_folder(cache_dir, self.model_key)
+        self.log = cache_logs.own_log(self.path, fingerprint)
+
+    def get_many(self, request_keys: Iterable[str]) -> dict[str, Generation]:
+        """The cached generations among ``request_keys`` (example_id left empty), from every
+        writer's log; a damaged log is skipped with a warning and left in place."""
+        keys = list(dict.fromkeys(request_keys))
+        found = cache_logs.read_logs(self.path, keys)
+        # the single cache file of runs on one machine, if this folder has one
+        found.update(read_only(self.cache_dir / FILE, self.model_key,
+                               [k for k in keys if k not in found]))
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, Generation]]) -> None:
+        """Append generations keyed by request key to this writer's log, durably."""
+        now = time.time()
+        cache_logs.append(self.log, b"".join(cache_logs.encode(key, g, now) for key, g in items))
+
+    def close(self) -> None:
+        """Nothing stays open between commits."""

@@ -11,8 +11,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from harness.engine.cache import GenerationCache
-from harness.engine.cache_shared import SharedCache
+from harness.engine.cache import GenerationCache, SharedCache
 from harness.engine.claims import Claims
 from harness.errors import HarnessError
 from harness.types import Generation, Request
