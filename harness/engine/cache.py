@@ -8,7 +8,7 @@ batch, so a run killed at any point (even ``kill -9``) loses at most the batch i
 a rerun generates only what is missing. Runs sharing the file at the same time split the
 work through its ``claims`` table (``engine/claims.py``). ``synchronous=NORMAL`` keeps
 commits durable against a process crash; only a power loss may drop the last few. A damaged
-file is moved aside with a warning (``harness.sqlite_files``) and the run goes on,
+file is moved aside with a warning (``engine/sqlite_files.py``) and the run goes on,
 regenerating what it held. Lookups also read the per-writer logs that runs on several
 nodes keep in the same folder, so a run here never redoes theirs.
 
