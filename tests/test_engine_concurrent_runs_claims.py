@@ -14,7 +14,7 @@ from harness.engine import EngineSettings, cache_identity, generate
 from harness.engine.cache import GenerationCache
 from harness.engine.claims import is_live
 from harness.engine.concurrent import CLAIM_AHEAD
-from harness.models.base import Driver, Model
+from harness.models.base import ConcurrentModel, Model
 from harness.types import GenerateConfig, Generation, Request
 
 HERE = socket.gethostname()
@@ -124,10 +124,9 @@ def test_a_finished_run_leaves_no_claim(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM claimants").fetchone() == (0,)
 
 
-class SlowEndpoint(Model):
+class SlowEndpoint(Model, ConcurrentModel):
     """A concurrent adapter whose answers wait until the test lets them through."""
 
-    driver = Driver.CONCURRENT
     concurrency = 2
 
     def __init__(self, locator="slow-endpoint", **args):
