@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from harness.engine.batches import Planner
+from harness.engine.batches import Limits, Planner
 from harness.models.batched import Batch, Encoded, batch_cost
 from harness.engine import EngineSettings
 from harness.errors import HarnessError, UsageError
@@ -83,26 +83,25 @@ def test_batch_rows_count_beams():
     assert isinstance(batch, Batch) and batch.rows == 8
 
 
+class Fresh:  # rows_and_budget asks a model only for its starting budget
+    def token_budget(self):
+        return 8192
+
+
 @pytest.mark.parametrize("size", [0, -2, "big"])
 def test_bad_batch_size_is_a_usage_error(size):
-    class Stub:  # rows_and_budget reads only these attributes
-        safe_token_budget = safe_rows = None
-
-        def token_budget(self):
-            return 1000
     with pytest.raises(UsageError, match="--batch-size"):
-        EngineSettings(batch_size=size).rows_and_budget(Stub())
+        EngineSettings(batch_size=size).rows_and_budget(Fresh())
 
 
-def test_learned_budget_caps_later_runs():
-    class Stub:
-        safe_token_budget, safe_rows = 700, None
-
-        def token_budget(self):
-            return 8192
-    assert EngineSettings().rows_and_budget(Stub())[1] == 700
-    assert EngineSettings(max_batch_tokens=500).rows_and_budget(Stub())[1] == 500
-    assert EngineSettings(batch_size="8").rows_and_budget(Stub()) == (8, 700)
-    Stub.safe_rows = 4
-    assert EngineSettings(batch_size=8).rows_and_budget(Stub()) == (4, 700)
-    assert EngineSettings().rows_and_budget(Stub())[0] > 4  # auto: the budget decides
+@pytest.mark.parametrize("settings, learned, expected", [
+    (dict(), None, (256, 8192)),  # the model's own starting budget
+    (dict(), Limits(700, 4), (256, 700)),  # auto: the budget decides, not the rows
+    (dict(max_batch_tokens=500), Limits(700, 4), (256, 500)),  # the lower of the two
+    (dict(batch_size="8"), None, (8, None)),
+    (dict(batch_size="8"), Limits(700, 16), (8, 700)),
+    (dict(batch_size=8), Limits(700, 4), (4, 700)),  # a fixed count stays cut
+    (dict(batch_size=8), Limits(None, 4), (4, None)),
+])
+def test_learned_limits_cap_later_runs(settings, learned, expected):
+    assert EngineSettings(**settings).rows_and_budget(Fresh(), learned) == expected

@@ -14,7 +14,7 @@ from harness.engine import EngineSettings, cache_identity, generate
 from harness.engine.cache import GenerationCache
 from harness.engine.claims import is_live
 from harness.engine.concurrent import CLAIM_AHEAD
-from harness.models.base import Driver, Model
+from harness.models.base import ConcurrentModel, Model
 from harness.types import GenerateConfig, Generation, Request
 
 HERE = socket.gethostname()
@@ -143,10 +143,9 @@ def test_a_call_with_nothing_to_make_claims_nothing(tmp_path):
     db.close()
 
 
-class SlowEndpoint(Model):
+class SlowEndpoint(Model, ConcurrentModel):
     """A concurrent adapter whose answers wait until the test lets them through."""
 
-    driver = Driver.CONCURRENT
     concurrency = 2
 
     def __init__(self, locator="slow-endpoint", **args):

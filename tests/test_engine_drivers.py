@@ -9,7 +9,8 @@ import pytest
 from harness.engine import EngineSettings, generate
 from harness.engine.concurrent import BACKOFF_MAX_S, backoff_s
 from harness.errors import HarnessError
-from harness.models.base import Driver, ErrorAction, ErrorDecision, ExampleError, Model
+from harness.models.base import (ConcurrentModel, ErrorAction, ErrorDecision, ExampleError, Model,
+                                 StreamModel)
 from harness.types import GenerateConfig, Generation, Request
 
 
@@ -21,11 +22,10 @@ class Busy(Exception):
         self.retry_after_s = retry_after_s
 
 
-class Endpoint(Model):
+class Endpoint(Model, ConcurrentModel):
     """A concurrent adapter whose server is busy for the first ``busy`` tries of each request
     and refuses the prompts listed in ``refuse``."""
 
-    driver = Driver.CONCURRENT
     concurrency = 4
 
     def __init__(self, busy=0, refuse=(), max_retries=3, retry_after_s=0.0):
@@ -124,7 +124,7 @@ def test_bad_on_error_value_is_a_usage_error():
         EngineSettings(on_error="ignore")
 
 
-class Scheduler(Model):
+class Scheduler(Model, StreamModel):
     """A stream adapter (vLLM-like) that schedules the whole list and reports a failed
     request in its Generation rather than raising."""
 

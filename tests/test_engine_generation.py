@@ -2,7 +2,7 @@
 import pytest
 
 from harness.testing import tiny_models
-from harness.engine import EngineSettings, faults, generate
+from harness.engine import EngineSettings, faults, generate, learned_limits
 from harness.errors import HarnessError
 from harness.models.hf.causal import HFCausal
 from harness.models.hf.seq2seq import HFSeq2Seq
@@ -74,7 +74,9 @@ def test_the_budget_that_worked_is_kept_for_the_next_task(models):
         _, first = run(model, requests())
         _, second = run(model, requests(GenerateConfig(max_new_tokens=12, seed=1)))
     assert first.batches.oom_retries >= 1 and second.batches.oom_retries == 0
-    assert model.safe_token_budget <= 150
+    assert learned_limits(model).token_budget <= 150
+    assert second.batches.token_budget_start == first.batches.token_budget_end
+    assert learned_limits(ADAPTERS["causal"](models["causal"].locator)) is None  # per model
     model.close()
 
 
@@ -84,7 +86,7 @@ def test_a_fixed_batch_size_cut_by_out_of_memory_stays_cut_for_the_next_task(mod
         _, first = run(model, requests(), batch_size=8)
         _, second = run(model, requests(GenerateConfig(max_new_tokens=12, seed=1)), batch_size=8)
     assert first.batches.oom_retries >= 1 and second.batches.oom_retries == 0
-    assert model.safe_rows <= 3 and second.batches.max_rows <= 3
+    assert learned_limits(model).rows <= 3 and second.batches.max_rows <= 3
     model.close()
 
 
@@ -171,7 +173,7 @@ def test_accounting_reports_throughput_padding_and_device(models):
 
 def test_load_is_lazy_and_timed_once(tiny):
     model = HFCausal(str(tiny["causal"]))
-    assert model.load_seconds == 0.0
+    assert model._network is None and model._tokenizer is None
     _, first = run(model, requests()[:2])
     _, second = run(model, requests()[2:4])
     assert first.load_s > 0 and second.load_s == 0

@@ -8,10 +8,14 @@ request's content; only missing generations are computed, each committed as soon
 made. Runs sharing a cache at the same time claim requests before generating them
 (``claims``), so each is made once and a run that died leaves its part to the others; on a
 folder several nodes share, each writer keeps its own file instead (``cache_mode``). The
-model's ``driver`` says how it is fed: token-budget batches (``batches``), the
-whole list at once (``stream``) or concurrent single requests with retries
-(``concurrent``). An example the model cannot answer stops the run naming it, or, with
-``on_error="skip"``, is recorded as a per-example error and retried by the next run.
+driver protocol the model implements (``driver_of``) says how it is fed: token-budget
+batches (``batches``), the whole list at once (``stream``) or concurrent single requests
+with retries (``concurrent``). An example the model cannot answer stops the run naming it,
+or, with ``on_error="skip"``, is recorded as a per-example error and retried by the next run.
+
+The engine reads what the model measured (``BatchResult.model_s``, ``load_timer``) and
+keeps what out-of-memory back-off taught it about each model (``learned_limits``) itself,
+for the model's later tasks: it writes nothing on the model.
 
 Greedy outputs do not depend on the batch size on CPU in float32 (tested). On GPUs, kernels
 chosen per batch shape and reduced precision can flip near-tied tokens, so outputs may
@@ -20,13 +24,14 @@ differ slightly between batch sizes.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.engine import cache_mode, faults
 from harness.engine.accounting import Accounting, account, reset_peak_memory
-from harness.engine.batches import MAX_ROWS, BatchStats, Planner, run_batches
+from harness.engine.batches import MAX_ROWS, BatchStats, Limits, Planner, run_batches
 from harness.engine.cache import GenerationCache, SharedCache
 from harness.engine.claims import Claims, stale_after_s
 from harness.engine.concurrent import run_concurrent
@@ -34,13 +39,19 @@ from harness.engine.ledger import Ledger
 from harness.engine.progress import Progress
 from harness.engine.stream import run_stream
 from harness.errors import HarnessError, UsageError
-from harness.models.base import Driver, ErrorAction, ExampleError, Model
+from harness.models.base import (ConcurrentModel, Driver, ErrorAction, ExampleError, Model,
+                                 StreamModel)
 from harness.models.batched import BatchedModel
 from harness.paths import cache_root
 from harness.types import Generation, Request
 
-__all__ = ["EngineSettings", "Accounting", "generate"]
+__all__ = ["EngineSettings", "Accounting", "generate", "driver_of", "learned_limits"]
 ON_ERROR = ("fail", "skip")
+PROTOCOLS = {Driver.BATCHES: BatchedModel, Driver.STREAM: StreamModel,
+             Driver.CONCURRENT: ConcurrentModel}
+# What out-of-memory back-off settled on per model object, for its later tasks. Keyed by id,
+# not by the object (an adapter may be unhashable); the entry goes when the model does
+_learned: dict[int, Limits] = {}
 
 
 @dataclass(frozen=True)
@@ -67,17 +78,57 @@ class EngineSettings:
             raise UsageError(f"--cache-mode (or ${cache_mode.ENV}) must be one of "
                              f"{', '.join(cache_mode.MODES)}, not {self.cache_mode!r}")
 
-    def rows_and_budget(self, model: BatchedModel) -> tuple[int, int | None]:
-        """(max rows per batch, token budget or None) for this model."""
+    def rows_and_budget(self, model: BatchedModel,
+                        learned: Limits | None = None) -> tuple[int, int | None]:
+        """(max rows per batch, token budget or None) for this model, given what
+        out-of-memory back-off ``learned`` in its earlier tasks."""
         size = self.batch_size
         if isinstance(size, str) and size.strip().isdigit():
             size = int(size)
-        budgets = [b for b in (self.max_batch_tokens, model.safe_token_budget) if b]
+        learned_budget = learned.token_budget if learned else None
+        budgets = [b for b in (self.max_batch_tokens, learned_budget) if b]
         if size == "auto":  # the budget is what out-of-memory taught; rows follow from it
             return MAX_ROWS, min(budgets) if budgets else model.token_budget()
         if isinstance(size, int) and size >= 1:  # a fixed count: the rows it was cut to
-            return min(size, model.safe_rows or size), min(budgets) if budgets else None
+            rows = min(size, learned.rows) if learned else size
+            return rows, min(budgets) if budgets else None
         raise UsageError(f"--batch-size must be 'auto' or a positive integer, not {size!r}")
+
+
+def driver_of(model: Model) -> Driver:
+    """The one driver ``model`` implements, checked against its protocol; a HarnessError
+    naming the adapter when it implements none, several, or one only in part."""
+    cls = type(model)
+    kind = getattr(cls, "registered_name", cls.__name__)
+    name = f"{kind!r} ({cls.__module__}.{cls.__qualname__})"
+    found = [d for d in Driver if callable(getattr(model, d.method, None))]
+    if len(found) != 1:
+        has = " and ".join(d.method for d in found) or "no driver method"
+        ways = ", ".join(f"{d.method} ({PROTOCOLS[d].__module__}.{PROTOCOLS[d].__name__})"
+                         for d in Driver)
+        raise HarnessError(f"model adapter {name} implements {has}; an adapter implements "
+                           f"exactly one of: {ways}")
+    driver = found[0]
+    protocol = PROTOCOLS[driver]
+    if not isinstance(model, protocol):
+        members = {**protocol.__annotations__, **vars(protocol)}
+        missing = [m for m in members if not m.startswith("_") and not hasattr(model, m)]
+        raise HarnessError(f"model adapter {name} implements {driver.method} but lacks "
+                           f"{', '.join(missing)} of {protocol.__name__}; subclass "
+                           f"{protocol.__name__} for its defaults")
+    return driver
+
+
+def learned_limits(model: Model) -> Limits | None:
+    """The token budget and rows out-of-memory back-off settled on in the model's earlier
+    tasks, which its next task starts from; None before any back-off."""
+    return _learned.get(id(model))
+
+
+def _remember(model: Model, limits: Limits) -> None:
+    if id(model) not in _learned:
+        weakref.finalize(model, _learned.pop, id(model), None)
+    _learned[id(model)] = limits
 
 
 def cache_identity(model: Model) -> dict[str, Any]:
@@ -89,7 +140,8 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
              desc: str = "") -> tuple[list[Generation], Accounting]:
     """Generations in the order of ``requests``, and the accounting of how they were made."""
     started = time.perf_counter()
-    load_before = model.load_seconds
+    driver = driver_of(model)
+    model.load_timer.take()  # loads before this call are not its own (the pipeline times them)
     use_cache = settings.use_cache and model.cacheable
     cache = _open_cache(settings, cache_identity(model)) if use_cache else None
     claims = None
@@ -100,7 +152,7 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
         progress = Progress(len(requests), ledger.n_done, desc, settings.progress)
         try:
             reset_peak_memory()
-            stats, retries = _rounds(model, ledger, settings, progress)
+            stats, retries = _rounds(model, driver, ledger, settings, progress)
         finally:
             progress.close()
     finally:
@@ -115,7 +167,7 @@ def generate(model: Model, requests: Sequence[Request], settings: EngineSettings
         n_generated=len(made), n_errors=ledger.n_errors,
         n_truncated=sum(1 for g in results if g.truncated), retries=retries,
         generated_tokens=sum(g.num_tokens for g in made), stats=stats,
-        batch_size=settings.batch_size, load_s=model.load_seconds - load_before,
+        batch_size=settings.batch_size, load_s=model.load_timer.take(),
         total_s=time.perf_counter() - started, runtime=model.describe(),
         cache=str(cache.path) if cache is not None else None)
 
@@ -129,20 +181,20 @@ def _open_cache(settings: EngineSettings,
     return GenerationCache(settings.cache_dir, identity)
 
 
-def _rounds(model: Model, ledger: Ledger, settings: EngineSettings,
+def _rounds(model: Model, driver: Driver, ledger: Ledger, settings: EngineSettings,
             progress: Progress) -> tuple[BatchStats | None, int]:
     """Generate what is pending, then wait for what other runs claimed; generate again
     whatever a run that died left behind."""
     stats, retries = None, 0
     while ledger.pending:
-        more, more_retries = _drive(model, ledger, settings, progress)
+        more, more_retries = _drive(model, driver, ledger, settings, progress)
         stats = more if stats is None else stats.merged(more)
         retries += more_retries
         ledger.pending = ledger.await_others(lambda filled: progress.update(filled, 0))
     return stats, retries
 
 
-def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
+def _drive(model: Model, driver: Driver, ledger: Ledger, settings: EngineSettings,
            progress: Progress) -> tuple[BatchStats | None, int]:
     def on_failure(position: int, error: BaseException) -> None:
         decision = model.classify_error(error)
@@ -155,9 +207,9 @@ def _drive(model: Model, ledger: Ledger, settings: EngineSettings,
                                f"and record it as failed") from error
         progress.update(ledger.fail(position, _reason(error, ledger.requests[position].example_id)), 0)
 
-    if model.driver is Driver.BATCHES:  # claims batch by batch, as each is planned
+    if driver is Driver.BATCHES:  # claims batch by batch, as each is planned
         return _generate_batched(model, ledger, settings, progress, on_failure), 0
-    if model.driver is Driver.CONCURRENT:  # claims requests as it sends them
+    if driver is Driver.CONCURRENT:  # claims requests as it sends them
         return None, run_concurrent(model, ledger, progress.update, on_failure)
     # the adapter takes the whole list at once: claim it all, so a second run waits
     ledger.pending = ledger.take(ledger.pending)
@@ -179,7 +231,7 @@ def _generate_batched(model: BatchedModel, ledger: Ledger, settings: EngineSetti
                       progress: Progress, on_failure) -> BatchStats:
     pending = [ledger.requests[p] for p in ledger.pending]
     encoded = model.encode(pending)
-    rows, budget = settings.rows_and_budget(model)
+    rows, budget = settings.rows_and_budget(model, learned_limits(model))
     planner = Planner(list(zip(ledger.pending, pending, encoded)), model.group_key, budget, rows,
                       claim=ledger.take if ledger.claims is not None else None)
 
@@ -190,6 +242,10 @@ def _generate_batched(model: BatchedModel, ledger: Ledger, settings: EngineSetti
         progress.update(filled, sum(g.num_tokens for g in generations))
         faults.after_commit()
 
-    stats = run_batches(model, planner, on_batch, on_failure)
+    try:
+        stats = run_batches(model, planner, on_batch, on_failure)
+    finally:  # kept even when the run stops, as a later task may still fit
+        if planner.backed_off is not None:
+            _remember(model, planner.backed_off)
     stats.budgets = (budget or 0, planner.budget or 0)
     return stats

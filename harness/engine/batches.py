@@ -4,9 +4,9 @@ Requests are grouped (same generation config), sorted by input length, longest f
 an out-of-memory error shows up on the first batch, not the last), and cut into batches
 whose cost (``models.batched.batch_cost``) stays under a token budget. When the adapter
 calls an error ``SHRINK``, the failing batch goes back to the queue, the budget drops to
-half its cost and is kept on the model for later tasks; no example is lost or generated
-twice. An error the adapter pins on one example (``SKIP``) drops that example and puts the
-rest of its batch back.
+half its cost and the engine keeps it for the model's later tasks (``Limits``); no example
+is lost or generated twice. An error the adapter pins on one example (``SKIP``) drops that
+example and puts the rest of its batch back.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from harness.engine import faults
 from harness.errors import HarnessError
 from harness.models.base import ErrorAction, ExampleError
-from harness.models.batched import Batch, BatchedModel, Encoded, batch_cost
+from harness.models.batched import Batch, BatchedModel, BatchResult, Encoded, batch_cost
 from harness.types import Generation, Request
 
 MAX_ROWS = 256  # beyond this, batches only delay commits and progress
@@ -33,7 +33,7 @@ class BatchStats:
     max_rows: int = 0
     real_tokens: int = 0  # input + generated tokens of each row
     processed_tokens: int = 0  # the same with padding, as the network computed them
-    model_seconds: float = 0.0
+    model_seconds: float = 0.0  # inside the network, as generate_batch measured it
     budgets: tuple[int, int] = (0, 0)  # token budget at the start and the end
 
     def merged(self, later: BatchStats | None) -> BatchStats:
@@ -56,6 +56,14 @@ class BatchStats:
         self.processed_tokens += batch.rows * (batch.max_length + max(generated, default=0))
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What out-of-memory back-off settled on for one model: its later tasks start there."""
+
+    token_budget: int | None  # None: a fixed --batch-size without --max-batch-tokens
+    rows: int
+
+
 class Planner:
     """Cuts (index, request, encoded) items into batches under a token budget."""
 
@@ -73,6 +81,7 @@ class Planner:
         self.budget = budget
         self.max_rows = max_rows
         self.claim = claim  # which of a batch's indices this run may generate (Ledger.take)
+        self.backed_off: Limits | None = None  # set by out-of-memory back-off
 
     def next_batch(self) -> tuple[list[int], Batch] | None:
         """The next batch, less what other runs sharing the cache claimed first."""
@@ -119,6 +128,7 @@ class Planner:
         if self.budget is not None:
             self.budget = max(1, min(self.budget, batch.cost()) // 2)
         self.max_rows = max(1, min(self.max_rows, len(batch.requests)) // 2)
+        self.backed_off = Limits(self.budget, self.max_rows)
 
 
 OnBatch = Callable[[list[int], Batch, list[Generation]], None]
@@ -155,7 +165,6 @@ def run_batches(model: BatchedModel, planner: Planner, on_batch: OnBatch,
                 stats.oom_retries += 1
                 planner.requeue(indices, batch)
                 planner.shrink_after_oom(batch)
-                model.safe_token_budget, model.safe_rows = planner.budget, planner.max_rows
             elif action is ErrorAction.SKIP and _requeue_others(planner, indices, batch, failure):
                 on_failure(indices[_position_of(batch, failure)], failure)
             else:
@@ -188,12 +197,16 @@ def _generate_one(model: BatchedModel, batch: Batch, future: Future,
                   stats: BatchStats) -> list[Generation]:
     prepared = future.result()  # an ExampleError from image decoding surfaces here
     faults.check_batch(batch.rows, batch.cost())
-    before, started = model.model_seconds, time.perf_counter()
-    generations = model.generate_batch(batch, prepared)
-    # adapters that do not time their network themselves count as all model time
-    spent = model.model_seconds - before
-    stats.model_seconds += spent if spent > 0 else time.perf_counter() - started
-    if len(generations) != len(batch.requests):
-        raise HarnessError(f"{type(model).__name__}.generate_batch returned {len(generations)} "
+    started = time.perf_counter()
+    result = model.generate_batch(batch, prepared)
+    wall_s = time.perf_counter() - started
+    where = f"{type(model).__name__}.generate_batch"
+    if not isinstance(result, BatchResult):
+        raise HarnessError(f"{where} returned a {type(result).__name__}; return "
+                           f"BatchResult(generations, model_s) (harness.models.batched)")
+    if len(result.generations) != len(batch.requests):
+        raise HarnessError(f"{where} returned {len(result.generations)} "
                            f"generations for {len(batch.requests)} requests")
-    return generations
+    # adapters that do not time their network themselves count as all model time
+    stats.model_seconds += wall_s if result.model_s is None else result.model_s
+    return list(result.generations)

@@ -1,35 +1,50 @@
 """The model adapter contract: what every backend implements and what the engine may ask.
 
-An adapter receives the whole list of requests (the engine owns order, batching, caching
-and resume) and says how it wants to be driven:
+Every adapter is a ``Model`` (its identity: options, locator, fingerprint, output settings,
+errors) and implements exactly one driver protocol, which says how the engine feeds it the
+whole list of requests (the engine owns order, batching, caching and resume):
 
-- ``Driver.BATCHES``: the engine cuts length-sorted, token-budget batches and calls
-  ``generate_batch`` (``BatchedModel`` in ``models/batched.py``: in-process networks).
-- ``Driver.STREAM``: the engine hands over every pending request at once and commits the
-  generations as ``generate`` yields them (a file of predictions, baselines, engines that
-  schedule a whole list themselves, like vLLM).
-- ``Driver.CONCURRENT``: the engine calls ``generate_one`` from up to ``concurrency``
-  threads and retries what ``classify_error`` calls transient (HTTP endpoints).
+- ``BatchedModel`` (``Driver.BATCHES``, in ``models/batched.py``): the engine cuts
+  length-sorted, token-budget batches and calls ``generate_batch`` (in-process networks).
+- ``StreamModel`` (``Driver.STREAM``): the engine hands over every pending request at once
+  and commits the generations as ``generate`` yields them (a file of predictions,
+  baselines, engines that schedule a whole list themselves, like vLLM).
+- ``ConcurrentModel`` (``Driver.CONCURRENT``): the engine calls ``generate_one`` from up to
+  ``concurrency`` threads and retries what ``classify_error`` calls transient (HTTP endpoints).
 
-Adapters classify their own errors (``classify_error``): the engine only knows the actions.
+The engine finds the driver from the one method an adapter has (``engine.driver_of``).
+Adapters report what they measure as values the engine reads (``BatchResult.model_s``,
+``load_timer``) and write nothing on the engine, nor the engine on them. Adapters classify
+their own errors (``classify_error``): the engine only knows the actions.
 """
 from __future__ import annotations
 
+import threading
+import time
+from abc import abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 from harness.errors import HarnessError
 from harness.types import Example, Generation, InputKind, Request
 from harness.options import parse_options
 
-__all__ = ["Model", "Driver", "ErrorAction", "ErrorDecision", "ExampleError", "InputKind"]
+__all__ = ["Model", "StreamModel", "ConcurrentModel", "Driver", "LoadTimer", "ErrorAction",
+           "ErrorDecision", "ExampleError", "InputKind"]
 
 
 class Driver(str, Enum):
     BATCHES = "batches"
     STREAM = "stream"
     CONCURRENT = "concurrent"
+
+    @property
+    def method(self) -> str:
+        """The method an adapter driven this way implements, and no adapter driven otherwise."""
+        return {"batches": "generate_batch", "stream": "generate",
+                "concurrent": "generate_one"}[self.value]
 
 
 class ErrorAction(str, Enum):
@@ -55,26 +70,54 @@ class ExampleError(HarnessError):
         self.reason = message
 
 
+class LoadTimer:
+    """Seconds an adapter spends loading what it loads on first use (weights, a tokenizer, an
+    HTTP client): the engine reports them as ``load_s``, apart from generation, whichever
+    method (``encode``, ``generate_batch``, ``fingerprint``...) happened to load first.
+
+        with self.load_timer.timed():
+            self._network = self.load_network()
+    """
+
+    def __init__(self) -> None:
+        self._seconds = 0.0
+        self._lock = threading.Lock()  # concurrent adapters load from their request threads
+
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._seconds += time.perf_counter() - started
+
+    def take(self) -> float:
+        """The seconds spent loading since the last ``take`` (the engine's, once per call)."""
+        with self._lock:
+            seconds, self._seconds = self._seconds, 0.0
+        return seconds
+
+
 @dataclass(frozen=True)
 class NoOptions:
     """A model without --model-args."""
 
 
 class Model:
-    """Base of every model adapter; register with ``@models.register("kind")``."""
+    """Base of every model adapter: its identity and errors. An adapter also implements one
+    driver protocol (``StreamModel``, ``ConcurrentModel`` or ``models.batched.BatchedModel``);
+    register it with ``@models.register("kind")``."""
 
     description: ClassVar[str] = ""
     # what Request.prompt/image hold under the default --model-args; an instance holds
     # input_kind_for(its options), which planning asks for before any weights load
     input_kind: InputKind = InputKind.PROMPT
-    driver: ClassVar[Driver] = Driver.STREAM
     Options: ClassVar[type] = NoOptions  # --model-args, declared with harness.options.option
     # False where storing outputs gains nothing (a predictions file, a baseline): the engine
     # then skips its generation cache and keys duplicates by example, not by content
     cacheable: ClassVar[bool] = True
     needs_locator: ClassVar[bool] = True  # False for baselines: `--model lead-3`
-    concurrency: int = 1  # Driver.CONCURRENT: requests in flight at once
-    max_retries: int = 0  # Driver.CONCURRENT: tries after the first for a transient error
 
     def __init__(self, locator: str, **args: Any):
         self.options = self.parse_args(args)
@@ -82,7 +125,7 @@ class Model:
         self.input_kind = type(self).input_kind_for(self.options)
         self.locator = locator
         self.args = args  # as given, for the run record
-        self.load_seconds = 0.0  # weights/tokenizer loading, wherever it happens lazily
+        self.load_timer = LoadTimer()  # loads on first use, wherever they happen
 
     @classmethod
     def parse_args(cls, args: Mapping[str, Any]) -> Any:
@@ -124,14 +167,6 @@ class Model:
         """Refuse examples this model cannot answer (e.g. ids missing from a predictions
         file) before any generation; ``limited`` is true when --limit cut the task short."""
 
-    def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
-        """Driver.STREAM: yield one Generation per request, in any order."""
-        raise NotImplementedError
-
-    def generate_one(self, request: Request) -> Generation:
-        """Driver.CONCURRENT: one request; called from several threads at once."""
-        raise NotImplementedError
-
     def classify_error(self, exc: BaseException) -> ErrorDecision:
         """What the engine should do about an exception raised while generating."""
         if isinstance(exc, ExampleError):
@@ -142,3 +177,26 @@ class Model:
 
     def close(self) -> None:
         """Free accelerator memory; called once generation is over."""
+
+
+@runtime_checkable
+class StreamModel(Protocol):
+    """``Driver.STREAM``: the whole pending list at once. Subclass it next to ``Model``
+    (``class Lead3(Model, StreamModel)``), or just implement ``generate``."""
+
+    @abstractmethod
+    def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
+        """One Generation per request, in any order, yielded as each is made."""
+
+
+@runtime_checkable
+class ConcurrentModel(Protocol):
+    """``Driver.CONCURRENT``: one request per call, from up to ``concurrency`` threads; the
+    engine retries what ``classify_error`` calls ``RETRY`` up to ``max_retries`` times."""
+
+    concurrency: int = 1  # requests in flight at once
+    max_retries: int = 0  # tries after the first for a transient error
+
+    @abstractmethod
+    def generate_one(self, request: Request) -> Generation:
+        """One request; called from several threads at once."""

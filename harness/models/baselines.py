@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 from typing import Iterator, Sequence
 
-from harness.models.base import Model
+from harness.models.base import Model, StreamModel
 from harness.registry import models
 from harness.types import Generation, InputKind, Request
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 
 
-class _Baseline(Model):
+class _Baseline(Model, StreamModel):
     input_kind = InputKind.SOURCE
     cacheable = False
     needs_locator = False

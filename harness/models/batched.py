@@ -3,16 +3,17 @@ length-sorted batches under a token budget (``Driver.BATCHES``).
 
 They implement ``encode`` (token lengths, before any weights are loaded), ``prepare`` (CPU
 work for one batch: padding, image decoding; the engine runs it in a background thread one
-batch ahead) and ``generate_batch``. The cost the budget bounds is
+batch ahead) and ``generate_batch``, which returns the generations with the seconds spent
+inside the network (``BatchResult``). The cost the budget bounds is
 
     cost = rows × num_beams × (longest input + max_new_tokens)
 """
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, Protocol, Sequence, runtime_checkable
 
-from harness.models.base import Driver, Model
 from harness.types import GenerateConfig, Generation, Request
 
 CPU_TOKEN_BUDGET = 8192  # tokens per batch on CPU; see bench/generation.py for the sweep
@@ -52,21 +53,25 @@ def batch_cost(n_requests: int, max_length: int, config: GenerateConfig) -> int:
     return n_requests * max(1, config.num_beams) * (max_length + config.max_new_tokens)
 
 
-class BatchedModel(Model):
-    """A model the engine feeds length-sorted batches; see the module docstring."""
+@dataclass(frozen=True)
+class BatchResult:
+    """What ``generate_batch`` made, and what it measured."""
 
-    driver = Driver.BATCHES
-    padding_side: ClassVar[str] = "left"  # "left" for decoder-only, "right" for encoder-decoders
+    generations: list[Generation]  # one per request of the batch, in its order
+    # seconds inside the network (its generate call, synchronized), not preparing or decoding
+    # text; None: not timed, and the engine counts the whole call as model time
+    model_s: float | None = None
 
-    def __init__(self, locator: str, **args: Any):
-        super().__init__(locator, **args)
-        self.model_seconds = 0.0  # time spent inside the network's generate, summed
-        # learned from out-of-memory back-off, kept for the model's later tasks
-        self.safe_token_budget: int | None = None
-        self.safe_rows: int | None = None
 
+@runtime_checkable
+class BatchedModel(Protocol):
+    """``Driver.BATCHES``: a model the engine feeds length-sorted batches; see the module
+    docstring. Subclass it next to ``Model`` (``class HFModel(Model, BatchedModel)``) for the
+    defaults below."""
+
+    @abstractmethod
     def encode(self, requests: Sequence[Request]) -> list[Encoded]:
-        raise NotImplementedError
+        """Each request's input length (and the adapter's payload), before any weights load."""
 
     def group_key(self, request: Request) -> str:
         """Requests batched together must share this."""
@@ -77,9 +82,9 @@ class BatchedModel(Model):
         for an example that cannot be prepared: the engine drops it and retries the rest."""
         return None
 
-    def generate_batch(self, batch: Batch, prepared: Any) -> list[Generation]:
-        """One Generation per request of ``batch``, in its order."""
-        raise NotImplementedError
+    @abstractmethod
+    def generate_batch(self, batch: Batch, prepared: Any) -> BatchResult:
+        """One Generation per request of ``batch``, in its order, and the network's seconds."""
 
     def free_memory(self) -> None:
         """Release what a batch that ran out of memory left on the accelerator."""

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from harness.errors import MissingDependency, UsageError
-from harness.models.base import Driver, ErrorAction, ErrorDecision, ExampleError, Model
+from harness.models.base import (ConcurrentModel, ErrorAction, ErrorDecision, ExampleError,
+                                 Model)
 from harness.options import option
 from harness.registry import models
 from harness.types import GenerateConfig, Generation, InputKind, Request
@@ -62,10 +63,9 @@ class ChatOptions(EndpointOptions):
                                       f"'{DEFAULT_INSTRUCTION}'")
 
 
-class OpenAIEndpoint(Model):
+class OpenAIEndpoint(Model, ConcurrentModel):
     """What both endpoint kinds share: the client, settings, errors, fingerprint."""
 
-    driver = Driver.CONCURRENT
     Options = EndpointOptions
     endpoint: str = ""
 
@@ -85,9 +85,8 @@ class OpenAIEndpoint(Model):
     def client(self):
         with self._lock:  # generate_one runs in several threads
             if self._client is None:
-                started = time.perf_counter()
-                self._client = self._make_client()
-                self.load_seconds += time.perf_counter() - started
+                with self.load_timer.timed():
+                    self._client = self._make_client()
             return self._client
 
     def _make_client(self):

@@ -9,7 +9,7 @@ from typing import Iterator, Sequence
 from harness.data import check_id
 from harness.data.files import read_rows
 from harness.errors import DataError, HarnessError
-from harness.models.base import Model
+from harness.models.base import Model, StreamModel
 from harness.options import option
 from harness.registry import models
 from harness.types import Example, Generation, InputKind, Request
@@ -21,7 +21,7 @@ class PredictionsOptions:
 
 
 @models.register("predictions")
-class Predictions(Model):
+class Predictions(Model, StreamModel):
     """A JSONL of {"id", "prediction"} rows; ids must match the task's examples."""
 
     description = "existing outputs: a JSONL file of {id, prediction}"

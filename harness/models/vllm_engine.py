@@ -9,12 +9,11 @@ and the request's content), so a sampled output does not depend on the rest of t
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from harness.errors import MissingDependency, UsageError
-from harness.models.base import Driver, Model
+from harness.models.base import Model, StreamModel
 from harness.options import option
 from harness.registry import models
 from harness.types import GenerateConfig, Generation, InputKind, Request
@@ -87,17 +86,15 @@ def truncate(ids: list[int], limit: int, bos: int | None) -> tuple[list[int], bo
 
 
 @models.register("vllm")
-class VLLMModel(Model):
+class VLLMModel(Model, StreamModel):
     description = "vLLM's offline engine (pip install 'harness[vllm]', a GPU): a hub id or a folder"
     input_kind = InputKind.PROMPT
-    driver = Driver.STREAM
     Options = VLLMOptions
 
     def __init__(self, locator: str, **args: Any):
         super().__init__(locator, **args)
         self._llm = None
         self._fingerprint: dict[str, str] | None = None
-        self.model_seconds = 0.0
 
     @property
     def llm(self):
@@ -106,13 +103,13 @@ class VLLMModel(Model):
                 import vllm
             except ImportError as exc:
                 raise MissingDependency("vllm", extra="vllm", why="for the vllm model kind") from exc
-            s, started = self.options, time.perf_counter()
-            self._llm = vllm.LLM(model=self.locator, revision=s.revision, dtype=s.dtype,
-                                 tensor_parallel_size=s.tensor_parallel_size,
-                                 gpu_memory_utilization=s.gpu_memory_utilization,
-                                 max_model_len=s.max_model_len, enforce_eager=s.enforce_eager,
-                                 trust_remote_code=s.trust_remote_code)
-            self.load_seconds += time.perf_counter() - started
+            s = self.options
+            with self.load_timer.timed():
+                self._llm = vllm.LLM(model=self.locator, revision=s.revision, dtype=s.dtype,
+                                     tensor_parallel_size=s.tensor_parallel_size,
+                                     gpu_memory_utilization=s.gpu_memory_utilization,
+                                     max_model_len=s.max_model_len, enforce_eager=s.enforce_eager,
+                                     trust_remote_code=s.trust_remote_code)
         return self._llm
 
     @classmethod
@@ -172,9 +169,7 @@ class VLLMModel(Model):
             params.append(SamplingParams(**sampling_kwargs(request.config, request.key(),
                                                            self.locator)))
             cut.append(truncated)
-        started = time.perf_counter()
         outputs = llm.generate(prompts, params, use_tqdm=False)
-        self.model_seconds += time.perf_counter() - started
         for request, output, truncated in zip(requests, outputs, cut):
             best = output.outputs[0]
             yield Generation(example_id=request.example_id, text=best.text,

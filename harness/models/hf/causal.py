@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from harness.errors import UsageError
-from harness.models.batched import Batch, Encoded
+from harness.models.batched import Batch, BatchResult, Encoded
 from harness.models.hf.common import HFModel, TextOptions, max_positions, pad_id, padded
 from harness.options import option
 from harness.registry import models
-from harness.types import Generation, InputKind, Request
+from harness.types import InputKind, Request
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,6 @@ class HFCausal(HFModel):
     def prepare(self, batch: Batch) -> dict:
         return padded([e.payload for e in batch.encoded], pad_id(self.tokenizer), "left")
 
-    def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
+    def generate_batch(self, batch: Batch, prepared: dict) -> BatchResult:
         from harness.models.hf.decoding import run_generate
         return run_generate(self, batch, prepared, start=prepared["input_ids"].shape[1])

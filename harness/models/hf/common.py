@@ -1,13 +1,12 @@
 """What the Hugging Face adapters share: settings, locating and loading, fingerprints, budgets.
 
 Nothing here imports torch or transformers at module level; loading happens on first use
-(``tokenizer`` / ``network``) and is timed into ``load_seconds``.
+(``tokenizer`` / ``network``) and is timed into ``load_timer``.
 """
 from __future__ import annotations
 
 import os
 import re
-import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any, ClassVar
 from harness import machine
 from harness.machine import available_cpus
 from harness.errors import HarnessError, MissingDependency, UsageError
-from harness.models.base import ErrorAction, ErrorDecision
+from harness.models.base import ErrorAction, ErrorDecision, Model
 from harness.models.batched import CPU_TOKEN_BUDGET, BatchedModel
 from harness.options import option
 from harness.models.hf.weights import folder_sha256
@@ -92,10 +91,11 @@ def default_threads() -> int:
     return max(1, available_cpus() // machine.local_ranks()[1])
 
 
-class HFModel(BatchedModel):
+class HFModel(Model, BatchedModel):
     """Base of the transformers adapters: locating, loading, fingerprint, memory budget."""
 
     auto_class: ClassVar[str] = "AutoModelForCausalLM"
+    padding_side: ClassVar[str] = "left"  # "left" for decoder-only, "right" for encoder-decoders
     Options = HFOptions
 
     def __init__(self, locator: str, **args: Any):
@@ -143,18 +143,16 @@ class HFModel(BatchedModel):
     @property
     def tokenizer(self):
         if self._tokenizer is None:
-            started = time.perf_counter()
-            self._tokenizer = self.load_tokenizer()
-            self.load_seconds += time.perf_counter() - started
+            with self.load_timer.timed():
+                self._tokenizer = self.load_tokenizer()
         return self._tokenizer
 
     @property
     def network(self):
         if self._network is None:
             self.tokenizer  # noqa: B018 - tokenizer first: its load time counts too
-            started = time.perf_counter()
-            self._network = self.load_network()
-            self.load_seconds += time.perf_counter() - started
+            with self.load_timer.timed():
+                self._network = self.load_network()
         return self._network
 
     def load_tokenizer(self):

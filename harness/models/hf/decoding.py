@@ -8,7 +8,7 @@
   plain multinomial sampling in distribution while staying identical whatever the batch
   size, the batch's other rows, or a resume after a crash.
 - ``StopOnStrings`` and ``finish``: stop sequences and finish reasons.
-- ``run_generate``: one batch through ``network.generate`` with all of the above.
+- ``run_generate``: one batch through ``network.generate`` with all of the above, timed.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from transformers import (LogitsProcessor, LogitsProcessorList, StoppingCriteria
                           StoppingCriteriaList, TemperatureLogitsWarper, TopKLogitsWarper,
                           TopPLogitsWarper)
 
+from harness.models.batched import BatchResult
 from harness.types import GenerateConfig, Generation
 from harness.models.hf.common import eos_ids, pad_id
 
@@ -135,8 +136,9 @@ def finish(tokenizer, generated: torch.Tensor, eos_ids: set[int], stops: Sequenc
     return out
 
 
-def run_generate(model, batch, inputs: dict, start: int) -> list[Generation]:
-    """``network.generate`` on one batch's tensors; rows' generated tokens begin at ``start``."""
+def run_generate(model, batch, inputs: dict, start: int) -> BatchResult:
+    """``network.generate`` on one batch's tensors; rows' generated tokens begin at ``start``.
+    The model time is that call alone, synchronized: not moving inputs, nor decoding text."""
     network, config = model.network, batch.config
     seeded = config.do_sample and config.num_beams <= 1
     gen_config = generation_config(network, config, pad_id(model.tokenizer), seeded)
@@ -159,9 +161,11 @@ def run_generate(model, batch, inputs: dict, start: int) -> list[Generation]:
         output = network.generate(**inputs, generation_config=gen_config, **extra)
     if network.device.type == "cuda":
         torch.cuda.synchronize(network.device)
-    model.model_seconds += time.perf_counter() - started
+    model_s = time.perf_counter() - started
     rows = finish(model.tokenizer, output[:, start:].cpu(), eos_ids(network, model.tokenizer),
                   config.stop, stopper.stopped_at if stopper else None)
-    return [Generation(example_id=request.example_id, text=text, num_tokens=n, finish_reason=reason,
-                       prompt_tokens=encoded.length, truncated=encoded.truncated)
-            for request, encoded, (text, n, reason) in zip(batch.requests, batch.encoded, rows)]
+    return BatchResult([Generation(example_id=request.example_id, text=text, num_tokens=n,
+                                   finish_reason=reason, prompt_tokens=encoded.length,
+                                   truncated=encoded.truncated)
+                        for request, encoded, (text, n, reason)
+                        in zip(batch.requests, batch.encoded, rows)], model_s)

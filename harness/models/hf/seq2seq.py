@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.models.batched import Batch, Encoded
+from harness.models.batched import Batch, BatchResult, Encoded
 from harness.models.hf.common import HFModel, TextOptions, max_positions, pad_id, padded
 from harness.registry import models
-from harness.types import Generation, InputKind, Request
+from harness.types import InputKind, Request
 
 UNLIMITED = 1 << 30
 
@@ -62,7 +62,7 @@ class HFSeq2Seq(HFModel):
     def prepare(self, batch: Batch) -> dict:
         return padded([e.payload for e in batch.encoded], pad_id(self.tokenizer), "right")
 
-    def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
+    def generate_batch(self, batch: Batch, prepared: dict) -> BatchResult:
         # decoder rows begin with the decoder start token, then the generated ones
         from harness.models.hf.decoding import run_generate
         return run_generate(self, batch, prepared, start=1)

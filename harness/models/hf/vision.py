@@ -14,11 +14,11 @@ from typing import Any, Sequence
 
 from harness.errors import HarnessError
 from harness.models.base import ExampleError
-from harness.models.batched import Batch, Encoded
+from harness.models.batched import Batch, BatchResult, Encoded
 from harness.models.hf.common import HFModel, HFOptions, transformers_module
 from harness.options import option
 from harness.registry import models
-from harness.types import Generation, InputKind, Request
+from harness.types import InputKind, Request
 
 URL_TIMEOUT_S = 30
 
@@ -124,7 +124,7 @@ class HFVision2Seq(HFModel):
                 return value
         raise HarnessError(f"{self.locator}: the model config sets no decoder_start_token_id")
 
-    def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
+    def generate_batch(self, batch: Batch, prepared: dict) -> BatchResult:
         start = prepared["decoder_input_ids"].shape[1]
         from harness.models.hf.decoding import run_generate
         return run_generate(self, batch, prepared, start=start)

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from harness.errors import HarnessError, UsageError
-from harness.models.batched import Batch, Encoded
+from harness.models.batched import Batch, BatchResult, Encoded
 from harness.models.hf.vision import HFVision2Seq, VisionOptions
 from harness.options import option
 from harness.registry import models
-from harness.types import Generation, InputKind, Request
+from harness.types import InputKind, Request
 
 DEFAULT_INSTRUCTION = "Describe the image in one sentence."
 
@@ -106,7 +106,7 @@ class HFVLM(HFVision2Seq):
         return dict(self.processor(images=images, text=[text] * len(images), padding=True,
                                    add_special_tokens=not chat, return_tensors="pt"))
 
-    def generate_batch(self, batch: Batch, prepared: dict) -> list[Generation]:
+    def generate_batch(self, batch: Batch, prepared: dict) -> BatchResult:
         from harness.models.hf.decoding import run_generate
         return run_generate(self, batch, prepared, start=self.output_start(prepared))
 
