@@ -144,7 +144,7 @@ def test_bad_specs_are_usage_errors(spec, message):
 
 @pytest.mark.skipif(importlib.util.find_spec("MeCab") is not None, reason="MeCab is installed")
 def test_missing_tokenizer_extra_is_a_missing_dependency():
-    with pytest.raises(MissingDependency, match=r"sacrebleu\[ja\]"):
+    with pytest.raises(MissingDependency, match=r"pip install 'harness\[ja\]'"):
         build_metric({"name": "bleu", "tokenize": "ja-mecab"}).statistics(Corpus(["a"], [["a"]]))
 
 

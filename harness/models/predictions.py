@@ -1,4 +1,6 @@
-"""A file of existing predictions, scored like any model's outputs."""
+"""A file of existing predictions, scored like any model's outputs: a JSONL of
+{"id", "prediction"} rows matched by id, or plain text, one output a line, matched by position
+(line i is the i-th example, as sacrebleu reads a system)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +10,7 @@ from typing import Iterator, Sequence
 
 from harness.data import check_id
 from harness.data.files import read_rows
+from harness.data.text import is_text_file, read_lines
 from harness.errors import DataError, HarnessError
 from harness.models.base import Model, StreamModel
 from harness.options import option
@@ -18,13 +21,15 @@ from harness.types import Example, Generation, InputKind, Request
 @dataclass(frozen=True)
 class PredictionsOptions:
     field: str = option("prediction", "the JSON field holding the output text")
+    name: str = option("", "the system's name in reports (default: the model spec)")
 
 
 @models.register("predictions")
 class Predictions(Model, StreamModel):
-    """A JSONL of {"id", "prediction"} rows; ids must match the task's examples."""
+    """A JSONL of {"id", "prediction"} rows whose ids match the task's examples, or a plain
+    text file with one line per example, in the examples' order."""
 
-    description = "existing outputs: a JSONL file of {id, prediction}"
+    description = "existing outputs: a JSONL file of {id, prediction}, or plain text (a line each)"
     input_kind = InputKind.NONE
     cacheable = False
     Options = PredictionsOptions
@@ -35,7 +40,9 @@ class Predictions(Model, StreamModel):
         text_field = self.options.field
         self.texts: dict[str, str] = {}
         self.line: dict[str, int] = {}  # line numbers, not "file:line" strings: 1M of those is 100 MB
-        for line, row in read_rows(self.path):
+        # plain text: matched to the examples by position in check_examples
+        self.lines: list[str] | None = read_lines(self.path) if is_text_file(self.path) else None
+        for line, row in read_rows(self.path) if self.lines is None else ():
             where = f"{self.path}:{line}"
             if text_field not in row or not isinstance(row[text_field], str):
                 raise DataError(f"{where}: missing string field {text_field!r}")
@@ -49,15 +56,21 @@ class Predictions(Model, StreamModel):
         if Path(locator).is_file():
             return []
         return [DataError(f"model {spec!r}: {locator}: no such file; give the JSONL file of "
-                          f"{{id, prediction}} to score")]
+                          f"{{id, prediction}}, or the plain text file (one output a line), to score")]
 
     def fingerprint(self) -> dict[str, str]:
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
         return {"locator": str(self.path), "weights": f"sha256:{digest}"}
 
+    @property
+    def system_name(self) -> str | None:
+        return self.options.name or None
+
     def check_examples(self, examples: Sequence[Example], task: str, limited: bool) -> None:
         """Every example needs a prediction and, unless the task was cut short with
         --limit, every prediction an example."""
+        if self.lines is not None:
+            self._match_lines(examples, task, limited)
         example_ids = [e.id for e in examples]
         wanted = set(example_ids)
         missing = [i for i in example_ids if i not in self.texts]
@@ -71,10 +84,19 @@ class Predictions(Model, StreamModel):
                             f"{task!r} ({len(unknown)} such ids); check that the file "
                             f"belongs to this task, or pass the matching --data file")
 
+    def _match_lines(self, examples: Sequence[Example], task: str, limited: bool) -> None:
+        n = len(self.lines or [])
+        if n < len(examples) or (n > len(examples) and not limited):
+            raise DataError(f"{self.path}: {n} lines, but task {task!r} has {len(examples)} "
+                            f"examples; a plain text file holds one output a line, in the "
+                            f"examples' order (an empty line is an empty output)")
+        self.texts = {ex.id: text for ex, text in zip(examples, self.lines or [])}
+        self.line = {ex.id: i for i, ex in enumerate(examples, 1)}
+
     def close(self) -> None:
         # the generations hold the texts now; the tables by id (~45 MB per 100k examples) are
         # free for scoring to reuse
-        self.texts, self.line = {}, {}
+        self.texts, self.line, self.lines = {}, {}, None
         super().close()
 
     def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:

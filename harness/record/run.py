@@ -64,6 +64,15 @@ class ModelInfo(Section):
     """Identifies the weights: locator, resolved revision, content hash where known."""
     runtime: dict[str, Any] = {}
     """How the adapter ran: device, dtype, threads, attn_implementation, ... (as it reports)."""
+    name: str | None = None
+    """What reports call the system instead of ``spec``: ``harness score --name`` (by default
+    the outputs file's stem); None: the spec. The run key holds it as the model's ``name=``
+    argument, so two names of one file are two runs, never one run's two labels."""
+
+    @property
+    def label(self) -> str:
+        """The system as reports name it."""
+        return self.name or self.spec
 
 
 class Score(Section):

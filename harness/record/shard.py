@@ -33,6 +33,10 @@ class ShardOptions(Section):
     postprocess: str | None = None
     """--postprocess as given (None: the default for the model kind)."""
     allow_outside_paths: bool = False
+    task_name: str | None = None
+    """--task-name, naming a generic task's data (None: the data file's name)."""
+    language_pair: str | None = None
+    """--language-pair of the generic translation task."""
 
 
 class ShardRecord(Section):

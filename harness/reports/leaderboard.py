@@ -141,8 +141,8 @@ def shown_runs(paths: Sequence[str | Path],
 
 def _filtered_by(record: RunRecord, settings: LeaderboardSettings) -> str:
     """Which filter leaves a run out ('' if none does)."""
-    if not R.matches(record.model.spec, settings.models):
-        return f"--models {','.join(settings.models)} does not match {record.model.spec}"
+    if not (R.matches(record.model.spec, settings.models) or R.matches(record.model.label, settings.models)):
+        return f"--models {','.join(settings.models)} does not match {record.model.label}"
     if not R.matches(record.task.name, settings.tasks):
         return f"--tasks {','.join(settings.tasks)} does not match {record.task.name}"
     if not any(R.matches(name, settings.metrics) for name in record.scores):
@@ -167,7 +167,7 @@ def _columns(records: list[RunRecord], settings: LeaderboardSettings,
             if not main:
                 diff = comparability(usual, signature).explain()
                 key = f"{key} [{diff}]"
-                warnings.append(f"{task} {metric}: {', '.join(r.model.spec for r in group)} scored with "
+                warnings.append(f"{task} {metric}: {', '.join(r.model.label for r in group)} scored with "
                                 f"another signature ({diff}); shown in their own column, never averaged")
             first = group[0]
             out.append((Column(key, task, metric, first.task.family, signature,

@@ -59,15 +59,16 @@ NOT_A_SYSTEM = ("metrics", "seed", "n_bootstrap")
 
 
 def system_labels(records: Sequence[RunRecord], unique: bool = False) -> list[str]:
-    """One name per run, for the systems a table shows: the model spec, and where runs of one
-    spec on one task differ in what shapes their outputs (run key fields but NOT_A_SYSTEM),
-    those fields: ``lead-3 [postprocess: none]``, ``lead-3 [postprocess: first_line]``. Runs
-    of a spec that agree on them share a name across tasks (one leaderboard row). ``unique``:
-    two runs of one task never share a name (the run id is added)."""
+    """One name per run, for the systems a table shows: the system's name (``harness score
+    --name``) or model spec, and where runs of one name on one task differ in what shapes
+    their outputs (run key fields but NOT_A_SYSTEM), those fields: ``lead-3 [postprocess:
+    none]``, ``lead-3 [postprocess: first_line]``. Runs of a name that agree on them share it
+    across tasks (one leaderboard row). ``unique``: two runs of one task never share a name
+    (the run id is added)."""
     by_spec: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(records):
-        by_spec[r.model.spec].append(i)
-    names = [r.model.spec for r in records]
+        by_spec[r.model.label].append(i)
+    names = [r.model.label for r in records]
     keys = [r.identity() for r in records]
     for spec, members in by_spec.items():
         fields = _telling_fields([(records[i].task.name, keys[i]) for i in members])

@@ -12,7 +12,7 @@ def score_rows(records: Iterable[RunRecord]) -> list[dict]:
         # a partial run scored fewer examples than it asked for; the table says so
         n = str(rec.n_scored) if rec.status == "complete" else f"{rec.n_scored}/{rec.task.n_examples}"
         for name, entry in rec.scores.items():
-            rows.append({"task": rec.task.name, "model": rec.model.spec,
+            rows.append({"task": rec.task.name, "model": rec.model.label,
                          "metric": name if entry.higher_is_better else f"{name} ↓",
                          "score": entry.score, "ci95": entry.ci95, "n": n,
                          "signature": entry.signature})

@@ -253,7 +253,8 @@ def _options(record: ShardRecord, output: Path) -> RunOptions:
     return RunOptions(limit=o.limit, metrics=tuple(o.metrics), gen_kwargs=dict(o.gen_kwargs),
                       seed=o.seed, data=Path(o.data) if o.data else None, output=Path(output),
                       n_bootstrap=o.n_bootstrap, postprocess=o.postprocess,
-                      allow_outside_paths=o.allow_outside_paths)
+                      allow_outside_paths=o.allow_outside_paths, task_name=o.task_name,
+                      language_pair=o.language_pair)
 
 
 def _replan(record: ShardRecord, options: RunOptions, settings: EngineSettings) -> Planned:

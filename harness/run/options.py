@@ -73,6 +73,10 @@ class RunOptions:
     allow_outside_paths: bool = False
     # evaluate shard I of N and keep its part for the merge (run/shard.py)
     shard: Shard | None = None
+    # a generic task (translation, summarization, captioning) bound to --data: the name its
+    # records carry (None: the data file's name) and, for translation, SRC-TGT
+    task_name: str | None = None
+    language_pair: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from harness.record import store
 from harness.record.key import RunKey, metric_entries
 from harness.registry import models
 from harness.run.options import Planned, Postprocess, RunOptions
-from harness.task import POSTPROCESS, Task, get_task
+from harness.task import POSTPROCESS, GenericTask, Task, get_task
 from harness.types import Example, InputKind
 
 def run_key(model_spec: str, model: Model, plan: Planned, data_fingerprint: str,
@@ -102,7 +102,7 @@ def plan_run(task_names: Sequence[str], options: RunOptions, input_kind: InputKi
         found.append(UsageError(f"--limit must be a positive integer, got {limit!r}"))
         limit = None
     found += check_shard(options)
-    tasks = get_tasks(task_names, found)
+    tasks = bind_generic(get_tasks(task_names, found), options, found)
     for task in tasks:
         t0 = time.perf_counter()
         checks: dict[str, Any] = {}
@@ -150,6 +150,7 @@ def check_metrics(task: Task, subset: Sequence[str]) -> list:
     specs, seen = metric_specs(task, subset), set()
     for spec in specs:
         metric = build_metric(spec)
+        metric.check_installed()
         if metric.name in seen:  # one score per name: the record and stats/ are keyed by it
             raise UsageError(f"task {task.name!r}: metric {metric.name!r} is asked for twice; "
                              f"keep one (scores are keyed by metric name)")
@@ -182,22 +183,50 @@ def check_folders(output: Path | None, cache: Path | None) -> list[UsageError]:
     return problems
 
 
-def get_tasks(task_names: Sequence[str], found: list[HarnessError] | None = None) -> list[Task]:
-    """The tasks named; with ``found``, problems are added to it instead of raised."""
+def bind_generic(tasks: Sequence[Task], options: RunOptions, found: list[HarnessError]) -> list[Task]:
+    """Each generic task (``translation``...) bound to --data under its name; --task-name and
+    --language-pair are refused for the others, whose name and metrics are their own."""
+    out, bound = [], {}
+    for task in tasks:
+        if isinstance(task, GenericTask) and not task.is_bound:
+            try:
+                generic, task = task.name, task.bind(options.task_name, options.data,
+                                                     options.language_pair)
+                if task.name in bound:  # their runs would share one folder
+                    raise UsageError(f"--tasks: {bound[task.name]!r} and {generic!r} would both "
+                                     f"be task {task.name!r} on this --data; list one")
+                bound[task.name] = generic
+            except HarnessError as err:
+                found.append(err)
+                continue
+        elif not isinstance(task, GenericTask) and (options.task_name is not None
+                                                    or options.language_pair is not None):
+            given = "--task-name" if options.task_name is not None else "--language-pair"
+            found.append(UsageError(f"{given}: only for the generic tasks (translation, "
+                                    f"summarization, captioning) scored on --data; task "
+                                    f"{task.name!r} has its own name and metrics"))
+        out.append(task)
+    return out
+
+
+def get_tasks(task_names: Sequence[str | Task], found: list[HarnessError] | None = None) -> list[Task]:
+    """The tasks named (or given as objects: ``harness score``'s bound generic task); with
+    ``found``, problems are added to it instead of raised."""
     tasks, seen = [], {}
     for name in task_names:
+        given = name if isinstance(name, str) else name.name
         try:
-            task = get_task(name)
+            task = name if isinstance(name, Task) else get_task(name)
             key = store.slug(task.name)
             if key in seen:  # their runs would share one folder
-                raise UsageError(f"--tasks: {name!r} and {seen[key]!r} are both task "
+                raise UsageError(f"--tasks: {given!r} and {seen[key]!r} are both task "
                                  f"{task.name!r}; list it once")
         except HarnessError as err:
             if found is None:
                 raise
             found.append(err)
             continue
-        seen[key] = name
+        seen[key] = given
         tasks.append(task)
     return tasks
 

@@ -27,13 +27,15 @@ from harness.run.merge_checks import Part
 from harness.run.options import Planned, RunOptions
 from harness.run.plan import check_model, load_model, model_input_kind, plan_run, run_key
 from harness.run.score import Generated, score_and_record
+from harness.task import Task
 from harness.types import InputKind
 
 
-def evaluate(model_spec: str, task_names: Sequence[str], options: RunOptions = RunOptions(),
+def evaluate(model_spec: str, task_names: Sequence[str | Task], options: RunOptions = RunOptions(),
              model_args: Mapping[str, Any] | None = None, engine_settings: EngineSettings | None = None,
              model: Model | None = None) -> list[RunRecord]:
-    """Run one model over tasks; returns (and by default writes) one run record per task.
+    """Run one model over tasks (names, task files, or ``Task`` objects); returns (and by
+    default writes) one run record per task.
 
     The tasks of one call share a run id. A task whose scoring or recording raises gets a
     record with status ``failed`` (never taken for a result), and the error is re-raised.
@@ -112,7 +114,8 @@ def generate_task(model: Model, model_spec: str, plan: Planned, options: RunOpti
     key = run_key(model_spec, model, plan, fingerprint, options)
     model_info = ModelInfo(spec=model_spec, kind=model_spec.partition(":")[0],
                            locator=model.locator, args=dict(model.args),
-                           fingerprint=model.fingerprint(), runtime=dict(made.runtime))
+                           fingerprint=model.fingerprint(), runtime=dict(made.runtime),
+                           name=model.system_name)
     return Generated(task, info, examples, config, generations, post, model_info, key, made,
                       load_s + made.load_s, prepare_s, created)
 

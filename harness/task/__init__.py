@@ -17,12 +17,13 @@ from pydantic import ValidationError
 from harness.errors import UsageError
 from harness.registry import tasks
 from harness.task.base import Task, TaskProtocol
+from harness.task.generic import GenericTask
 from harness.task.postprocess import POSTPROCESS
 from harness.task.spec import FAMILIES, TaskSettings, TaskSpec, problems
 from harness.task.yaml_task import YamlTask, load_yaml_task
 from harness.task import shipped
 
-__all__ = ["Task", "TaskProtocol", "YamlTask", "TaskSpec", "TaskSettings", "FAMILIES",
+__all__ = ["Task", "TaskProtocol", "GenericTask", "YamlTask", "TaskSpec", "TaskSettings", "FAMILIES",
            "POSTPROCESS", "get_task", "load_yaml_task", "shipped_tasks_dir"]
 
 
