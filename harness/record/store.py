@@ -280,9 +280,13 @@ def load_runs(paths: Path | str | Sequence[Path | str], *, all_runs: bool = Fals
         if (path / RECORD).is_file() and RUN_ID.match(path.name):
             records.append(_explicit(path, statuses))
             continue
+        found = []
         for folder, runs in _task_folders(path):
-            records.extend(_pick(folder, runs, all_runs, statuses,
-                                 left_out if left_out is not None else []))
+            found.extend(_pick(folder, runs, all_runs, statuses,
+                               left_out if left_out is not None else []))
+        # by model and task, not by folder name: names start with a hash where the spec has
+        # characters a file name cannot, and the order of a table must not depend on it
+        records.extend(sorted(found, key=lambda r: (r.model.spec, r.task.name, r.created, r.run_id)))
     return records
 
 
