@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.cli.demo import build_models, evaluate_demo  # noqa: E402
+from harness.cli.demo_settings import DemoSettings  # noqa: E402
 from harness.engine import EngineSettings  # noqa: E402
 from harness.reports.table import format_table, throughput_line  # noqa: E402
 
@@ -37,11 +38,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t_build = time.perf_counter()
-        built = build_models(root / "models", quick=args.quick)
+        demo = DemoSettings.of(args.quick)
+        built = build_models(root / "models", demo)
         build_s = time.perf_counter() - t_build
         settings = EngineSettings(cache_dir=root / "cache")
         started = time.perf_counter()
-        records = evaluate_demo(built, root / "out", args.quick, settings,
+        records = evaluate_demo(built, root / "out", demo, settings,
                                 on_record=lambda r: print(throughput_line(r), file=sys.stderr))
         table = format_table(records, signatures=False)
         total = time.perf_counter() - started

@@ -58,3 +58,17 @@ def test_brief_training_makes_the_seq2seq_model_copy(built):
 def test_unknown_size_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="did you mean 't5-base-like'"):
         tiny_models.build_seq2seq(tmp_path / "m", size="t5-base")
+
+
+def test_a_training_run_saves_checkpoints_equal_to_separate_builds(tmp_path):
+    """One run trained to the last checkpoint, saved on the way, as a trainer leaves it: each
+    checkpoint-N has the files of a model built with train_steps=N (so the demo trains once)."""
+    pairs = [("The house is small.", "Das Haus ist klein."), ("Two dogs.", "Zwei Hunde.")] * 20
+    run = tiny_models.build_seq2seq_run(tmp_path / "run", checkpoints=(3, 0, 6), pairs=pairs)
+    assert [p.name for p in run] == ["checkpoint-0", "checkpoint-3", "checkpoint-6"]
+    for path, steps in zip(run, (0, 3, 6)):
+        alone = tiny_models.build_seq2seq(tmp_path / f"alone-{steps}", train_steps=steps, pairs=pairs)
+        assert folder_sha256(path) == folder_sha256(alone)
+    stamp = (run[-1] / "model.safetensors").stat().st_mtime_ns
+    assert tiny_models.build_seq2seq(run[-1], train_steps=6, pairs=pairs) == run[-1]  # reused
+    assert (run[-1] / "model.safetensors").stat().st_mtime_ns == stamp

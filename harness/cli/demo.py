@@ -10,26 +10,28 @@ import argparse
 import os
 import sys
 import time
+from itertools import takewhile
 from pathlib import Path
 from typing import Callable
 
+from harness.cli.demo_settings import (BASELINES, DEMO_TASKS, EVALUATED, SEQ2SEQ_RUN,
+                                       SWEPT_TASKS, DemoSettings)
 from harness.engine import EngineSettings
 from harness.engine.progress import Progress
 from harness.record import RunRecord
-from harness.record.store import task_dir
 from harness.reports.compare import CompareSettings, compare_paths
 from harness.reports.compare_format import format_compare
 from harness.reports.html import write_report
 from harness.reports.leaderboard import build_leaderboard
-from harness.reports.leaderboard_format import format_leaderboard
+from harness.reports.leaderboard_format import notes, table_rows
+from harness.reports.render import text_table
 from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
 from harness.reports.table import format_table, throughput_line
 from harness.run.runner import evaluate
-from harness.run.options import RunOptions
 from harness.task import get_task
 from harness.testing import tiny_models
 
-DEMO_TASKS = ("demo-translation", "demo-summarization", "demo-captioning")
+WIDTH = 120  # a terminal table wider than this is split into several, the model column in each
 
 
 def _texts(task_names: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
@@ -55,25 +57,27 @@ def _captions() -> list[tuple[str, str]]:
             for ref in ex.references]
 
 
-def build_models(folder: Path, quick: bool = False) -> dict[str, Path]:
+def build_models(folder: Path, settings: DemoSettings) -> dict[str, Path]:
+    """The tiny models, trained on the demo data; ``seq2seq`` is the last checkpoint of its run."""
     texts, pairs, prompted = _texts(DEMO_TASKS)
     # a few hundred steps on the demo data itself: enough to make the scores move off the
     # floor and show the pipeline end to end; these are memorising toys, not baselines
-    steps = 0 if quick else 300
+    steps, seed, saved = settings.train_steps, settings.model_seed, settings.checkpoints
     return {
         "causal": _build("tiny-causal", f"decoder-only, {steps} steps on the demo texts and "
                          f"translation prompts", steps, lambda on_step: tiny_models.build_causal(
-                             folder / "tiny-causal", texts + prompted, seed=0, train_steps=steps,
+                             folder / "tiny-causal", texts + prompted, seed=seed, train_steps=steps,
                              on_step=on_step)),
         # trained on the translation pairs only: it answers news articles in German, so its
         # summarization scores stay near zero (the table says so)
-        "seq2seq": _build("tiny-seq2seq", f"encoder-decoder, {steps} steps on the translation "
-                          f"pairs", steps, lambda on_step: tiny_models.build_seq2seq(
-                              folder / "tiny-seq2seq", texts, seed=0, train_steps=steps,
-                              pairs=pairs, on_step=on_step)),
+        "seq2seq": _build("tiny-seq2seq", f"encoder-decoder, {saved[-1]} steps on the translation "
+                          f"pairs, saved at steps {', '.join(map(str, saved))}", saved[-1],
+                          lambda on_step: tiny_models.build_seq2seq_run(
+                              folder / SEQ2SEQ_RUN, texts, checkpoints=saved, seed=seed,
+                              pairs=pairs, on_step=on_step)[-1]),
         "vision": _build("tiny-vision2seq", f"image captioner, {steps} steps on the demo "
                          f"captions", steps, lambda on_step: tiny_models.build_vision2seq(
-                             folder / "tiny-vision2seq", texts, seed=0, train_steps=steps,
+                             folder / "tiny-vision2seq", texts, seed=seed, train_steps=steps,
                              captions=_captions(), on_step=on_step)),
     }
 
@@ -99,24 +103,17 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def evaluate_demo(built: dict[str, Path], output: Path, quick: bool = False,
-                  settings: EngineSettings | None = None,
+def evaluate_demo(built: dict[str, Path], output: Path, settings: DemoSettings,
+                  engine: EngineSettings | None = None,
                   on_record: Callable[[RunRecord], None] | None = None) -> list[RunRecord]:
     """Run the built models and the baselines on the demo tasks; the run records, in order."""
-
-    limit = 20 if quick else None
-    runs = [
-        (f"hf-seq2seq:{_relative(built['seq2seq'])}", ("demo-translation", "demo-summarization")),
-        (f"hf-causal:{_relative(built['causal'])}", ("demo-translation", "demo-summarization")),
-        (f"hf-vision2seq:{_relative(built['vision'])}", ("demo-captioning",)),
-        ("copy-source", ("demo-translation",)),
-        ("lead-3", ("demo-summarization",)),
-    ]
+    kinds = {"causal": "hf-causal", "seq2seq": "hf-seq2seq", "vision": "hf-vision2seq"}
+    runs = [(f"{kinds[name]}:{_relative(built[name])}", EVALUATED[name]) for name in
+            ("seq2seq", "causal", "vision")] + list(BASELINES.items())
     records = []
-    options = RunOptions(limit=limit, output=output, gen_kwargs={"max_new_tokens": 32})
     for spec, tasks in runs:
-        model_options = options if spec.startswith("hf-") else RunOptions(limit=limit, output=output)
-        for record in evaluate(spec, tasks, model_options, engine_settings=settings or EngineSettings()):
+        for record in evaluate(spec, tasks, settings.run_options(output),
+                               engine_settings=engine or EngineSettings()):
             if on_record is not None:
                 on_record(record)
             records.append(record)
@@ -124,56 +121,82 @@ def evaluate_demo(built: dict[str, Path], output: Path, quick: bool = False,
 
 
 def run_demo(output: Path, quick: bool = False) -> int:
-
+    settings = DemoSettings.of(quick)
+    print("\n".join(settings.describe(_relative(output / "models"))) + "\n", flush=True)
     started = time.perf_counter()
     print(f"building tiny local models in {output / 'models'} ...", file=sys.stderr)
-    built = build_models(output / "models", quick=quick)
-    records = evaluate_demo(built, output, quick,
+    built = build_models(output / "models", settings)
+    records = evaluate_demo(built, output, settings,
                             on_record=lambda r: print(throughput_line(r), file=sys.stderr))
     print(format_table(records, signatures=False))
     print("(the tiny encoder-decoder learned translation pairs only: it answers the articles in "
           "German, hence its near-zero ROUGE)")
     print(f"\n{len(records)} run records under {output}/ in {time.perf_counter() - started:.0f}s; "
           f"signatures are in each run.json", file=sys.stderr)
-    publish_demo(output, quick)
+    publish_demo(output, settings, records)
     return 0
 
 
-def train_checkpoints(folder: Path, quick: bool = False, trained: Path | None = None) -> list[Path]:
-    """Two checkpoints of the demo's encoder-decoder, as a trainer would leave them.
+def publish_demo(output: Path, settings: DemoSettings, records: list[RunRecord]) -> Path:
+    """The demo's closing: the checkpoint sweep with significance, the leaderboard, the report.
 
-    The later one has the settings of the demo's own encoder-decoder (``trained``), so that
-    model is copied instead of trained twice; the builder sees its parameters and keeps it.
+    Reports read this demo's run folders only: runs an earlier demo left in ``output`` (other
+    settings, other models) would be rows of their own.
     """
-    import shutil
-
-    texts, pairs, _ = _texts(DEMO_TASKS)
-    steps = (0, 20) if quick else (60, 300)
-    same = folder / f"checkpoint-{0 if quick else 300}"
-    if trained is not None and trained.is_dir() and not same.exists():
-        shutil.copytree(trained, same)
-    return [tiny_models.build_seq2seq(folder / f"checkpoint-{n}", texts, seed=0, train_steps=n, pairs=pairs)
-            for n in steps]
-
-
-def publish_demo(output: Path, quick: bool = False) -> Path:
-    """The demo's closing: a checkpoint sweep with significance, the leaderboard, the report."""
-
-    print(f"\ntraining two checkpoints of the tiny encoder-decoder in {output / 'models' / 'tiny-seq2seq-run'} ...",
-          file=sys.stderr)
-    early, late = train_checkpoints(output / "models" / "tiny-seq2seq-run", quick, output / "models" / "tiny-seq2seq")
-    settings = SweepSettings(model_type="hf-seq2seq", tasks=("demo-translation",), output=output,
-                             limit=20 if quick else None, gen_kwargs={"max_new_tokens": 32})
-    sweep = run_sweep([early, late], settings, log=lambda line: print(line, file=sys.stderr))
+    run = _relative(output / "models" / SEQ2SEQ_RUN)
+    sweep_settings = SweepSettings(model_type="hf-seq2seq", tasks=SWEPT_TASKS, output=output,
+                                   limit=settings.limit, seed=settings.seed,
+                                   metrics=settings.metrics, gen_kwargs=dict(settings.gen_kwargs),
+                                   n_bootstrap=settings.n_bootstrap)
+    print(f"\nsweeping the checkpoints in {run} (the last was evaluated above) ...", file=sys.stderr)
+    sweep = run_sweep([run], sweep_settings, log=lambda line: print(line, file=sys.stderr))
     print("\n== checkpoints of one model, step by step ==\n" + format_sweep(sweep))
-    runs = [task_dir(output, f"hf-seq2seq:{path}", "demo-translation") for path in (early, late)]
-    print("\n== the later checkpoint against the earlier, paired tests ==")
-    print(format_compare(compare_paths(runs, CompareSettings(examples=1))))
-    board = build_leaderboard([output])
-    print("\n== leaderboard of every demo run ==\n" + format_leaderboard(board))
-    report = write_report([output], output / "report.html", title="harness demo")
+    steps = sorted(sweep.records)
+    first, last = (sweep.records[s][SWEPT_TASKS[0]].folder for s in (steps[0], steps[-1]))
+    print(f"\n== the last checkpoint against the first (step {steps[-1]} vs {steps[0]}), paired tests ==")
+    print(format_compare(compare_paths([first, last], CompareSettings(examples=1))))
+    runs = records + [r for by_task in sweep.records.values() for r in by_task.values()]
+    by_task = {task: list(dict.fromkeys(r.folder for r in runs if r.task.name == task))
+               for task in DEMO_TASKS}
+    print("\n== leaderboard of every demo run, a table per task ==\n"
+          + format_task_boards(by_task, _relative(output / "models")))
+    folders = [folder for task_folders in by_task.values() for folder in task_folders]
+    report = write_report(folders, output / "report.html", title="harness demo")
     print(f"\nreport: {_relative(report)} (open it in a browser; it needs no network)")
     return report
+
+
+def format_task_boards(runs: dict[str, list[Path]], models: str) -> str:
+    """The leaderboard a task at a time (``runs``: task -> run folders), each table under
+    ``WIDTH`` columns; model folders named from ``models``, which the notes give once."""
+    boards = [build_leaderboard(folders) for folders in runs.values() if folders]
+    out = []
+    for board in boards:
+        header = ["model"] + [c.key.split(":", 1)[1] + ("" if c.higher_is_better else " ↓")
+                              for c in board.columns]
+        rows = [[row[0].replace(f"{models}/", "")] + row[1:len(header)] for row in table_rows(board)]
+        out.append(f"{board.columns[0].task}\n" + "\n\n".join(
+            text_table(h, r, set(range(1, len(h)))) for h, r in _split_columns(header, rows)))
+    # what a cell says and how clusters are made, as `harness leaderboard` words it
+    legend = list(takewhile(lambda line: line != "signatures:", notes(boards[0])))
+    signatures = [f"  {c.key}: {c.signature}" for b in boards for c in b.columns]
+    return "\n\n".join(out) + "\n\n" + "\n".join(
+        [f"models: under {models}/", *legend, "signatures:", *signatures,
+         *(line for b in boards for line in b.run_notes())])
+
+
+def _split_columns(header: list[str], rows: list[list[str]]) -> list[tuple[list[str], list[list[str]]]]:
+    """The table as several, each with the first column and as many others as fit in WIDTH."""
+    def width(i: int) -> int:
+        return max([len(header[i])] + [len(r[i]) for r in rows]) + 2
+    parts, current = [], [0]
+    for i in range(1, len(header)):
+        if len(current) > 1 and sum(map(width, current)) + width(i) > WIDTH:
+            parts.append(current)
+            current = [0]
+        current.append(i)
+    parts.append(current)
+    return [([header[i] for i in part], [[r[i] for i in part] for r in rows]) for part in parts]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

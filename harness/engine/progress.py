@@ -1,8 +1,9 @@
-"""Progress per task on stderr: examples, examples/s, generated tokens/s and ETA.
+"""Progress on stderr: per task (examples, examples/s, generated tokens/s, ETA) and per step.
 
 A terminal gets a tqdm bar. A log file or a pipe (CI, ``| tee``) gets a plain line every
 ``LINE_EVERY_S`` seconds and one at the end instead: a bar redrawn with carriage returns
-becomes one enormous line there.
+becomes one enormous line there. ``Step`` is one line for work without a count to show
+(a metric scoring a corpus): what it is and how big, then how long it took.
 """
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import sys
 import time
 
 LINE_EVERY_S = 10.0
+# a step expected to take this long also gets a line when it starts in a log: a log that
+# stops there says what is running, where otherwise it would say nothing for minutes
+SLOW_STEP_S = 10.0
 
 
 class Progress:
@@ -64,3 +68,49 @@ class Progress:
         if self._done < self._total and rate > 0:
             parts.append(f"ETA {(self._total - self._done) / rate:.0f}s")
         print(", ".join(parts), file=sys.stderr, flush=True)
+
+
+class Step:
+    """One step as one line on stderr, used as ``with Step("scoring wmt21: ter (...)", on):``.
+
+    A terminal sees ``desc ...`` when the step starts and the same line finished with its
+    time when it ends (rewritten whole, so a warning printed in between cannot leave half a
+    line). A log gets one line at the end, and one at the start too when ``estimate_s`` says
+    the step is slow.
+    """
+
+    def __init__(self, desc: str, enabled: bool, estimate_s: float | None = None):
+        self._desc = desc + (f", about {duration(estimate_s)}" if estimate_s is not None else "")
+        self._enabled = enabled
+        self._tty = enabled and sys.stderr.isatty()
+        self._slow = estimate_s is not None and estimate_s >= SLOW_STEP_S
+        self._started = 0.0
+
+    def __enter__(self) -> "Step":
+        self._started = time.perf_counter()
+        if self._tty:
+            sys.stderr.write(f"{self._desc} ...")
+            sys.stderr.flush()
+        elif self._enabled and self._slow:
+            print(f"{self._desc} ...", file=sys.stderr, flush=True)
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if not self._enabled:
+            return
+        outcome = "failed after " if kind is not None else ""
+        line = f"{self._desc} ... {outcome}{duration(time.perf_counter() - self._started)}"
+        # \r and erase-line: the line is written again whole, wherever the cursor was left
+        sys.stderr.write(f"\r\x1b[K{line}\n" if self._tty else f"{line}\n")
+        sys.stderr.flush()
+
+
+def duration(seconds: float) -> str:
+    """``0.3 s``, ``42 s``, ``6 min``, ``2 h 5 min``: as precise as a person reads a wait."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:.0f} min"

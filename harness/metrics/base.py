@@ -71,6 +71,9 @@ class Metric:
     Options: ClassVar[type] = NoOptions
     needs_accelerator: ClassVar[bool] = False
     reads_sources: ClassVar[bool] = False
+    # segments scored on their own first, to estimate a large corpus's time for the progress
+    # line (scoring.estimate_s); 0: fast enough that nobody waits on it
+    estimate_sample: ClassVar[int] = 0
 
     def __init__(self, **options: Any):
         self.options = parse_options(self.Options, options, f"metric {self.name!r}")
@@ -78,6 +81,10 @@ class Metric:
     def check_installed(self) -> None:
         """Raise MissingDependency for a package these options need and this machine lacks;
         planning calls it, so a run stops before its model loads, not when it scores."""
+
+    def workers_for(self, n_examples: int) -> int:
+        """Processes ``statistics`` spreads ``n_examples`` over (time estimates divide by it)."""
+        return 1
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         """(n_examples, n_stats) float64 sufficient statistics."""

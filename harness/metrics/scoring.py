@@ -1,6 +1,7 @@
 """Building metrics from specs and scoring a corpus into a MetricResult."""
 from __future__ import annotations
 
+import time
 from typing import Any, Mapping
 
 import numpy as np
@@ -77,3 +78,26 @@ def compute_statistics(metric: Metric, corpus: Corpus) -> np.ndarray:
     if stats.ndim != 2 or len(stats) != len(corpus):
         raise AssertionError(f"{metric.name}: statistics shape {stats.shape} for {len(corpus)} examples")
     return stats
+
+
+def estimate_s(metric: Metric, corpus: Corpus, cache: StatsCache | None = None) -> float | None:
+    """Seconds ``score`` will take on ``corpus``, for metrics whose time the outputs decide
+    (``estimate_sample``); None where no one waits: a fast metric, a small corpus, or
+    statistics the cache already has. Evenly spaced examples are scored alone and timed."""
+    k = metric.estimate_sample
+    n = len(corpus)
+    if not k or n < 20 * k:  # below that, the sample would be a good part of the work
+        return None
+    if cache is not None and cache.path(cache.key(metric, corpus, signature_of(metric, corpus))).exists():
+        return None
+    rows = [i * n // k for i in range(k)]
+    sample = Corpus(predictions=[corpus.predictions[i] for i in rows],
+                    references=[corpus.references[i] for i in rows],
+                    ids=[corpus.ids[i] for i in rows] if corpus.ids else (),
+                    sources=[corpus.sources[i] for i in rows] if corpus.sources is not None else None)
+    started = time.perf_counter()
+    try:
+        compute_statistics(metric, sample)
+    except Exception:  # noqa: BLE001 - scoring the whole corpus raises it, naming the example
+        return None
+    return (time.perf_counter() - started) * n / k / metric.workers_for(n)

@@ -245,7 +245,7 @@ def merge(parts: Sequence[Part], output: Path, settings: EngineSettings | None =
                                                  run_ids=[r.run_id for r in records])})
     if stats_cache is None and settings.use_cache:
         stats_cache = StatsCache(settings.cache_dir / "metric-stats")
-    return score_and_record(out, options, store.new_run_id(created), stats_cache)
+    return score_and_record(out, options, store.new_run_id(created), stats_cache, settings.progress)
 
 
 def _options(record: ShardRecord, output: Path) -> RunOptions:

@@ -67,7 +67,7 @@ def evaluate(model_spec: str, task_names: Sequence[str | Task], options: RunOpti
     if options.shard is not None:  # a part of the run: kept until all parts are in, then scored
         parts = shard.write_parts(outputs, plans, task_names, options, run_id)
         return _merge_complete(parts, plans, options, settings, stats_cache)
-    return [score_and_record(out, options, run_id, stats_cache) for out in outputs]
+    return [score_and_record(out, options, run_id, stats_cache, settings.progress) for out in outputs]
 
 
 def _merge_complete(parts: Sequence[Part], plans: Sequence[Planned], options: RunOptions,

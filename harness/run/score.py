@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any, Iterator, Mapping, Sequence
 
 from harness import data
+from harness.engine.progress import Step
 from harness.errors import DataError, UsageError
-from harness.metrics.base import Corpus
-from harness.metrics.scoring import build_metric, score
+from harness.metrics.base import Corpus, Metric
+from harness.metrics.scoring import build_metric, estimate_s, score
 from harness.metrics.stats_cache import StatsCache
 from harness.record import (MAX_LISTED_ERRORS, Environment, ExampleError, ModelInfo, RunRecord,
                             Score, TaskInfo, Timings, store)
@@ -49,7 +50,8 @@ class Generated:
 
 
 def score_and_record(out: Generated, options: RunOptions, run_id: str,
-                      stats_cache: StatsCache | None = None) -> RunRecord:
+                      stats_cache: StatsCache | None = None, progress: bool = False) -> RunRecord:
+    """Score ``out`` and write its run folder; ``progress``: a line per metric on stderr."""
     started = time.perf_counter()
     predictions: list[str] | None = None
     try:
@@ -64,7 +66,7 @@ def score_and_record(out: Generated, options: RunOptions, run_id: str,
         fingerprint = out.info.data_fingerprint if len(scored) == len(out.examples) \
             else data.fingerprint(examples)
         scoring = score_predictions(out.task, examples, [predictions[i] for i in scored],
-                                    fingerprint, options, stats_cache)
+                                    fingerprint, options, stats_cache, progress)
         scores = {r.metric: score_entry(spec, r) for spec, r, _ in scoring}
         record = build_record(out, options, run_id, scores, len(scored), time.perf_counter() - started)
         stats = {r.metric: matrix for _, r, matrix in scoring}
@@ -118,8 +120,10 @@ def score_entry(spec: str | Mapping[str, Any], result: MetricResult) -> Score:
 
 def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequence[str],
                       fingerprint: str, options: RunOptions,
-                      stats_cache: StatsCache | None = None) -> list[tuple[Any, MetricResult, Any]]:
-    """(spec, result, statistics matrix) per metric the run asks for."""
+                      stats_cache: StatsCache | None = None,
+                      progress: bool = False) -> list[tuple[Any, MetricResult, Any]]:
+    """(spec, result, statistics matrix) per metric the run asks for; ``progress``: a line
+    per metric on stderr, with its size, its time, and an estimate where it may be slow."""
     sources = [e.source for e in examples]
     corpus = Corpus(predictions=list(predictions), references=[list(e.references) for e in examples],
                     ids=[e.id for e in examples],
@@ -131,11 +135,24 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
             raise UsageError(f"task {task.name!r}: metric {metric.name!r} is asked for twice; "
                              f"keep one (scores are keyed by metric name)")
         seen.add(metric.name)
-        result, matrix = score(metric, corpus, data_fingerprint=fingerprint,
-                               n_bootstrap=options.n_bootstrap, seed=options.seed,
-                               stats_cache=stats_cache)
+        with scoring_step(task.name, metric, corpus, stats_cache, progress):
+            result, matrix = score(metric, corpus, data_fingerprint=fingerprint,
+                                   n_bootstrap=options.n_bootstrap, seed=options.seed,
+                                   stats_cache=stats_cache)
         out.append((spec, result, matrix))
     return out
+
+
+def scoring_step(task: str, metric: Metric, corpus: Corpus, stats_cache: StatsCache | None,
+                 enabled: bool) -> Step:
+    """``scoring wmt21: ter (2 refs, 3,004 examples), about 6 min ... 5 min``."""
+    if not enabled:
+        return Step("", False)
+    counts = sorted({len(refs) for refs in corpus.references})
+    refs = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+    noun = "ref" if counts == [1] else "refs"
+    return Step(f"scoring {task}: {metric.name} ({refs} {noun}, {len(corpus):,} examples)", True,
+                estimate_s(metric, corpus, stats_cache))
 
 
 def sample_rows(out: Generated, predictions: Sequence[str] | None, scored: Sequence[int],

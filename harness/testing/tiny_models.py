@@ -161,28 +161,58 @@ def build_seq2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, se
     With ``train_steps``, it is trained on ``pairs`` (source, target), or to copy ``texts``
     when no pairs are given.
     """
-    out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
+    out_dir = Path(out_dir)
+    return build_seq2seq_run(out_dir.parent, texts, checkpoints=(train_steps,), seed=seed,
+                             size=size, pairs=pairs, on_step=on_step,
+                             name=lambda steps: out_dir.name)[0]
+
+
+def build_seq2seq_run(run_dir: str | Path, texts: Sequence[str] | None = None, *,
+                      checkpoints: Sequence[int], seed: int = 0, size: str = "tiny",
+                      pairs: Sequence[tuple[str, str]] | None = None, on_step: OnStep = None,
+                      name: Callable[[int], str] = "checkpoint-{}".format) -> list[Path]:
+    """One training run of ``build_seq2seq``'s model, saved after each number of steps in
+    ``checkpoints`` as ``run_dir/checkpoint-N``, the layout a trainer leaves.
+
+    Trained once, to the last checkpoint; each folder equals ``build_seq2seq`` with
+    ``train_steps=N`` (same files, same build record: training is seeded and one-threaded,
+    and saving draws no random numbers), so either function reuses the other's builds.
+    """
+    run_dir, texts = Path(run_dir), list(texts or DEFAULT_TEXTS)
     dims = _size(SEQ2SEQ_SIZES, size)
-    params = build_params("seq2seq", texts + [t for pair in pairs or () for t in pair], seed=seed,
-                     size=size, train_steps=train_steps)
-    if already_built(out_dir, params):
-        return out_dir
+    corpus = texts + [t for pair in pairs or () for t in pair]
+    steps = sorted(set(checkpoints))
+    folders = {n: run_dir / name(n) for n in steps}
+    params = {n: build_params("seq2seq", corpus, seed=seed, size=size, train_steps=n) for n in steps}
+    if all(already_built(folders[n], params[n]) for n in steps):
+        return [folders[n] for n in steps]
     import_libraries()
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    tokenizer = build_tokenizer(texts + [t for pair in pairs or () for t in pair], append_eos=True)
+    tokenizer = build_tokenizer(corpus, append_eos=True)
+    done = 0
+
+    def after_step() -> None:
+        nonlocal done
+        done += 1
+        if done in folders:
+            save_model(model, tokenizer, folders[done], params[done])
+        if on_step is not None:
+            on_step()
+
     with OneThread():
         torch.manual_seed(seed)
         config = T5Config(**{"vocab_size": len(tokenizer), **dims}, decoder_start_token_id=PAD_ID,
                           pad_token_id=PAD_ID, eos_token_id=EOS_ID, bos_token_id=BOS_ID)
         model = T5ForConditionalGeneration(config)
         set_generation_defaults(model, decoder_start=PAD_ID)
-        if train_steps:
-            train_seq2seq(model, tokenizer, list(pairs or zip(texts, texts)), train_steps, seed,
-                          on_step)
-    save_model(model.eval(), tokenizer, out_dir, params)
-    return out_dir
+        if 0 in folders:
+            save_model(model.eval(), tokenizer, folders[0], params[0])
+        if steps[-1]:
+            train_seq2seq(model, tokenizer, list(pairs or zip(texts, texts)), steps[-1], seed,
+                          after_step)
+    return [folders[n] for n in steps]
 
 
 def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
