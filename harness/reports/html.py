@@ -65,7 +65,7 @@ def _table(board: Leaderboard) -> dict:
                           "ranks": str(lo) if lo == hi else f"{lo}-{hi}", "cluster": cell.cluster})
         means = [f"{board.family_means[(m, f)]:.{d}f}" if (m, f) in board.family_means else "" for f in family]
         rows.append({"model": m, "cells": cells, "means": means})
-    return {"columns": board.columns, "rows": rows, "family": family, "cluster_note": board.cluster_note(),
+    return {"columns": board.columns, "rows": rows, "family": family, "cluster_note": board.cluster_note(), "rule_note": board.rule_note(),
             "warnings": board.warnings, "run_notes": board.run_notes()}
 
 
