@@ -81,6 +81,8 @@ def _tables(board: Leaderboard) -> list[dict]:
             values = [f"{board.family_means[(m, f)]:.{d}f}" if (m, f) in board.family_means else "" for f in means]
             if any(cells) or any(values):
                 rows.append({"model": m, "cells": cells, "means": values})
+        if title and columns:  # a task's own table: best first by its own first column
+            rows.sort(key=lambda r: (r["cells"][0] is None, -(r["cells"][0] or {"sort": 0})["sort"]))
         out.append({"title": title, "id": table_id, "heads": heads, "rows": rows})
     return out
 
