@@ -132,3 +132,128 @@ def test_the_file_is_self_contained(report):
     data = html.split('id="report-data">', 1)[1].split("</script>", 1)[0]
     task = json.loads(data)["tasks"]["demo-translation"]
     assert any(o["prediction"] == XSS for m in task["models"].values() for o in m["outputs"].values())
+
+
+# ---- a report with many columns, Chinese, images, a cap, and two runs of one model ----
+
+ZH_REFS = ["我喜欢喝咖啡。", "今天下雨了。", "猫在睡觉。"]
+ZH = {"zh-good": ["我喜欢喝咖啡。", "今天下雨了。", "猫在睡觉。"], "zh-weak": ["我喜欢喝茶。", "今天下雨。", "狗在睡觉。"]}
+CAPTIONS = [("red.png", (200, 30, 30), "A red square."), ("green.png", (30, 160, 60), "A green square."),
+            ("blue.png", (40, 60, 200), "A blue square.")]
+TASK = "name: {name}\nversion: 1\nfamily: {family}\nsource: {{path: {data}}}\nmetrics: [{metrics}]\n"
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory):
+    from PIL import Image
+    root = tmp_path_factory.mktemp("rich")
+    out = RunOptions(output=root / "results")
+    refs = write_jsonl(root / "refs.jsonl", REFS)
+    news = []
+    for name in ("news-a", "news-b", "news-c"):  # 9 score columns: more than one table holds
+        (root / f"{name}.yaml").write_text(TASK.format(name=name, family="translation", data=refs,
+                                                       metrics="bleu, chrf, ter"))
+        news.append(str(root / f"{name}.yaml"))
+    for name, preds in (("good", GOOD), ("weak", WEAK)):
+        path = write_jsonl(root / f"{name}.jsonl", [{"id": r["id"], "prediction": p} for r, p in zip(REFS, preds)])
+        evaluate(f"predictions:{path}", news, out)
+    for post in ("none", "first_line"):  # one model, two runs that differ in post-processing
+        evaluate("copy-source", news[:1], RunOptions(output=root / "results", postprocess=post))
+    zh_refs = write_jsonl(root / "zh.jsonl", [{"id": f"z{i}", "source": "x", "references": [r]}
+                                             for i, r in enumerate(ZH_REFS)])
+    (root / "zh.yaml").write_text(TASK.format(name="zh", family="translation", data=zh_refs, metrics="chrf"))
+    for name, preds in ZH.items():
+        path = write_jsonl(root / f"{name}.jsonl", [{"id": f"z{i}", "prediction": p} for i, p in enumerate(preds)])
+        evaluate(f"predictions:{path}", [str(root / "zh.yaml")], out)
+    (root / "cap" / "images").mkdir(parents=True)
+    for file, color, _ in CAPTIONS:
+        Image.new("RGB", (640, 480), color).save(root / "cap" / "images" / file)
+    caps = write_jsonl(root / "cap" / "test.jsonl", [{"id": f.split(".")[0], "image": f"images/{f}", "references": [c]}
+                                                     for f, _, c in CAPTIONS])
+    (root / "cap" / "cap.yaml").write_text(TASK.format(name="cap", family="captioning", data=caps, metrics="coco_bleu4"))
+    for name, texts in (("cap-good", [c for *_, c in CAPTIONS]), ("cap-weak", ["A square."] * 3)):
+        path = write_jsonl(root / f"{name}.jsonl", [{"id": f.split(".")[0], "prediction": t}
+                                                   for (f, *_), t in zip(CAPTIONS, texts)])
+        evaluate(f"predictions:{path}", [str(root / "cap" / "cap.yaml")], out)
+    return write_report([root / "results"], root / "rich.html", max_samples=4)
+
+
+@pytest.fixture(scope="module")
+def rich_page(rich):
+    driver = _browser()
+    driver.set_window_size(1400, 1000)
+    driver.get(rich.as_uri())
+    yield driver
+    driver.quit()
+
+
+def _pick(page, which: str, text: str | None = None):
+    from selenium.webdriver.support.ui import Select
+    select = Select(page.find_element("id", f"pick-{which}"))
+    if text is not None:
+        select.select_by_visible_text(text)
+    return select
+
+
+def test_the_leaderboard_fits_1400_px(rich_page, page):
+    tables = rich_page.find_elements("css selector", ".board table")
+    assert sorted(t.get_attribute("id") for t in tables) == ["leaderboard-cap", "leaderboard-means", "leaderboard-news-a",
+                                                               "leaderboard-news-b", "leaderboard-news-c", "leaderboard-zh"]
+    for driver in (rich_page, page):
+        driver.set_window_size(1400, 1000)
+        overflow = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.board table')).map(function (t) {"
+            "  var w = t.parentElement; return [t.id, w.scrollWidth - w.clientWidth]; })"
+            ".concat([['page', document.documentElement.scrollWidth - window.innerWidth]])")
+        assert all(extra <= 0 for _, extra in overflow), overflow  # every column in view, nothing to scroll
+    head = [b.text for b in rich_page.find_elements("css selector", "#leaderboard-news-b thead button")]
+    assert head == ["model", "bleu", "chrf", "ter ↓"]
+
+
+def test_the_sample_browser_opens_on_two_different_systems(rich_page):
+    a, b = _pick(rich_page, "a"), _pick(rich_page, "b")
+    assert _pick(rich_page, "task").first_selected_option.text == "news-a"  # the task most systems ran
+    assert a.first_selected_option.text != b.first_selected_option.text
+    _pick(rich_page, "a", b.first_selected_option.text)  # A set to B's system: B moves to another
+    assert _pick(rich_page, "a").first_selected_option.text != _pick(rich_page, "b").first_selected_option.text
+
+
+def test_caps_are_stated_as_n_of_m(rich_page):
+    _pick(rich_page, "task", "news-a")
+    assert "the report keeps 4 of 6 examples of model A" in rich_page.find_element("id", "samples-count").text
+    notes = [p.text for p in rich_page.find_elements("css selector", "p.capped")]
+    assert any("news-a" in n and "keeps 4 of 6 examples" in n for n in notes)
+
+
+def test_chinese_is_highlighted_character_by_character(rich_page):
+    _pick(rich_page, "task", "zh")
+    a = next(o.text for o in _pick(rich_page, "a").options if o.text.endswith("zh-good.jsonl"))
+    b = next(o.text for o in _pick(rich_page, "b").options if o.text.endswith("zh-weak.jsonl"))
+    _pick(rich_page, "a", a)
+    _pick(rich_page, "b", b)
+    rows = {r.find_element("css selector", "td").text: r for r in rich_page.find_elements("css selector", "#samples-body tr")}
+    marked = lambda row, tag: [e.text for e in row.find_elements("css selector", tag)]
+    assert marked(rows["z0"], "td.pred-a del") == ["咖", "啡"] and marked(rows["z0"], "td.pred-b ins") == ["茶"]
+    assert marked(rows["z2"], "td.pred-a del") == ["猫"] and rows["z2"].find_element("css selector", "td.pred-b").text == "狗在睡觉。"
+
+
+def test_captions_show_thumbnails_and_relative_paths(rich_page, rich):
+    _pick(rich_page, "task", "cap")
+    cells = rich_page.find_elements("css selector", "#samples-body td.input")
+    assert sorted(c.text for c in cells) == sorted(f"images/{f}" for f, *_ in CAPTIONS)
+    thumbs = rich_page.find_elements("css selector", "#samples-body td.input img.thumb")
+    assert len(thumbs) == len(CAPTIONS)
+    for img in thumbs:
+        assert img.get_attribute("src").startswith("data:image/jpeg;base64,")
+        assert 0 < rich_page.execute_script("return arguments[0].naturalWidth", img) <= 96
+    data = json.loads(rich.read_text(encoding="utf-8").split('id="report-data">', 1)[1].split("</script>", 1)[0])
+    assert all(len(ex["thumb"]) < 8000 for ex in data["tasks"]["cap"]["examples"].values())  # small: a few KB
+    assert str(rich.parent) not in json.dumps(data["tasks"]["cap"]["examples"])
+
+
+def test_systems_are_named_by_what_differs_everywhere(rich_page):
+    rows = [td.text for td in rich_page.find_elements("css selector", "#leaderboard-news-a tbody td:first-child")]
+    assert {"copy-source [postprocess: none]", "copy-source [postprocess: first_line]"} <= set(rows)
+    _pick(rich_page, "task", "news-a")
+    assert sorted(o.text for o in _pick(rich_page, "a").options) == sorted(rows)
+    assert sorted(o.text for o in _pick(rich_page, "b").options) == sorted(rows)

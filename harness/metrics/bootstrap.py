@@ -66,7 +66,7 @@ def bootstrap_scores(metric, stats: np.ndarray, n: int = 1000, seed: int | None 
                            for block in index_blocks(len(stats), n, seed)])
 
 
-def _bounds(scores: np.ndarray, alpha: float) -> tuple[float, float]:
+def percentile_bounds(scores: np.ndarray, alpha: float) -> tuple[float, float]:
     ordered = np.sort(scores)
     k = int(len(ordered) * alpha / 2 + 1e-9)  # sacrebleu: n // 40 for alpha 0.05
     return float(ordered[k]), float(ordered[len(ordered) - k - 1])
@@ -75,7 +75,7 @@ def _bounds(scores: np.ndarray, alpha: float) -> tuple[float, float]:
 def bootstrap_ci(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345,
                  alpha: float = 0.05) -> tuple[float, float]:
     """Percentile bootstrap interval (lo, hi) of the corpus score, ``1 - alpha`` coverage."""
-    return _bounds(bootstrap_scores(metric, stats, n, seed), alpha)
+    return percentile_bounds(bootstrap_scores(metric, stats, n, seed), alpha)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class ConfidenceInterval:
 def bootstrap_interval(metric, stats: np.ndarray, n: int = 1000, seed: int | None = 12345,
                        alpha: float = 0.05) -> ConfidenceInterval:
     scores = bootstrap_scores(metric, stats, n, seed)
-    lo, hi = _bounds(scores, alpha)
+    lo, hi = percentile_bounds(scores, alpha)
     return ConfidenceInterval(lo, hi, float(scores.mean()), 0.5 * (hi - lo), n, seed)
 
 
@@ -120,7 +120,8 @@ class PairedResult:
     delta_ci95: tuple[float, float] | None = None  # percentile interval of B - A (paired bootstrap only)
 
 
-def _p_value(null_stats: np.ndarray, observed: float) -> float:
+def p_value_above(null_stats: np.ndarray, observed: float) -> float:
+    """sacrebleu's rule: (null statistics strictly above the observed one + 1) / (trials + 1)."""
     return (int(np.sum(null_stats > observed)) + 1) / (len(null_stats) + 1)
 
 
@@ -135,17 +136,17 @@ def paired_bootstrap(metric, stats_a: np.ndarray, stats_b: np.ndarray, n: int = 
     scores_a, scores_b = np.concatenate(parts_a), np.concatenate(parts_b)
     score_a, score_b = metric.aggregate(stats_a), metric.aggregate(stats_b)
     diffs = np.abs(scores_b - scores_a)
-    lo, hi = _bounds(scores_b, 0.05)
+    lo, hi = percentile_bounds(scores_b, 0.05)
     return PairedResult("paired-bootstrap", score_a, score_b,
-                        _p_value(diffs - diffs.mean(), abs(score_a - score_b)), n, seed,
-                        float(scores_b.mean()), 0.5 * (hi - lo), _bounds(scores_b - scores_a, 0.05))
+                        p_value_above(diffs - diffs.mean(), abs(score_a - score_b)), n, seed,
+                        float(scores_b.mean()), 0.5 * (hi - lo), percentile_bounds(scores_b - scores_a, 0.05))
 
 
 def paired_bootstrap_p(scores_a: np.ndarray, scores_b: np.ndarray, score_a: float, score_b: float) -> float:
     """``paired_bootstrap``'s p-value from resample scores already drawn with the same indices
     (``bootstrap_scores`` with one seed), so n systems cost n resamplings, not n² / 2."""
     diffs = np.abs(np.asarray(scores_b) - np.asarray(scores_a))
-    return _p_value(diffs - diffs.mean(), abs(score_a - score_b))
+    return p_value_above(diffs - diffs.mean(), abs(score_a - score_b))
 
 
 _AR_ONE_DRAW_CELLS = 200_000_000  # up to this many trial × example coin flips, draw them as sacrebleu does
@@ -183,7 +184,7 @@ def paired_approximate_randomization(metric, stats_a: np.ndarray, stats_b: np.nd
             scores_b = np.array([metric.aggregate(np.where(s[:, None], stats_a, stats_b)) for s in swap])
         diffs.append(np.abs(np.asarray(scores_a) - np.asarray(scores_b)))
     return PairedResult("approximate-randomization", score_a, score_b,
-                        _p_value(np.concatenate(diffs), abs(score_a - score_b)), n, seed)
+                        p_value_above(np.concatenate(diffs), abs(score_a - score_b)), n, seed)
 
 
 def _check_paired(stats_a: np.ndarray, stats_b: np.ndarray) -> None:

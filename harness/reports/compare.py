@@ -4,7 +4,8 @@ Both tests resample the stored statistics rows, never text: the paired bootstrap
 2004, sacrebleu ``--paired-bs``) and approximate randomization (Riezler & Maxwell 2005,
 sacrebleu ``--paired-ar``), with sacrebleu's seeds, draws and p-value rule, so BLEU and
 chrF p-values equal sacrebleu's. Several systems are each tested against the first, as
-sacrebleu's multi-system mode does.
+sacrebleu's multi-system mode does. The verdict is ``significance.py``'s rule, the one the
+leaderboard's clusters use.
 """
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from harness.record import RunRecord
 from harness.reports import runs as R
 from harness.reports.checks import CheckedScore, checked_score, left_out_lines, partial_runs
 from harness.record.store import LeftOut
-from harness.metrics.bootstrap import paired_approximate_randomization, paired_bootstrap
+from harness.metrics.bootstrap import percentile_bounds
 from harness.record.store import load_runs
-
-CORRECTIONS = ("none", "holm", "bonferroni")
+from harness.metrics.bootstrap import paired_approximate_randomization
+from harness.reports.significance import CORRECTIONS, TESTS, SignificanceRule, adjust, pairwise_tests
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class CompareSettings:
     examples: int = 0
     metrics: tuple[str, ...] = ()
     include_partial: bool = False  # partial runs compared (marked) instead of left out
+
+    @property
+    def rule(self) -> SignificanceRule:
+        return SignificanceRule(self.alpha, self.n_bootstrap, self.seed, self.correction)
 
 
 @dataclass(frozen=True)
@@ -64,16 +69,18 @@ class Comparison:
     checks: tuple[CheckedScore, ...] = ()  # each run's stored score against its statistics
 
     def verdict(self, alpha: float) -> str:
-        """better / worse (significant under both tests, in the metric's direction) or n.s."""
-        if max(self.p_bootstrap, self.p_randomization) >= alpha or self.delta == 0:
-            return "n.s."
-        return "better" if (self.delta > 0) == self.higher_is_better else "worse"
+        """better / worse (significant under the one rule, in the metric's direction) or n.s."""
+        return SignificanceRule(alpha).verdict(self.delta, self.higher_is_better, self.p_bootstrap)
+
+    def randomization_disagrees(self, alpha: float) -> bool:
+        """Approximate randomization falls on the other side of alpha: a borderline difference."""
+        return self.delta != 0 and (self.p_randomization < alpha) != (self.verdict(alpha) != "n.s.")
 
     def to_dict(self, alpha: float) -> dict:
         out = {k: v for k, v in self.__dict__.items() if k not in ("examples", "checks")}
         out["checks"] = [asdict(c) for c in self.checks]
         out.update(delta_ci95=list(self.delta_ci95), verdict=self.verdict(alpha),
-                   tests={"p_bootstrap": "paired bootstrap", "p_randomization": "approximate randomization"})
+                   tests=TESTS)
         if self.examples:
             out["examples"] = list(self.examples)
         return out
@@ -145,11 +152,15 @@ def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[
     for name in names:
         metric = a.score(name).metric()
         stats_a, stats_b = a.stats(name)[pairing.rows_a], b.stats(name)[pairing.rows_b]
-        bs = paired_bootstrap(metric, stats_a, stats_b, settings.n_bootstrap, settings.seed)
-        ar = paired_approximate_randomization(metric, stats_a, stats_b, settings.n_randomization, settings.seed)
-        row = Comparison(a.task.name, name, label_a, label_b, bs.score_a, bs.score_b,
-                         bs.score_b - bs.score_a, bs.delta_ci95, bs.p_value, ar.p_value, len(pairing.ids),
-                         a.score(name).signature, a.score(name).higher_is_better, bs.p_value, ar.p_value,
+        tests = pairwise_tests(metric, [stats_a, stats_b], settings.rule)  # as the leaderboard tests a pair
+        score_a, score_b = metric.aggregate(stats_a), metric.aggregate(stats_b)
+        p_bs = tests.p_bootstrap[0, 1]
+        p_ar = paired_approximate_randomization(metric, stats_a, stats_b, settings.n_randomization, settings.seed).p_value
+        ci = (percentile_bounds(tests.resampled[1] - tests.resampled[0], 0.05) if tests.resampled
+              else (float("nan"), float("nan")))
+        row = Comparison(a.task.name, name, label_a, label_b, score_a, score_b, score_b - score_a, ci,
+                         p_bs, p_ar, len(pairing.ids), a.score(name).signature,
+                         a.score(name).higher_is_better, p_bs, p_ar,
                          forced="; ".join(problems) or None, runs=(str(a.folder), str(b.folder)),
                          checks=(checked_score(a, name), checked_score(b, name)))
         if settings.examples:
@@ -164,21 +175,6 @@ def correct(rows: list[Comparison], method: str) -> list[Comparison]:
     p_bs = adjust([r.p_bootstrap_raw for r in rows], method)
     p_ar = adjust([r.p_randomization_raw for r in rows], method)
     return [replace(r, p_bootstrap=b, p_randomization=q, n_tests=n) for r, b, q in zip(rows, p_bs, p_ar)]
-
-
-def adjust(p: Sequence[float], method: str) -> list[float]:
-    """Family-wise error control: Bonferroni, or Holm's step-down (never less powerful)."""
-    m = len(p)
-    if method == "none" or m <= 1:
-        return list(p)
-    if method == "bonferroni":
-        return [min(1.0, x * m) for x in p]
-    order = np.argsort(p, kind="stable")
-    out, running = [0.0] * m, 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))  # monotone, as Holm requires
-        out[i] = running
-    return out
 
 
 def moved_most(a: RunRecord, b: RunRecord, name: str, pairing: R.Pairing, stats_a: np.ndarray,

@@ -25,7 +25,8 @@ def rows(result: CompareResult) -> list[list[str]]:
                     f"{c.delta:+.2f}",
                     f"[{c.delta_ci95[0]:+.2f}, {c.delta_ci95[1]:+.2f}]", _p(c.p_bootstrap),
                     _p(c.p_randomization),
-                    (verdict + "*" if verdict != "n.s." else verdict) + (" (forced)" if c.forced else "")])
+                    (verdict + "*" if verdict != "n.s." else verdict) + ("°" if c.randomization_disagrees(alpha) else "")
+                    + (" (forced)" if c.forced else "")])
     return out
 
 
@@ -38,7 +39,13 @@ def notes(result: CompareResult) -> list[str]:
            f"p (bootstrap): paired bootstrap, {s.n_bootstrap} resamples; p (rand.): paired approximate "
            f"randomization, {s.n_randomization} trials; seed {s.seed}",
            f"{n_tests} tests; correction: {correction}",
-           f"verdict: better*/worse* when both p < {s.alpha} in the metric's direction (↓: lower is better)"]
+           s.rule.text(),
+           "verdict: better*/worse* where the rule holds, in the metric's direction (↓: lower is better); "
+           "p (rand.) is shown beside it and does not decide"]
+    split = [c for c in comps if c.randomization_disagrees(s.alpha)]
+    if split:
+        out.append(f"°: approximate randomization puts {len(split)} of {len(comps)} rows on the other side of "
+                   f"{s.alpha}; read those differences as borderline")
     if any(c.delta == 0 for c in comps):
         out.append("Δ = 0 reads n.s.: sacrebleu's p-value rule counts null statistics strictly above the "
                    "observed one, so identical scores get its smallest p, 1/(trials + 1)")
@@ -72,6 +79,7 @@ def format_compare(result: CompareResult, fmt: str = "text") -> str:
                           "settings": {"n_bootstrap": s.n_bootstrap, "n_randomization": s.n_randomization,
                                        "seed": s.seed, "correction": s.correction, "alpha": s.alpha,
                                        "force": s.force, "include_partial": s.include_partial},
+                          "significance": s.rule.to_json(),
                           "comparisons": [c.to_dict(s.alpha) for c in result.comparisons],
                           "partial": [{"run": str(f), "detail": d} for f, d in result.partial],
                           "left_out": left_out_json(result.left_out)})

@@ -3,7 +3,8 @@
 Only scores with equal signatures share a column: a run scored with another tokenizer,
 references, library version or data starts its own column, named by the field that differs
 and announced in a warning, and is never averaged with the others. Each column carries ranks,
-95% CIs and significance clusters (``clusters.py``); a family mean is shown per metric where a
+95% CIs and significance clusters (``clusters.py``, under ``significance.py``'s rule, the one
+``compare`` uses); a family mean is shown per metric where a
 model has every task of the family (same metric, same scale).
 """
 from __future__ import annotations
@@ -18,13 +19,11 @@ import numpy as np
 from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.reports import runs as R
-from harness.record.store import LeftOut
+from harness.record.store import LeftOut, load_runs
 from harness.reports.checks import (CheckedScore, check_lines, checked_score, left_out_lines,
                                     partial_lines)
-from harness.record.store import load_runs
-from harness.reports.checks import left_out_lines
 from harness.reports.clusters import rank_systems
-from harness.reports.compare import CORRECTIONS
+from harness.reports.significance import CORRECTIONS, SignificanceRule
 from harness.signature import comparability
 
 
@@ -40,6 +39,10 @@ class LeaderboardSettings:
     n_bootstrap: int = 1000
     seed: int = 12345
     include_partial: bool = False  # partial runs shown (marked) instead of left out
+
+    @property
+    def rule(self) -> SignificanceRule:
+        return SignificanceRule(self.alpha, self.n_bootstrap, self.seed, self.correction)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Leaderboard:
     settings: LeaderboardSettings
     warnings: list[str] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)  # runs found but not shown, and why
+    # column key -> the pairs of systems the rule separates, each pair as a frozenset of two names
+    separated: dict[str, set[frozenset]] = field(default_factory=dict)
 
     def frame(self):
         """Scores as a pandas DataFrame: models x column keys (NaN where a model has no run)."""
@@ -91,11 +96,12 @@ class Leaderboard:
                 + left_out_lines(self.left_out))
 
     def cluster_note(self) -> str:
-        s = self.settings
-        correction = "no correction" if s.correction == "none" else f"{s.correction} correction per column"
-        return (f"clusters: systems not separable by a paired bootstrap test ({s.n_bootstrap} resamples, "
-                f"seed {s.seed}, alpha {s.alpha}, {correction}); rank range = best-worst rank given "
-                f"the significant differences (WMT style)")
+        per_column = "" if self.settings.correction == "none" else " (correction over each column's pairs)"
+        return (f"clusters: systems the rule below cannot separate{per_column}; rank range = best-worst "
+                f"rank given the significant differences (WMT style)")
+
+    def rule_note(self) -> str:
+        return self.settings.rule.text()
 
 
 def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings = LeaderboardSettings()) -> Leaderboard:
@@ -107,11 +113,12 @@ def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings
     warnings: list[str] = []
     grouped = _columns(records, settings, warnings)
     cells: dict[tuple[str, str], Cell] = {}
+    separated: dict[str, set[frozenset]] = {}
     for column, members in grouped:
-        _rank_column(column, members, labels, settings, cells, warnings)
+        separated[column.key] = _rank_column(column, members, labels, settings, cells, warnings)
     columns = [c for c, _ in grouped]
     models = list(dict.fromkeys(labels[id(r)] for r in records))
-    board = Leaderboard(columns, models, cells, {}, settings, warnings, left_out)
+    board = Leaderboard(columns, models, cells, {}, settings, warnings, left_out, separated)
     board.family_means = _family_means(board)
     board.models = _sorted_models(board)
     return board
@@ -176,7 +183,7 @@ def _columns(records: list[RunRecord], settings: LeaderboardSettings,
 
 
 def _rank_column(column: Column, members: list[RunRecord], labels: dict, settings: LeaderboardSettings,
-                 cells: dict, warnings: list[str]) -> None:
+                 cells: dict, warnings: list[str]) -> set[frozenset]:
     latest: dict[str, RunRecord] = {}
     for r in sorted(members, key=lambda r: (r.created, r.run_id)):
         if labels[id(r)] in latest:
@@ -188,8 +195,7 @@ def _rank_column(column: Column, members: list[RunRecord], labels: dict, setting
     scores = [c.value for c in checks]  # ranked by what the statistics give, as the clusters are
     stats = _aligned_stats(column, runs, warnings) if len(runs) > 1 else None
     metric = runs[0].score(column.metric).metric() if stats is not None else None
-    ranking = rank_systems(metric, stats or [np.zeros((0, 1))] * len(runs), scores, column.higher_is_better,
-                           settings.alpha, settings.correction, settings.n_bootstrap if stats else 0, settings.seed)
+    ranking = rank_systems(metric, stats, scores, column.higher_is_better, settings.rule)
     for i, (name, r, check) in enumerate(zip(names, runs, checks)):
         partial = LeftOut.of(r).detail if r.status == "partial" else None
         cells[(name, column.key)] = Cell(check.value, r.score(column.metric).ci95, ranking.rank[i],
@@ -197,6 +203,8 @@ def _rank_column(column: Column, members: list[RunRecord], labels: dict, setting
         if check.state == "mismatch":
             warnings.append(f"{r.folder}: run.json says {column.metric} {check.stored:.4f}, its statistics "
                             f"give {check.value:.4f}; shown and ranked by the statistics")
+    return {frozenset((names[i], names[j])) for i in range(len(names)) for j in range(i + 1, len(names))
+            if ranking.significant[i, j]}
 
 
 def _aligned_stats(column: Column, runs: list[RunRecord], warnings: list[str]) -> list[np.ndarray] | None:

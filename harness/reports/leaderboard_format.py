@@ -34,14 +34,16 @@ def table_rows(board: Leaderboard) -> list[list[str]]:
 
 def notes(board: Leaderboard) -> list[str]:
     out = ["cell: score ±half the 95% CI, #rank range, cluster (c1 = top); ↓ lower is better",
-           board.cluster_note(), "signatures:"]
+           board.cluster_note(), board.rule_note(), "signatures:"]
     out += [f"  {c.key}: {c.signature}" for c in board.columns]
     return out + board.run_notes()
 
 
 def to_json(board: Leaderboard) -> dict:
     columns = [{"key": c.key, "task": c.task, "metric": c.metric, "family": c.family,
-                "signature": c.signature, "higher_is_better": c.higher_is_better} for c in board.columns]
+                "signature": c.signature, "higher_is_better": c.higher_is_better,
+                "separated": sorted(sorted(pair) for pair in board.separated.get(c.key, ()))}
+               for c in board.columns]
     rows = []
     for m in board.models:
         cells = {}
@@ -57,10 +59,10 @@ def to_json(board: Leaderboard) -> dict:
                                 "partial": cell.partial}
         means = {name: v for (model, name), v in board.family_means.items() if model == m}
         rows.append({"model": m, "cells": cells, "family_means": means})
-    s = board.settings
+    rule = board.settings.rule.to_json()
     return {"columns": columns, "rows": rows, "warnings": board.warnings, "left_out": left_out_json(board.left_out),
-            "clusters": {"test": "paired bootstrap", "resamples": s.n_bootstrap, "seed": s.seed,
-                         "alpha": s.alpha, "correction": s.correction, "ranks": "WMT rank ranges"}}
+            "significance": rule, "clusters": {**rule, "ranks": "WMT rank ranges",
+                                               "note": board.cluster_note()}}
 
 
 def format_leaderboard(board: Leaderboard, fmt: str = "text") -> str:

@@ -26,6 +26,7 @@ from harness.reports.compare import CompareSettings, compare_pair
 from harness.reports.plots import curve_figure, png_bytes
 from harness.reports.plots import curve_figure, save
 from harness.reports.render import dump_json, render
+from harness.reports.significance import SignificanceRule
 from harness.run.runner import evaluate
 from harness.run.options import RunOptions
 from harness.run.plan import load_model, model_input_kind, plan_run, run_key
@@ -198,9 +199,8 @@ def sweep_table(result: SweepResult) -> tuple[list[str], list[list[str]], list[s
             cells.append("-" if i is None else f"{c.scores[i]:.2f}" + (" *" if i == c.best else "")
                          + marks(c.checks[i][1] if c.checks else None))
         rows.append([str(step), folder.name] + cells)
-    notes = ["* best checkpoint per column; tests: the best against the last and the first checkpoint "
-             "(paired bootstrap 1000 resamples, approximate randomization 10000 trials, seed 12345, alpha 0.05, "
-             "no correction)"]
+    notes = ["* best checkpoint per column; tests: the best against the last and the first checkpoint",
+             SignificanceRule().text()]
     for c in result.curves:
         best = c.steps[c.best]
         for which, comparison in c.tests.items():
