@@ -31,5 +31,6 @@ fi
 constraints=(-c constraints.txt)
 [ "${HARNESS_CONSTRAINTS:-}" = none ] && constraints=()
 echo "harness: installing harness and its dependencies into $VENV (a first install takes a few minutes)" >&2
-"$PY" -m pip install -q --disable-pip-version-check "${constraints[@]}" -e ".[test]"
+# every extra the tests use: the models and the hub data besides the light scoring install
+"$PY" -m pip install -q --disable-pip-version-check "${constraints[@]}" -e ".[models,hub,test]"
 touch "$stamp"
