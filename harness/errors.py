@@ -18,9 +18,12 @@ class DataError(HarnessError):
 
 
 class MissingDependency(HarnessError):
-    def __init__(self, package: str, extra: str | None = None, why: str = ""):
-        fix = f"pip install 'harness[{extra}]'" if extra else f"pip install {package}"
-        super().__init__(f"{package} is required{(' ' + why) if why else ''}; run: {fix}")
+    def __init__(self, package: str | tuple[str, ...], extra: str | None = None, why: str = ""):
+        names = (package,) if isinstance(package, str) else package
+        fix = f"pip install 'harness[{extra}]'" if extra else f"pip install {' '.join(names)}"
+        verb = "is" if len(names) == 1 else "are"
+        super().__init__(f"{' and '.join(names)} {verb} required{(' ' + why) if why else ''}; "
+                         f"run: {fix}")
 
 
 def raise_all(errors: Sequence[HarnessError], heading: str, kind: type = HarnessError) -> None:

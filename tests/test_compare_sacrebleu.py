@@ -1,4 +1,5 @@
-"""`harness compare` against sacrebleu 2.6.0's own paired tests on WMT21 de-en.
+"""`harness compare` against sacrebleu 2.6.0's own paired tests on WMT21 de-en (the shared data),
+else on the shipped WMT17 subset, where sacrebleu runs its paired tests in the test.
 
 The systems are scored through the real path (``predictions:`` files, run records on disk),
 then compared from the stored statistics alone. The expected p-values are sacrebleu's
@@ -16,17 +17,18 @@ import re
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write_jsonl
 from harness.run import RunOptions, evaluate
 from harness.reports.compare import CompareSettings, compare_paths
-from harness.testing import shared_data
+from harness.testing import SHIPPED_DATA, shared_data
+from harness.testing.golden import load_jsonl, sacrebleu_paired, wmt_cases
 
-DATA = shared_data() / "translation" / "wmt21_newstest2021_de-en" if shared_data() else None
-pytestmark = pytest.mark.skipif(DATA is None or not (DATA / "paired_sacrebleu").is_dir(),
-                                reason="shared evaluation data (WMT21 de-en with sacrebleu's paired tests) not found")
-
+WMT21 = shared_data() / "translation" / "wmt21_newstest2021_de-en" if shared_data() else None
+SHARED = WMT21 is not None and (WMT21 / "paired_sacrebleu").is_dir()
+DATA = WMT21 if SHARED else SHIPPED_DATA / "translation" / "wmt17_newstest2017_en-de"
 SETS = {"clear": ("Facebook-AI", ["Online-W", "UEdin", "VolcTrans-AT"]),
-        "close": ("UEdin", ["VolcTrans-AT", "UF", "Borderline", "Online-A", "Watermelon", "NVIDIA-NeMo", "HuaweiTSC"])}
+        "close": ("UEdin", ["VolcTrans-AT", "UF", "Borderline", "Online-A", "Watermelon", "NVIDIA-NeMo", "HuaweiTSC"])} \
+    if SHARED else {"clear": ("uedin-nmt.4722", ["FBK.4870", "online-A.0", "PROMT-Rule-based.4735"])}
 TASK = """name: wmt21-de-en
 version: 1
 family: translation
@@ -37,7 +39,11 @@ metrics: [bleu, chrf]
 
 
 def sacrebleu_p_values(kind: str, baseline: str) -> dict[str, tuple[float, float]]:
-    """System -> (BLEU p, chrF p) from sacrebleu's text table."""
+    """System -> (BLEU p, chrF p) from sacrebleu's text table, or sacrebleu run here."""
+    if not SHARED:
+        cases = {c.system: c for c in wmt_cases()}
+        table = sacrebleu_paired(cases[baseline], [cases[s] for s in SETS["clear"][1]], kind)
+        return {system: tuple(row["p"]) for system, row in table.items()}
     out, current = {}, None
     for line in (DATA / "paired_sacrebleu" / f"paired_{kind}_baseline_{baseline}.txt").read_text().splitlines():
         system = re.match(r"│\s+(?:Baseline: )?(\S+)\.txt\s+│", line)
@@ -52,7 +58,9 @@ def sacrebleu_p_values(kind: str, baseline: str) -> dict[str, tuple[float, float
 def results(tmp_path_factory):
     root = tmp_path_factory.mktemp("wmt21")
     task = root / "wmt21-de-en.yaml"
-    task.write_text(TASK.format(data=DATA / "test.jsonl"))
+    # WMT17 has no source text; the predictions model does not need one
+    data = write_jsonl(root / "test.jsonl", [{"source": "", **r} for r in load_jsonl(DATA / "test.jsonl")])
+    task.write_text(TASK.format(data=data))
     names = sorted({s for base, others in SETS.values() for s in [base, *others]})
     for name in names:  # no CIs: compare resamples the statistics itself
         evaluate(f"predictions:{DATA / 'systems' / f'{name}.jsonl'}", [str(task)],
@@ -77,7 +85,7 @@ def test_p_values_equal_sacrebleus(results, which):
             c = got[(system, metric)]
             assert round(c.p_bootstrap, 4) == bs[system][column], (system, metric, "paired bootstrap")
             assert round(c.p_randomization, 4) == ar[system][column], (system, metric, "approximate randomization")
-            assert c.n == 1000 and c.n_tests == 2 * len(systems)
+            assert c.n == len(load_jsonl(DATA / "test.jsonl")) and c.n_tests == 2 * len(systems)
             assert c.delta_ci95[0] <= c.delta <= c.delta_ci95[1]
 
 
@@ -98,4 +106,5 @@ def test_json_output_and_corrections_from_the_command_line(results):
     raw = sorted(r["p_randomization_raw"] for r in rows)
     adjusted = sorted(r["p_randomization"] for r in rows)
     assert adjusted[0] == pytest.approx(min(1, 3 * raw[0]))
-    assert all(r["signature"].startswith("bleu|nrefs:2|") for r in rows)
+    nrefs = len(load_jsonl(DATA / "test.jsonl")[0]["references"])
+    assert all(r["signature"].startswith(f"bleu|nrefs:{nrefs}|") for r in rows)

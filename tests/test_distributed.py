@@ -70,22 +70,41 @@ def _outputs(record):
     return [(r["id"], r["prediction"]) for r in rows], {m: s.score for m, s in record.scores.items()}
 
 
-def _kill_when_cached(command, env, cache, at_least):
-    """Start ``command`` and SIGKILL it and every rank once ``at_least`` generations are in
-    the cache; the number that survived."""
-    child = subprocess.Popen(command, env={**env, "HARNESS_FAULT_BATCH_DELAY_S": "0.4"},
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 240
-    while cached_rows(cache) < at_least and child.poll() is None and time.monotonic() < deadline:
+# Bounds on waiting for a condition, not guesses of how long a step takes: a loaded machine
+# only makes the wait longer. Each kill test took 10-20 s on 2 cores other jobs kept busy.
+START_S = 240
+GONE_S = 60
+TEST_S = 900  # pytest-timeout's bound for a test that waits on those, its fixtures included
+
+
+def _wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
-    ranks = _ranks(child.pid)  # torchrun starts each rank in a session of its own
-    for pid in ranks:
+    return True
+
+
+def _kill_when_cached(command, env, cache, at_least, ranks=1):
+    """Start ``command``, every process of which stops once it has committed its share of
+    ``at_least`` generations (the hold fault: however slow each batch, the run cannot finish
+    before the kill), SIGKILL it and every rank once those are all in the cache; the number
+    that survived."""
+    log = cache.parent / f"{cache.name}-killed.log"
+    with open(log, "wb") as stderr:  # a file, not a pipe: a full pipe would stall the ranks
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr,
+                                 env={**env, "HARNESS_FAULT_HOLD_AFTER_ROWS": str(at_least // ranks)})
+    held = _wait_for(lambda: cached_rows(cache) >= at_least or child.poll() is not None, START_S)
+    pids = _ranks(child.pid)  # torchrun starts each rank in a session of its own
+    for pid in pids:
         os.kill(pid, signal.SIGKILL)
     child.kill()
     child.wait()
-    while any(_alive(pid) for pid in ranks):
-        time.sleep(0.05)
-    assert child.returncode == -signal.SIGKILL, child.stderr.read().decode()[-3000:]
+    assert _wait_for(lambda: not any(_alive(pid) for pid in pids), GONE_S), f"ranks {pids} outlived SIGKILL"
+    output = log.read_text(errors="replace")[-3000:]
+    assert held, f"{cached_rows(cache)} of {at_least} generations cached after {START_S} s:\n{output}"
+    assert child.returncode == -signal.SIGKILL, f"the run ended before the kill:\n{output}"
     survived = cached_rows(cache)
     assert at_least <= survived < N
     return survived
@@ -113,6 +132,7 @@ def _alive(pid):
         return False
 
 
+@pytest.mark.timeout(TEST_S)
 def test_one_process_killed_then_two_ranks_finish_it_as_one_process_would(model, reference,
                                                                           tmp_path):
     cache = tmp_path / "cache"
@@ -131,24 +151,28 @@ def test_one_process_killed_then_two_ranks_finish_it_as_one_process_would(model,
         assert _outputs(runs[task]) == reference[task]
 
 
+@pytest.mark.timeout(TEST_S)
 def test_two_ranks_killed_then_one_process_generates_only_what_is_missing(model, reference,
                                                                          tmp_path):
     cache = tmp_path / "cache"
     survived = _kill_when_cached(_command(2, model, TASKS[0], tmp_path / "out", "--batch-size", "1"),
-                                 _env(cache), cache, at_least=4)
+                                 _env(cache), cache, at_least=4, ranks=2)
     [resumed] = _one_process(model, TASKS[:1], tmp_path / "resumed", cache)
     assert resumed.engine.world_size == 1
     assert (resumed.engine.n_cached, resumed.engine.n_generated) == (survived, N - survived)
     assert _outputs(resumed) == reference[TASKS[0]]
 
 
+@pytest.mark.timeout(TEST_S)
 def test_a_failing_rank_stops_every_rank_at_once_and_rank_0_names_it(model, tmp_path):
-    # rank 0 would need 6 batches of 2 s for its share; rank 1 fails before its first
+    # rank 0 holds after its first generation (for faults.HOLD_S, longer than this test may
+    # take): only rank 1's failure can end it early, however slowly rank 1 gets to failing
+    # (before its first batch) on a loaded machine
     for attempt in (1, 2):
         cache, out = tmp_path / f"cache{attempt}", tmp_path / f"out{attempt}"
         proc = subprocess.run(_command(2, model, TASKS[0], out, "--batch-size", "1"),
-                              env=_env(cache, HARNESS_FAULT_FAIL_RANK="1", HARNESS_FAULT_BATCH_DELAY_S="2"),
-                              capture_output=True, text=True, timeout=120)
+                              env=_env(cache, HARNESS_FAULT_FAIL_RANK="1", HARNESS_FAULT_HOLD_AFTER_ROWS="1"),
+                              capture_output=True, text=True, timeout=START_S)
         if "InjectedFailure" in proc.stderr or attempt == 2:
             break
         # seen once in a full-suite run, never alone: rank 1 stopped on something else first.

@@ -103,12 +103,12 @@ def test_cached_stemmer_tokens_equal_rouge_scores_tokenizer():
     assert all(ours.tokenize(t) == theirs.tokenize(t) for t in texts)
 
 
-@pytest.mark.skipif(not golden_summarization_cases(), reason="shared evaluation data not found")
 def test_worker_processes_give_identical_scores():
-    cases = golden_summarization_cases()[:3]
+    # REALSumm's 100 documents with the shared data, else the shipped 20
+    cases = (golden_summarization_cases() or golden_summarization_cases(origin="shipped"))[:3]
     predictions = [p for c in cases for p in c.predictions]
     references = [list(r) for c in cases for r in c.references]
     kwargs = dict(tokenizer="default", use_stemmer=True, sentence_split="newline")
     one = rouge_table(predictions, references, workers=1, **kwargs)
     two = rouge_table(predictions, references, workers=2, **kwargs)
-    assert one.shape == (300, 4) and np.array_equal(one, two)
+    assert one.shape == (len(predictions), 4) and len(predictions) >= 60 and np.array_equal(one, two)

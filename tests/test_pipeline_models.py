@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from conftest import run_cli, write_jsonl
+from conftest import REPO, run_cli, write_jsonl
 from harness.testing import tiny_models
 from harness.record.store import load_runs
 from harness.task import TaskSpec, YamlTask, get_task
@@ -71,9 +71,19 @@ def test_fewshot_prompts_are_deterministic_and_shared():
     assert examples[0].source in first[0].prompt
 
 
-@pytest.mark.skipif(shared_data() is None, reason="../shared/data not present")
-def test_vision_model_on_real_coco_images(built, tmp_path):
-    data = shared_data() / "captioning/coco_images12/test.jsonl"
+def _demo_images_as_data(folder):
+    """12 of the demo's shipped captioning images as a --data file of their own."""
+    (folder / "images").mkdir(parents=True)
+    rows = [json.loads(line) for line in (REPO / "tasks/demo/captioning.jsonl").read_text().splitlines()][:12]
+    for row in rows:
+        shutil.copy(REPO / "tasks/demo" / row["image"], folder / row["image"])
+    return write_jsonl(folder / "test.jsonl", rows)
+
+
+def test_vision_model_on_images_given_with_data(built, tmp_path):
+    # the 12 real COCO images with the shared data, else 12 of the demo's
+    coco = shared_data() / "captioning/coco_images12/test.jsonl" if shared_data() else None
+    data = coco if coco and coco.is_file() else _demo_images_as_data(tmp_path / "data")
     record = _record(run_cli("run", "--model", f"hf-vision2seq:{built['vision']}", "--tasks",
                              "demo-captioning", "--data", str(data), "--gen-kwargs", "max_new_tokens=5",
                              "--output", str(tmp_path), "--json"))

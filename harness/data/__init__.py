@@ -206,7 +206,8 @@ def load_dataset_rows(dataset: str, config: str | None, split: str, revision: st
     try:
         import datasets
     except ImportError:
-        raise MissingDependency("datasets", why="to load tasks from the Hugging Face hub") from None
+        raise MissingDependency("datasets", extra="hub", why="to load tasks from the Hugging Face hub (or pass a "
+                                "local copy with --data FILE.jsonl)") from None
     named = f"{dataset}" + (f" (config {config!r})" if config else "") + \
         (f" at revision {revision!r}" if revision else "") + f", split {split!r}"
     where = f"{'task ' + repr(task) + ': ' if task else ''}"

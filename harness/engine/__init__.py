@@ -240,7 +240,7 @@ def _generate_batched(model: BatchedModel, ledger: Ledger, settings: EngineSetti
                        for g, e in zip(generations, batch.encoded)]
         filled = ledger.commit(positions, generations)
         progress.update(filled, sum(g.num_tokens for g in generations))
-        faults.after_commit()
+        faults.after_commit(len(generations))
 
     try:
         stats = run_batches(model, planner, on_batch, on_failure)

@@ -7,6 +7,9 @@ right before each batch reaches the model and ``after_commit`` once a batch is s
     HARNESS_FAULT_OOM_ABOVE_ROWS=4   a batch of more than 4 rows (beams count) runs out of memory
     HARNESS_FAULT_OOM_ABOVE_TOKENS=900  a batch costing more than 900 tokens (batching.batch_cost) does
     HARNESS_FAULT_BATCH_DELAY_S=0.5  sleep after every committed batch (to kill a run mid-way)
+    HARNESS_FAULT_HOLD_AFTER_ROWS=4  once this process has committed 4 generations, it stops
+                                     there (for HOLD_S) to be killed: mid-run at a known point,
+                                     however slow a loaded machine makes each batch
     HARNESS_FAULT_FAIL_RANK=1        the torchrun rank 1 fails before its first batch
     HARNESS_FAULT_SHARD_MERGE_DELAY_S=2  a shard waits after writing its part before looking for
                                      the others (two shards look at once: what the merge lock is for)
@@ -27,10 +30,14 @@ class Faults:
     batch_delay_s: float = 0.0
     fail_rank: int | None = None
     shard_merge_delay_s: float = 0.0
+    hold_after_rows: int | None = None
 
 
 MERGE_DELAY_ENV = "HARNESS_FAULT_SHARD_MERGE_DELAY_S"
 _injected: Faults | None = None
+_committed = 0  # generations this process has committed, for hold_after_rows
+# a held process waits this long for its kill, so one whose test died does not stay forever
+HOLD_S = 600.0
 
 
 def active() -> Faults:
@@ -41,11 +48,13 @@ def active() -> Faults:
     delay = os.environ.get("HARNESS_FAULT_BATCH_DELAY_S")
     fail_rank = os.environ.get("HARNESS_FAULT_FAIL_RANK")
     merge_delay = os.environ.get(MERGE_DELAY_ENV)
+    hold = os.environ.get("HARNESS_FAULT_HOLD_AFTER_ROWS")
     return Faults(oom_above_rows=int(rows) if rows else None,
                   oom_above_tokens=int(tokens) if tokens else None,
                   batch_delay_s=float(delay) if delay else 0.0,
                   fail_rank=int(fail_rank) if fail_rank else None,
-                  shard_merge_delay_s=float(merge_delay) if merge_delay else 0.0)
+                  shard_merge_delay_s=float(merge_delay) if merge_delay else 0.0,
+                  hold_after_rows=int(hold) if hold else None)
 
 
 @contextmanager
@@ -81,10 +90,15 @@ def check_batch(rows: int, tokens: int) -> None:
                                   f"{tokens} tokens)")
 
 
-def after_commit() -> None:
-    delay = active().batch_delay_s
-    if delay:
-        time.sleep(delay)
+def after_commit(rows: int) -> None:
+    """Called with the number of generations a batch just stored."""
+    global _committed
+    fault = active()
+    _committed += rows
+    if fault.batch_delay_s:
+        time.sleep(fault.batch_delay_s)
+    if fault.hold_after_rows is not None and _committed >= fault.hold_after_rows:
+        time.sleep(HOLD_S)
 
 
 def before_shard_merge() -> None:

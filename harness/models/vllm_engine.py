@@ -9,6 +9,7 @@ and the request's content), so a sampled output does not depend on the rest of t
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -114,6 +115,8 @@ class VLLMModel(Model, StreamModel):
 
     @classmethod
     def location_problems(cls, spec: str, locator: str, revision: str | None) -> list:
+        if importlib.util.find_spec("vllm") is None:  # it brings huggingface_hub, read below
+            return [MissingDependency("vllm", extra="vllm", why="for the vllm model kind")]
         return weights_location_problems(spec, locator, revision)
 
     def fingerprint(self) -> dict[str, str]:

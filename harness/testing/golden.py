@@ -10,7 +10,7 @@ rows), present on every clone.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -88,6 +88,23 @@ def golden_translation_cases(dataset: str | None = None, origin: str = "shared")
     return cases
 
 
+def wmt_cases() -> list[GoldenCase]:
+    """WMT systems: WMT21 de-en against both its references (the shared data), else the shipped
+    WMT17 subset (150 segments, one reference, four systems), so a check that needs real
+    systems runs on every clone and deepens where the shared data is."""
+    return [c for c in golden_translation_cases("wmt21_newstest2021_de-en") if c.refset == "ref-all"] \
+        or golden_translation_cases("wmt17_newstest2017_en-de", origin="shipped")
+
+
+def multi_reference_cases() -> list[GoldenCase]:
+    """Real multi-reference data for the translation metrics: WMT21 de-en's two references
+    (the shared data), else the shipped COCO captions (5 or 6 references each, sacrebleu's
+    nrefs:var) with sacrebleu's goldens, stored beside the captioning ones."""
+    return [c for c in golden_translation_cases("wmt21_newstest2021_de-en") if c.refset == "ref-all"] \
+        or [replace(c, expected=c.expected["sacrebleu"]["scores"], signatures=c.expected["sacrebleu"]["signatures"])
+            for c in golden_captioning_cases("coco_fakecap", origin="shipped")]
+
+
 def golden_summarization_cases(origin: str = "shared") -> list[GoldenCase]:
     """REALSumm systems, each against its own ``reference`` copy; ``expected`` is expected.json's
     entry for the system (``vs_own_reference_stemmed`` holds the 0-1 mean P/R/F per ROUGE type)."""
@@ -152,3 +169,25 @@ def shipped_ptb_jar_output() -> dict:
     """The Stanford jar's tokens for the shipped COCO subset (``ptb_jar.json``, written by
     scripts/make_conformance_subset.py): ``references`` and ``predictions`` in file order."""
     return load_json(_folder("captioning", "coco_fakecap", "shipped") / "ptb_jar.json")
+
+
+def sacrebleu_paired(baseline: GoldenCase, systems: list[GoldenCase], kind: str) -> dict[str, dict]:
+    """sacrebleu's own paired tests, as ``sacrebleu -t ... --paired-{kind}`` prints them (seed
+    12345; 1,000 resamples for ``bs``, 10,000 trials for ``ar``): system -> {"p": [BLEU p,
+    chrF p], "ci": [BLEU mean, ±, chrF mean, ±]} (bs only), rounded as printed. The shared
+    data stores this output for WMT21; on other data the tests ask sacrebleu itself."""
+    from sacrebleu.metrics import BLEU, CHRF
+    from sacrebleu.significance import PairedTest
+    width = max(len(r) for r in baseline.references)
+    streams = [[r[j] if j < len(r) else None for r in baseline.references] for j in range(width)]
+    named = [(c.system, list(c.predictions)) for c in (baseline, *systems)]
+    test = PairedTest(named, {"BLEU": BLEU(references=streams), "chrF": CHRF(references=streams)},
+                      references=None, test_type=kind)
+    _, scores = test()
+    table = {}
+    for row, system in enumerate(scores["System"][1:], 1):
+        results = [scores[metric][row] for metric in scores if metric != "System"]
+        table[system] = {"p": [round(float(r.p_value), 4) for r in results],
+                         "ci": [round(float(x), 1) for r in results for x in (r.mean, r.ci)]
+                         if kind == "bs" else None}
+    return table

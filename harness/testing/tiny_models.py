@@ -65,7 +65,8 @@ def import_libraries():
         import torch  # noqa: F401
         import transformers  # noqa: F401
     except ImportError as exc:
-        raise MissingDependency(exc.name or "transformers", why="to build tiny models") from exc
+        raise MissingDependency(exc.name or "transformers", extra="models",
+                                why="to build tiny models") from exc
 
 
 def build_tokenizer(texts: Sequence[str], *, vocab_size: int = 2000, append_eos: bool = False):

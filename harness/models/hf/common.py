@@ -5,6 +5,7 @@ Nothing here imports torch or transformers at module level; loading happens on f
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import weakref
@@ -109,7 +110,8 @@ class HFModel(Model, BatchedModel):
     # --- locating -------------------------------------------------------------------------
     @classmethod
     def location_problems(cls, spec: str, locator: str, revision: str | None) -> list[HarnessError]:
-        return weights_location_problems(spec, locator, revision)
+        # before the location: finding a hub id needs huggingface_hub, which transformers brings
+        return missing_libraries() or weights_location_problems(spec, locator, revision)
 
     def folder(self) -> Path:
         """The local folder holding the model: the locator, or the hub snapshot it resolves to."""
@@ -331,11 +333,23 @@ def bytes_per_token(network) -> int:
     return kv + 16 * hidden * element
 
 
+MODEL_LIBRARIES = ("torch", "transformers")  # the `models` extra (pyproject.toml)
+
+
+def missing_libraries() -> list[HarnessError]:
+    """The `models` extra's libraries this environment lacks, found without importing them
+    (a light install scores predictions without them), as one error naming the install line."""
+    missing = tuple(name for name in MODEL_LIBRARIES if importlib.util.find_spec(name) is None)
+    if not missing:
+        return []
+    return [MissingDependency(missing, extra="models", why="to run Hugging Face models")]
+
+
 def _torch():
     try:
         import torch
     except ImportError as exc:
-        raise MissingDependency("torch", why="to run Hugging Face models") from exc
+        raise MissingDependency("torch", extra="models", why="to run Hugging Face models") from exc
     return torch
 
 
@@ -343,7 +357,8 @@ def transformers_module():
     try:
         import transformers
     except ImportError as exc:
-        raise MissingDependency("transformers", why="to run Hugging Face models") from exc
+        raise MissingDependency("transformers", extra="models",
+                                why="to run Hugging Face models") from exc
     return transformers
 
 
