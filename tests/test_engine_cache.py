@@ -2,6 +2,7 @@
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,27 @@ def test_engine_and_adapter_modules_import_without_torch():
             "harness.models.hf.vision, harness.testing.tiny_models; "
             "assert 'torch' not in sys.modules and 'transformers' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _open_at_once(path: str, barrier) -> str | None:
+    from harness.engine import sqlite_files
+    barrier.wait()
+    try:
+        sqlite_files.connect(Path(path), "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY);").close()
+        return None
+    except Exception as exc:  # what the test reports: which processes failed, and why
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_processes_opening_a_new_cache_file_at_once_all_get_it(tmp_path):
+    """SQLite refuses a journal-mode change at once while another process holds the file; runs
+    started together on a new cache wait for each other instead (6 at once, 9 of 30 trials
+    failed before)."""
+    import multiprocessing
+    failures = []
+    with multiprocessing.Manager() as manager, multiprocessing.Pool(6) as pool:
+        for trial in range(15):
+            barrier = manager.Barrier(6)
+            path = str(tmp_path / f"trial-{trial}.sqlite")
+            failures += [r for r in pool.starmap(_open_at_once, [(path, barrier)] * 6) if r]
+    assert failures == []

@@ -39,10 +39,13 @@ def connect(path: Path, schema: str, wal: bool = True) -> sqlite3.Connection:
         return _open(path, schema, wal)
 
 
+LOCK_WAIT_S = 60  # how long a connection waits for another process's lock
+
+
 def _open(path: Path, schema: str, wal: bool = True) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=60)
+    db = sqlite3.connect(path, timeout=LOCK_WAIT_S)
     try:
-        db.execute(f"PRAGMA journal_mode={'WAL' if wal else 'DELETE'}")
+        _journal_mode(db, "WAL" if wal else "DELETE")
         # durable against a process crash (kill -9); only a power loss may drop the last commits
         db.execute("PRAGMA synchronous=NORMAL")
         with db:
@@ -51,6 +54,22 @@ def _open(path: Path, schema: str, wal: bool = True) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _journal_mode(db: sqlite3.Connection, mode: str) -> None:
+    """Set the journal mode, waiting for other processes as any statement does. SQLite answers
+    "database is locked" at once, without its busy handler, when another connection holds the
+    file while the mode changes: two runs opening a new cache together failed so (6 processes
+    at once: 9 failures in 30 trials)."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            db.execute(f"PRAGMA journal_mode={mode}")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def quarantine(path: Path, exc: BaseException) -> Path:
