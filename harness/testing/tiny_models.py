@@ -28,6 +28,8 @@ CHAT_TEMPLATE = ("{% for m in messages %}<s>{{ m['role'] }}: {{ m['content'] }}\
 
 CAUSAL_SIZES = {  # GPT-2 dimensions
     "tiny": dict(n_embd=64, n_layer=2, n_head=4, n_positions=1024),
+    # tiny with 32-wide attention heads, the narrowest vLLM's CPU attention computes
+    "tiny-h32": dict(n_embd=64, n_layer=2, n_head=2, n_positions=1024),
     "small": dict(n_embd=256, n_layer=4, n_head=4, n_positions=1024),
     "gpt2-medium-like": dict(n_embd=1024, n_layer=24, n_head=16, n_positions=1024, vocab_size=50257),
 }
