@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
-from harness.errors import UsageError
+
 from harness.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install harness (editable) and what the tests need into the project's own virtual environment
-# (.venv, reused when present). Prints the interpreter to use on its last line.
+# (.venv, reused when present), saying each phase on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${HARNESS_VENV:-.venv}

@@ -18,13 +18,19 @@ RECORDING_ONLY = frozenset({"output_settings", "describe"})
 
 def option_reads(cls: type, skip: frozenset = frozenset()) -> set[str]:
     """Names read off the parsed options in the methods of ``cls`` and of the classes it
-    inherits from, except those in ``skip``: ``self.options.x``, ``options.x`` (a parameter,
-    as in ``input_kind_for``) and ``s.x`` after ``s = self.options``."""
+    inherits from, and in their modules' functions that take ``options``, except those in
+    ``skip``: ``self.options.x``, ``options.x`` (a parameter, as in ``input_kind_for``) and
+    ``s.x`` after ``s = self.options``."""
     found: set[str] = set()
     for klass in cls.__mro__[:-1]:  # not object
         class_def = ast.parse(textwrap.dedent(inspect.getsource(klass))).body[0]
         for node in class_def.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in skip:
+                found |= _reads(node)
+        # and the module's own functions the adapter hands its options to (vllm's llm_kwargs)
+        for node in ast.parse(inspect.getsource(inspect.getmodule(klass))).body:
+            if isinstance(node, ast.FunctionDef) and node.name not in skip \
+                    and any(a.arg == "options" for a in node.args.args + node.args.kwonlyargs):
                 found |= _reads(node)
     return {name for name in found if not name.startswith("__")}
 

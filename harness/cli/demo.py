@@ -14,8 +14,8 @@ from itertools import takewhile
 from pathlib import Path
 from typing import Callable
 
-from harness.cli.demo_settings import (BASELINES, DEMO_TASKS, EVALUATED, SEQ2SEQ_RUN,
-                                       SWEPT_TASKS, DemoSettings)
+from harness.cli.demo_settings import (BASELINES, DEMO_TASKS, EVALUATED, SEQ2SEQ_RUN, SWEPT_TASKS,
+                                       DemoSettings)
 from harness.engine import EngineSettings
 from harness.engine.progress import Progress
 from harness.record import RunRecord
@@ -121,6 +121,7 @@ def evaluate_demo(built: dict[str, Path], output: Path, settings: DemoSettings,
 
 
 def run_demo(output: Path, quick: bool = False) -> int:
+    tiny_models.import_libraries()  # a light install says what to add before the demo starts
     settings = DemoSettings.of(quick)
     print("\n".join(settings.describe(_relative(output / "models"))) + "\n", flush=True)
     started = time.perf_counter()

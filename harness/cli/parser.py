@@ -161,7 +161,7 @@ def _add_run(sub: Any) -> None:
                         "share on NFS, Lustre...), 'auto' (shared on a network filesystem or in a "
                         "multi-node torchrun job); default: $HARNESS_CACHE_MODE or auto")
     p.add_argument("--no-progress", action="store_true",
-                   help="no progress bar on stderr (--json turns it off too)")
+                   help="no progress bar and no scoring lines on stderr (--json turns them off too)")
     p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
                    help="bootstrap resamples for the 95%% CIs (0: no CIs)")
     p.add_argument("--postprocess", type=given, metavar="task|none|STEPS",

@@ -12,9 +12,9 @@ from harness.cli.values import parse_kv, parse_metrics
 from harness.engine import EngineSettings
 from harness.errors import UsageError
 from harness.reports.table import format_table, throughput_line
-from harness.run.runner import evaluate
-from harness.run.options import RunOptions
 from harness.run.merge import merge_paths
+from harness.run.options import RunOptions
+from harness.run.runner import evaluate
 
 
 def cmd_run(args: argparse.Namespace) -> int:

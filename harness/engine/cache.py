@@ -33,8 +33,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from harness.engine import sqlite_files
-from harness.engine import cache_logs
+from harness.engine import cache_logs, sqlite_files
 from harness.types import Generation
 
 FILE = "generations.sqlite"

@@ -30,6 +30,7 @@ class Progress:
             return
         if sys.stderr.isatty():
             from tqdm.auto import tqdm
+
             # `initial` counts cached examples as done; tqdm's rate and ETA cover only new work
             self._bar = tqdm(total=total, initial=done, desc=self._desc, unit=f" {unit}",
                              file=sys.stderr, dynamic_ncols=True, smoothing=0.1)

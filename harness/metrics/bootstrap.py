@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from harness.errors import UsageError
 
 # resample indices × examples held in memory at once when summing statistics

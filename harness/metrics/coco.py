@@ -22,18 +22,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.metrics import ptb
-from harness.metrics.lcs import lcs_length
 from harness.metrics.base import Corpus
+from harness.metrics.cider import CocoNgrams, bleu_from_stats, bleu_stats, cider_d
 from harness.metrics.common import (MeanMetric, SummableMetric, check_corpus, gc_paused, nrefs,
                                     package_version, present_refs)
+from harness.metrics.lcs import lcs_length
+from harness.metrics.meteor import shared_scorer
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
-from harness.metrics.cider import CocoNgrams
-from harness.metrics.cider import bleu_from_stats
-from harness.metrics.cider import bleu_stats
-from harness.metrics.cider import cider_d
-from harness.metrics.meteor import shared_scorer
 
 ROUGE_BETA = 1.2
 

@@ -22,9 +22,8 @@ import subprocess
 import tempfile
 from functools import lru_cache
 from typing import Sequence
-from harness.errors import HarnessError
-from harness.errors import MissingDependency
-from harness.errors import UsageError, did_you_mean
+
+from harness.errors import HarnessError, MissingDependency, UsageError, did_you_mean
 from harness.metrics.ptb_rules import compile_rules
 
 PUNCTUATION = frozenset(["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-",

@@ -23,10 +23,11 @@ import numpy as np
 
 from harness.machine import available_cpus
 from harness.metrics.base import Corpus
-from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs, package_version,
-                                    parallel_imap, present_refs)
+from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs,
+                                    package_version, parallel_imap, present_refs)
 from harness.metrics.lcs import lcs_length, lcs_table
-from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, make_tokenizer, split_sentences
+from harness.metrics.rouge_tokenizers import (SENTENCE_SPLITS, TOKENIZERS, make_tokenizer,
+                                              split_sentences)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature

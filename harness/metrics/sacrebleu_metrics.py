@@ -26,12 +26,12 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from harness.machine import available_cpus
 from harness.errors import HarnessError, MissingDependency
+from harness.machine import available_cpus
 from harness.metrics.base import Corpus
 from harness.metrics.char_ngrams import chrf_rows
-from harness.metrics.common import (SummableMetric, check_corpus, check_lengths, chunk_bounds, gc_paused, nrefs,
-                                    parallel_imap, ref_streams)
+from harness.metrics.common import (SummableMetric, check_corpus, check_lengths, chunk_bounds,
+                                    gc_paused, nrefs, parallel_imap, ref_streams)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature

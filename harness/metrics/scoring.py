@@ -11,9 +11,9 @@ from harness.metrics.base import Corpus, Metric, signature_of
 from harness.metrics.bootstrap import bootstrap_interval
 from harness.metrics.common import check_corpus
 from harness.metrics.stats_cache import StatsCache
+from harness.registry import metrics
 from harness.signature import Signature
 from harness.types import MetricResult
-from harness.registry import metrics
 
 
 def build_metric(spec: str | Mapping[str, Any]) -> Metric:

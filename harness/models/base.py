@@ -28,8 +28,8 @@ from enum import Enum
 from typing import Any, ClassVar, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 from harness.errors import HarnessError
-from harness.types import Example, Generation, InputKind, Request
 from harness.options import parse_options
+from harness.types import Example, Generation, InputKind, Request
 
 __all__ = ["Model", "StreamModel", "ConcurrentModel", "Driver", "LoadTimer", "ErrorAction",
            "ErrorDecision", "ExampleError", "InputKind"]

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from harness.errors import MissingDependency, UsageError
-from harness.models.base import (ConcurrentModel, ErrorAction, ErrorDecision, ExampleError,
-                                 Model)
+from harness.models.base import ConcurrentModel, ErrorAction, ErrorDecision, ExampleError, Model
 from harness.options import option
 from harness.registry import models
 from harness.types import GenerateConfig, Generation, InputKind, Request

@@ -23,10 +23,10 @@ from typing import Any, Iterator, Sequence
 
 from harness.errors import MissingDependency, UsageError
 from harness.models.base import Model, StreamModel
-from harness.options import option
-from harness.registry import models
 from harness.models.hf.common import free_accelerator_memory, resolve, weights_location_problems
 from harness.models.hf.weights import folder_sha256
+from harness.options import option
+from harness.registry import models
 from harness.types import GenerateConfig, Generation, InputKind, Request
 
 ADAPTER_VERSION = 2  # 2: text decoded from the token ids, as hf-causal decodes it

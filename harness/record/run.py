@@ -14,11 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from harness.errors import DataError, MissingDependency, UsageError, did_you_mean
 from harness.record.key import RunKey, metric_entries
 from harness.types import GenerateConfig
-from harness.errors import DataError
-from harness.errors import DataError, MissingDependency, UsageError
-from harness.errors import UsageError, did_you_mean
 
 SCHEMA_VERSION = 2
 MAX_LISTED_ERRORS = 20  # the record lists the first few; samples.jsonl has every one

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from harness.record.key import RunKey
-from harness.record.run import (EngineCounts, Environment, ModelInfo, Section, TaskInfo,
-                                Throughput, Timings)
+from harness.record.run import (EngineCounts, Environment, ModelInfo, Section, TaskInfo, Throughput,
+                                Timings)
 from harness.types import GenerateConfig, Generation
 
 SHARD_FORMAT = "harness-shard"

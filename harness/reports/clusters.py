@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
 from harness.reports.significance import SignificanceRule, adjust, pairwise_tests, resample_all
 
 __all__ = ["Ranking", "rank_systems", "resample_all"]

@@ -16,14 +16,13 @@ from typing import Sequence
 import numpy as np
 
 from harness.errors import UsageError
+from harness.metrics.bootstrap import paired_approximate_randomization, percentile_bounds
 from harness.record import RunRecord
+from harness.record.store import LeftOut, load_runs
 from harness.reports import runs as R
 from harness.reports.checks import CheckedScore, checked_score, left_out_lines, partial_runs
-from harness.record.store import LeftOut
-from harness.metrics.bootstrap import percentile_bounds
-from harness.record.store import load_runs
-from harness.metrics.bootstrap import paired_approximate_randomization
-from harness.reports.significance import CORRECTIONS, TESTS, SignificanceRule, adjust, pairwise_tests
+from harness.reports.significance import (CORRECTIONS, TESTS, SignificanceRule, adjust,
+                                          pairwise_tests)
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from harness.record import RunRecord
-from harness.reports import runs as R
-from harness.reports.checks import marks
-from harness.reports.leaderboard import Leaderboard, LeaderboardSettings, build_leaderboard, shown_runs
 from harness import __version__
 from harness.errors import UsageError
+from harness.record import RunRecord
 from harness.record.store import atomic_write
+from harness.reports import runs as R
 from harness.reports.browser import MAX_SAMPLES, capped, per_example_scores, sample_data
+from harness.reports.checks import marks
+from harness.reports.leaderboard import (Leaderboard, LeaderboardSettings, build_leaderboard,
+                                         shown_runs)
 from harness.reports.plots import distribution_figure, png_bytes
 from harness.reports.sweep import report_curves
 

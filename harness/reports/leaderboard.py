@@ -18,8 +18,8 @@ import numpy as np
 
 from harness.errors import UsageError
 from harness.record import RunRecord
-from harness.reports import runs as R
 from harness.record.store import LeftOut, load_runs
+from harness.reports import runs as R
 from harness.reports.checks import (CheckedScore, check_lines, checked_score, left_out_lines,
                                     partial_lines)
 from harness.reports.clusters import rank_systems

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 from typing import Mapping, Sequence
+
 from harness.errors import UsageError
 
 

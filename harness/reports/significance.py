@@ -19,7 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.metrics.bootstrap import bootstrap_scores, index_blocks, paired_bootstrap_p, resample_totals
+from harness.metrics.bootstrap import (bootstrap_scores, index_blocks, paired_bootstrap_p,
+                                       resample_totals)
 
 CORRECTIONS = ("none", "holm", "bonferroni")
 TESTS = {"p_bootstrap": "paired bootstrap", "p_randomization": "approximate randomization"}

@@ -13,23 +13,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from harness import data
+from harness.engine import EngineSettings
 from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.record.key import RunKey
+from harness.record.store import load_runs, slug, task_dir
 from harness.reports import runs as R
 from harness.reports.checks import CheckedScore, check_lines, checked_score, marks
-from harness import data
-from harness.engine import EngineSettings
-from harness.record.store import load_runs, task_dir
-from harness.record.store import slug
 from harness.reports.compare import CompareSettings, compare_pair
-from harness.reports.plots import curve_figure, png_bytes
-from harness.reports.plots import curve_figure, save
+from harness.reports.plots import curve_figure, png_bytes, save
 from harness.reports.render import dump_json, render
 from harness.reports.significance import SignificanceRule
-from harness.run.runner import evaluate
 from harness.run.options import RunOptions
 from harness.run.plan import load_model, model_input_kind, plan_run, run_key
+from harness.run.runner import evaluate
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")  # what the Hugging Face Trainer writes
 

@@ -22,6 +22,7 @@ from harness.run.options import Planned, Postprocess, RunOptions
 from harness.task import POSTPROCESS, GenericTask, Task, get_task
 from harness.types import Example, InputKind
 
+
 def run_key(model_spec: str, model: Model, plan: Planned, data_fingerprint: str,
             options: RunOptions) -> RunKey:
     """The key of the run ``plan`` makes with ``model`` (``harness.record.key``): known

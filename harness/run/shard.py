@@ -29,6 +29,7 @@ from harness.run.options import Planned, RunOptions, Shard
 from harness.run.score import Generated
 from harness.types import Example, Request
 
+
 def select(requests: Sequence[Request], examples: Sequence[Example],
            shard: Shard) -> tuple[list[Request], list[Example]]:
     """This shard's requests and their examples, in the task's order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+
 from harness.data.text import file_stem
 from harness.errors import UsageError
 from harness.registry import tasks

@@ -17,9 +17,9 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, create_model, model_validator)
 
 from harness.errors import HarnessError, did_you_mean
+from harness.metrics.scoring import build_metric
 from harness.task.postprocess import POSTPROCESS
 from harness.types import GenerateConfig
-from harness.metrics.scoring import build_metric
 
 FAMILIES = ("translation", "summarization", "captioning")
 SCHEMA_FILE = Path(__file__).with_name("schema.json")

@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from harness.testing import golden_root
 from harness.metrics.base import Corpus
+from harness.testing import golden_root
 
 TRANSLATION_DATASETS = ("wmt21_newstest2021_de-en", "wmt17_newstest2017_en-de")
 CAPTIONING_DATASETS = ("coco_fakecap", "magic_flickr30k", "magic_mscoco")

@@ -16,8 +16,8 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Callable, Optional, Sequence
-from harness.errors import MissingDependency
-from harness.errors import UsageError, did_you_mean
+
+from harness.errors import MissingDependency, UsageError, did_you_mean
 
 OnStep = Optional[Callable[[], None]]  # called after every training step (progress)
 BUILD_FILE = "harness_build.json"
@@ -112,6 +112,7 @@ def save_model(model, tokenizer, out_dir: Path, params: dict, processor=None) ->
     files of an earlier, different build do not linger."""
     import os
     import shutil
+
     from transformers.utils import logging as hf_logging
     staging = out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -233,8 +234,8 @@ def build_vision2seq(out_dir: str | Path, texts: Sequence[str] | None = None, *,
         return out_dir
     import_libraries()
     import torch
-    from transformers import (GPT2Config, GPT2LMHeadModel, ViTConfig, ViTImageProcessorPil,
-                              ViTModel, VisionEncoderDecoderModel)
+    from transformers import (GPT2Config, GPT2LMHeadModel, VisionEncoderDecoderModel, ViTConfig,
+                              ViTImageProcessorPil, ViTModel)
 
     tokenizer = build_tokenizer(texts)
     torch.manual_seed(seed)
@@ -296,6 +297,7 @@ def train_causal(model, tokenizer, texts: Sequence[str], steps: int, seed: int,
                  on_step: OnStep = None) -> None:
     """A few AdamW steps of next-token prediction over ``texts``, so outputs look like words."""
     import torch
+
     # the end-of-sequence token is appended so the model learns to stop
     batches = _batches(tokenizer, [t + tokenizer.eos_token for t in texts], seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from harness.testing.tiny_models import (BOS_ID, DEFAULT_TEXTS, EOS_ID, PAD_ID, already_built,
-                                         build_params, build_tokenizer, import_libraries,
-                                         OneThread, save_model, set_generation_defaults)
+from harness.testing.tiny_models import (BOS_ID, DEFAULT_TEXTS, EOS_ID, PAD_ID, OneThread,
+                                         already_built, build_params, build_tokenizer,
+                                         import_libraries, save_model, set_generation_defaults)
 
 VLM_CHAT_TEMPLATE = (  # content is a string or a list of {"type": "image"} / {"type": "text"} parts
     "{% for m in messages %}<s>{{ m['role'] }}: {% if m['content'] is string %}{{ m['content'] }}"

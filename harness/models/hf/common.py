@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness import machine
-from harness.machine import available_cpus
 from harness.errors import HarnessError, MissingDependency, UsageError
+from harness.machine import available_cpus
 from harness.models.base import ErrorAction, ErrorDecision, Model
 from harness.models.batched import CPU_TOKEN_BUDGET, BatchedModel
-from harness.options import option
 from harness.models.hf.weights import folder_sha256
+from harness.options import option
 
 DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
           "float16": "float16", "fp16": "float16", "auto": "auto"}
@@ -421,6 +421,7 @@ def weights_location_problems(spec: str, locator: str, revision: str | None) -> 
 
 def hub_offline() -> bool:
     from huggingface_hub import constants
+
     # read at call time too: the library reads the variables once, at its import
     return bool(constants.HF_HUB_OFFLINE) or any(os.environ.get(v, "").lower() in (
         "1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))

@@ -23,8 +23,8 @@ from transformers import (LogitsProcessor, LogitsProcessorList, StoppingCriteria
                           TopPLogitsWarper)
 
 from harness.models.batched import BatchResult
-from harness.types import GenerateConfig, Generation
 from harness.models.hf.common import eos_ids, pad_id
+from harness.types import GenerateConfig, Generation
 
 
 def generation_config(model, config: GenerateConfig, pad_id: int, seeded_sampling: bool):

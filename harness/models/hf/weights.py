@@ -19,8 +19,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
-from harness.engine import sqlite_files
-from harness.engine import cache_mode
+from harness.engine import cache_mode, sqlite_files
 from harness.paths import cache_root
 
 SKIPPED_SUFFIXES = (".md", ".lock")  # model cards and download locks do not change outputs

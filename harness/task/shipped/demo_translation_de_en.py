@@ -10,9 +10,9 @@ from __future__ import annotations
 from harness import data
 from harness.errors import DataError
 from harness.registry import tasks
+from harness.task import shipped_tasks_dir
 from harness.task.base import Task
 from harness.types import Example
-from harness.task import shipped_tasks_dir
 
 DATA = "demo/translation.jsonl"
 
