@@ -119,8 +119,13 @@ def bench_leaderboard(root: Path) -> None:
 def main() -> None:
     import argparse
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("which", nargs="*", choices=("compare", "leaderboard"), default=[])
+    # no choices= here: argparse checks a list default against them and refuses an empty one
+    parser.add_argument("which", nargs="*", metavar="compare|leaderboard",
+                        help="which to time (default: both)")
     which = parser.parse_args().which or ["compare", "leaderboard"]
+    unknown = sorted(set(which) - {"compare", "leaderboard"})
+    if unknown:
+        parser.error(f"unknown: {', '.join(unknown)}; choose from compare, leaderboard")
     with tempfile.TemporaryDirectory() as tmp:
         for name, bench in (("compare", bench_compare), ("leaderboard", bench_leaderboard)):
             if name in which:
