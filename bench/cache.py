@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.engine import EngineSettings, cache_mode, generate  # noqa: E402
 from harness.engine.cache import GenerationCache, SharedCache  # noqa: E402
-from harness.models.base import Driver, Model  # noqa: E402
+from harness.models.base import Model  # noqa: E402
 from harness.types import GenerateConfig, Generation, Request  # noqa: E402
 
 FORMATS = {"sqlite": ("local", GenerationCache), "logs": ("shared", SharedCache)}
@@ -143,11 +143,10 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from harness.engine import EngineSettings, generate
-from harness.models.base import Driver, Model
+from harness.models.base import ConcurrentModel, Model
 from harness.types import GenerateConfig, Generation, Request
 
-class Slow(Model):
-    driver = Driver.CONCURRENT
+class Slow(Model, ConcurrentModel):
     concurrency = 4
     def generate_one(self, request):
         time.sleep({request_s})

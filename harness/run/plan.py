@@ -14,7 +14,6 @@ from harness.engine import EngineSettings
 from harness.errors import DataError, HarnessError, UsageError, did_you_mean, raise_all
 from harness.metrics.scoring import build_metric
 from harness.models.base import Model
-from harness.options import parse_options
 from harness.record import store
 from harness.record.key import RunKey, metric_entries
 from harness.registry import models
