@@ -162,8 +162,7 @@ def _add_run(sub: Any) -> None:
                         "multi-node torchrun job); default: $HARNESS_CACHE_MODE or auto")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar and no scoring lines on stderr (--json turns them off too)")
-    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
-                   help="bootstrap resamples for the 95%% CIs (0: no CIs)")
+    _add_ci_bootstrap(p)
     p.add_argument("--postprocess", type=given, metavar="task|none|STEPS",
                    help="what to do to outputs before scoring: 'task' (the task's steps), 'none', "
                         "or steps, e.g. strip,first_line (default: 'none' for a predictions file, "
@@ -229,8 +228,7 @@ def _add_score(sub: Any) -> None:
                    help="what to do to outputs before scoring (default: nothing, as sacrebleu)")
     p.add_argument("--output", type=given, default="results", metavar="DIR",
                    help="where run records go: DIR/<model>/<task>/<run id>/")
-    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
-                   help="bootstrap resamples for the 95%% CIs (0: no CIs)")
+    _add_ci_bootstrap(p)
     p.add_argument("--seed", type=natural_int, default=12345, help="fixes the bootstrap")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the metric "
                    "statistics cache")
@@ -321,6 +319,12 @@ def _add_leaderboard(sub: Any) -> None:
     _add_output_format(p, ("text", "md", "csv", "latex", "html", "json"))
 
 
+def _add_ci_bootstrap(p: Any) -> None:
+    """The scores' confidence intervals, shared by run, score and sweep."""
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
+                   help="bootstrap resamples for the 95%% CIs (0: no CIs)")
+
+
 def _add_include_partial(p: Any) -> None:
     p.add_argument("--include-partial", action="store_true", help="show runs in which some examples "
                    "failed, marked with how many (default: list them under the table, left out)")
@@ -359,8 +363,7 @@ def _add_sweep(sub: Any) -> None:
     p.add_argument("--postprocess", type=given, metavar="task|none|STEPS",
                    help="what to do to outputs before scoring: 'task' (default), 'none', or "
                         "steps, e.g. strip,first_line")
-    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
-                   help="bootstrap resamples for the 95%% CIs (0: no CIs)")
+    _add_ci_bootstrap(p)
     _add_output_format(p, ("text", "md", "csv", "latex", "json"))
 
 

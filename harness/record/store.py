@@ -52,10 +52,15 @@ def slug(text: str, keep: str = "") -> str:
     unsafe = rf"[^A-Za-z0-9._{re.escape(keep)}-]+"
     if text and not re.search(unsafe, text) and text.strip("._-") == text and len(text) <= MAX_SLUG:
         return text
+    return _tagged(text, re.sub(unsafe, "_", text).strip("._-"))
+
+
+def _tagged(text: str, cleaned: str) -> str:
+    """``cleaned`` behind an 8-character hash of ``text``. Long local paths as model locators:
+    the end names the checkpoint or predictions file, the start is where the user keeps it,
+    so the end is what is kept."""
     tag = hashlib.sha256(text.encode()).hexdigest()[:8]
-    # Long local paths as model locators: the end names the checkpoint or predictions file,
-    # the start is where the user keeps it, so the end is what is kept.
-    out = re.sub(unsafe, "_", text).strip("._-")[-(MAX_SLUG - 9):].lstrip("._-")
+    out = cleaned[-(MAX_SLUG - 9):].lstrip("._-")
     return f"{tag}-{out}" if out else f"_{tag}"
 
 
@@ -72,11 +77,9 @@ def task_dir(output: Path, model_spec: str, task: str) -> Path:
 
 def _legacy_slug(text: str) -> str:
     """The folder name an older harness gave ``text``: unsafe runs of characters became one
-    ``_``, so ``a+b`` and ``a_b`` shared it."""
+    ``_``, so ``a+b`` and ``a_b`` shared it; only an empty or long name had a hash."""
     out = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")
-    if len(out) > MAX_SLUG:
-        out = f"{hashlib.sha256(text.encode()).hexdigest()[:8]}-{out[-(MAX_SLUG - 9):].lstrip('._-')}"
-    return out or f"_{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return out if out and len(out) <= MAX_SLUG else _tagged(text, out)
 
 
 def stats_path(metric: str) -> str:
@@ -85,9 +88,9 @@ def stats_path(metric: str) -> str:
     return f"stats/{slug(metric, keep='+')}.npy"
 
 
-def check_names(output: Path, record: RunRecord) -> None:
+def check_names(folder: Path, record: RunRecord) -> None:
     """Refuse a record whose files would land on another's: two scores' statistics in one
-    file (also where file names ignore case), or a run in a task folder that holds runs of
+    file (also where file names ignore case), or a run in a task ``folder`` that holds runs of
     another model or task (a folder written under an older naming)."""
     seen: dict[str, str] = {}
     for name, entry in record.scores.items():
@@ -97,7 +100,6 @@ def check_names(output: Path, record: RunRecord) -> None:
         if other != name:
             raise DataError(f"metrics {other!r} and {name!r} of run {record.run_id} would share "
                             f"the statistics file {entry.stats}; rename one of them")
-    folder = task_dir(output, record.model.spec, record.task.name)
     owner = _folder_owner(folder)
     if owner is not None and owner != (record.model.spec, record.task.name):
         raise DataError(f"{folder}: holds runs of {owner[0]!r} on {owner[1]!r}, not "
@@ -163,8 +165,8 @@ def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, An
     """
     import numpy as np
 
-    check_names(output, record)
     parent = task_dir(output, record.model.spec, record.task.name)
+    check_names(parent, record)
     final, tmp = parent / record.run_id, parent / f".tmp-{record.run_id}"
     if tmp.exists():  # this process's own earlier attempt at the same run (a failed record)
         shutil.rmtree(tmp)
