@@ -8,6 +8,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Eight short German-English pairs, four times over: enough examples for paired tests to
+# separate a weak system from a good one, and not a near copy of it (the report tests' data)
+PAIRS = [("Das Haus ist klein.", "The house is small."), ("Der Hund bellt laut.", "The dog barks loudly."),
+         ("Ich trinke Kaffee.", "I drink coffee."), ("Es regnet heute.", "It is raining today."),
+         ("Wir gehen nach Hause.", "We are going home."), ("Die Katze schläft.", "The cat is sleeping."),
+         ("Das Auto ist rot.", "The car is red."), ("Er liest ein Buch.", "He is reading a book.")] * 4
+REFS = [{"id": f"s{i}", "source": s, "references": [r]} for i, (s, r) in enumerate(PAIRS)]
+GOOD = [r for _, r in PAIRS]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):

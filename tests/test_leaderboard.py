@@ -7,18 +7,12 @@ import subprocess
 
 import pytest
 
-from conftest import run_cli, write_jsonl
+from conftest import GOOD, PAIRS, REFS, run_cli, write_jsonl
 from harness.errors import UsageError
 from harness.run import RunOptions, evaluate
 from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
 from harness.reports.leaderboard_format import format_leaderboard
 
-PAIRS = [("Das Haus ist klein.", "The house is small."), ("Der Hund bellt laut.", "The dog barks loudly."),
-         ("Ich trinke Kaffee.", "I drink coffee."), ("Es regnet heute.", "It is raining today."),
-         ("Wir gehen nach Hause.", "We are going home."), ("Die Katze schläft.", "The cat is sleeping."),
-         ("Das Auto ist rot.", "The car is red."), ("Er liest ein Buch.", "He is reading a book.")] * 4
-REFS = [{"id": f"s{i}", "source": s, "references": [r]} for i, (s, r) in enumerate(PAIRS)]
-GOOD = [r for _, r in PAIRS]
 NEAR = ["The home is small."] + GOOD[1:]  # one word away from GOOD: not separable from it
 WEAK = [" ".join(r.split()[:2]) + " thing." for _, r in PAIRS]
 TASK = "name: {name}\nversion: 1\nfamily: translation\nsource: {{path: {data}}}\nmetrics: [{metrics}]\n"

@@ -13,14 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import run_cli, write_jsonl
+from conftest import GOOD, PAIRS, REFS, run_cli, write_jsonl
 
-PAIRS = [("Das Haus ist klein.", "The house is small."), ("Der Hund bellt laut.", "The dog barks loudly."),
-         ("Ich trinke Kaffee.", "I drink coffee."), ("Es regnet heute.", "It is raining today."),
-         ("Wir gehen nach Hause.", "We are going home."), ("Die Katze schläft.", "The cat is sleeping."),
-         ("Das Auto ist rot.", "The car is red."), ("Er liest ein Buch.", "He is reading a book.")] * 4
-REFS = [{"id": f"s{i}", "source": s, "references": [r]} for i, (s, r) in enumerate(PAIRS)]
-GOOD = [r for _, r in PAIRS]
 WEAK = [" ".join(r.split()[:2]) + " thing." for _, r in PAIRS]
 TASK = "name: mini\nversion: 1\nfamily: translation\nsource: {{path: {data}}}\nmetrics: [bleu, chrf, ter]\n"
 # a model that fails two examples: with --on-error skip, the run is partial

@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from conftest import run_cli, write_jsonl
+from conftest import GOOD, PAIRS, REFS, run_cli, write_jsonl
 from harness.reports.compare import CompareSettings, compare_paths
 from harness.reports.compare_format import format_compare
 from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
@@ -26,12 +26,6 @@ from harness.reports.significance import SignificanceRule
 from harness.run import RunOptions, evaluate
 from harness.testing import shared_data
 
-PAIRS = [("Das Haus ist klein.", "The house is small."), ("Der Hund bellt laut.", "The dog barks loudly."),
-         ("Ich trinke Kaffee.", "I drink coffee."), ("Es regnet heute.", "It is raining today."),
-         ("Wir gehen nach Hause.", "We are going home."), ("Die Katze schläft.", "The cat is sleeping."),
-         ("Das Auto ist rot.", "The car is red."), ("Er liest ein Buch.", "He is reading a book.")] * 4
-REFS = [{"id": f"s{i}", "source": s, "references": [r]} for i, (s, r) in enumerate(PAIRS)]
-GOOD = [r for _, r in PAIRS]
 SYSTEMS = {"good": GOOD,
            "near": ["The home is small."] + GOOD[1:],  # one word from good: a close pair
            "weak": [" ".join(r.split()[:2]) + " thing." for _, r in PAIRS]}  # far from both: clear pairs
