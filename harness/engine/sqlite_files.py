@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from harness.errors import HarnessError
+
 T = TypeVar("T")
 
 
@@ -42,7 +44,29 @@ def connect(path: Path, schema: str, wal: bool = True) -> sqlite3.Connection:
 LOCK_WAIT_S = 60  # how long a connection waits for another process's lock
 
 
+OPEN_RETRY_S = 10  # how long a transient "unable to open database file" is retried
+
+
 def _open(path: Path, schema: str, wal: bool = True) -> sqlite3.Connection:
+    """Open ``path``, retrying SQLite's "unable to open database file" while its folder is
+    there to write in: processes creating one file together in WAL mode get it now and then
+    (two torchrun ranks opening a new weight-hash memo at once, once in some hundred CI runs;
+    Nix saw the same under parallel load), and the next try opens it."""
+    deadline = time.monotonic() + OPEN_RETRY_S
+    while True:
+        try:
+            return _open_once(path, schema, wal)
+        except sqlite3.OperationalError as exc:
+            if "unable to open" not in str(exc):
+                raise
+            if not os.access(path.parent, os.W_OK | os.X_OK) or time.monotonic() > deadline:
+                raise HarnessError(f"cannot open the SQLite file {path} ({exc}); check that its "
+                                   f"folder exists and is writable, and that the disk is not "
+                                   f"full") from exc
+            time.sleep(0.05)
+
+
+def _open_once(path: Path, schema: str, wal: bool) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=LOCK_WAIT_S)
     try:
         _journal_mode(db, "WAL" if wal else "DELETE")
