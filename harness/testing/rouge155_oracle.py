@@ -55,12 +55,15 @@ class ScriptResult:
 
 
 def run_script(predictions: Sequence[str], references: Sequence[Sequence[str]],
-               args: Sequence[str]) -> dict[str, ScriptResult]:
+               args: Sequence[str], keep: bool = True) -> dict[str, ScriptResult]:
     """Run the script once over the corpus with ``args`` (e.g. ``["-n", "2", "-m"]``; ``-a
-    -d -e`` are added); returns {"ROUGE-1": ScriptResult, "ROUGE-L": ..., ...}."""
+    -d -e`` are added); returns {"ROUGE-1": ScriptResult, "ROUGE-L": ..., ...}. ``keep=False``
+    runs it even where its output is kept (for timings)."""
     script = oracle_script()
     if script is None:
         raise RuntimeError(missing_reason())
+    if not keep:
+        return parse(_run(script, predictions, references, args), len(predictions))
     key = hashlib.sha256(json.dumps([list(predictions), [list(r) for r in references], list(args)])
                          .encode("utf-8")).hexdigest()[:24]
     kept = oracle_home() / "outputs" / f"{key}.txt"
