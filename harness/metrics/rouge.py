@@ -131,7 +131,6 @@ class RougeOptions(Rouge155Options):
                                        "a-z0-9 only) | unicode (any script) | char", choices=TOKENIZERS)
     sentence_split: str = option("newline", "rougeLsum sentences: newline | simple (also after . ! ?)",
                                  choices=SENTENCE_SPLITS)
-    workers: int = option(0, "scoring processes; 0 = min(cpus, 4) from 2000 examples (rouge-score)")
 
 
 class Rouge(MeanMetric):
@@ -142,7 +141,6 @@ class Rouge(MeanMetric):
         # impl=rouge155 is another metric class under the same name: the spec, the record and
         # `harness metrics` keep saying rouge1, the statistics and signature are ROUGE-1.5.5's
         if options.get("impl") == "rouge155":
-            options.pop("workers", None)  # one process either way; accepted for either impl
             return EXACT[cls.rouge_type](**options)
         return super().__new__(cls)
 

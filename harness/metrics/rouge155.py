@@ -23,8 +23,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.errors import UsageError
+from harness.machine import available_cpus
 from harness.metrics.base import Corpus
-from harness.metrics.common import SummableMetric, check_corpus, nrefs, package_version, present_refs
+from harness.metrics.common import (SummableMetric, check_corpus, chunk_bounds, nrefs, package_version,
+                                    parallel_map, present_refs)
 from harness.metrics.rouge155_scores import Measure, document_scores, script_bootstrap
 from harness.metrics.rouge155_text import TextRules, read_summary
 from harness.metrics.rouge_tokenizers import SENTENCE_SPLITS, TOKENIZERS, split_sentences
@@ -33,6 +35,7 @@ from harness.registry import metrics
 from harness.signature import Signature
 
 SCORES = ("f", "r", "p")
+PARALLEL_FROM = 2000  # as rouge.py: below this, starting worker processes costs more than it saves
 # the options only this implementation has (rouge.py refuses them with impl=rouge-score)
 OWN_OPTIONS = ("stopwords", "max_words", "max_bytes", "multiref", "alpha", "score",
                "script_resamples", "script_confidence")
@@ -59,6 +62,7 @@ class Rouge155Options:
     script_resamples: int = option(1000, "-r: resamples of ROUGE-1.5.5's own bootstrap, reported "
                                          "in the details (0: none)")
     script_confidence: float = option(95.0, "-c: the confidence of that interval, in percent")
+    workers: int = option(0, "scoring processes; 0 = min(cpus, 4) from 2000 examples")
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,21 @@ class Rouge155(SummableMetric):
         return TextRules(stem=o.use_stemmer, stopwords=o.stopwords, max_words=o.max_words,
                          max_bytes=o.max_bytes, tokenizer=o.tokenizer)
 
+    def workers_for(self, n_examples: int) -> int:
+        return self.options.workers or (min(available_cpus(), 4) if n_examples >= PARALLEL_FROM else 1)
+
     def statistics(self, corpus: Corpus) -> np.ndarray:
         check_corpus(corpus)
+        workers = self.workers_for(len(corpus))
+        if workers == 1 or len(corpus) < 2:
+            return self.rows(corpus)
+        jobs = [(self, corpus.predictions[a:b], corpus.references[a:b])
+                for a, b in chunk_bounds(len(corpus), workers)]
+        return np.concatenate(parallel_map(_rows_of_chunk, jobs, workers))
+
+    def rows(self, corpus: Corpus) -> np.ndarray:
+        """The statistics in this process; texts read once per corpus for every type that
+        reads them with the same rules."""
         o = self.options
         read = corpus.memo(("rouge155-text", self.rules(), o.sentence_split, self.one_line),
                            lambda: read_corpus(corpus, self.rules(), o.sentence_split, self.one_line))
@@ -149,6 +166,11 @@ class Rouge155(SummableMetric):
             ("tok", "rouge155" if o.tokenizer == "default" else o.tokenizer), *split,
             ("nrefs", nrefs(corpus.references)), ("multiref", o.multiref), ("alpha", o.alpha),
             ("score", o.score), ("version", f"harness-{package_version('harness')}"))
+
+
+def _rows_of_chunk(job: tuple) -> np.ndarray:
+    metric, predictions, references = job
+    return metric.rows(Corpus(predictions, references))
 
 
 def read_corpus(corpus: Corpus, rules: TextRules, split: str, one_line: bool) -> list:

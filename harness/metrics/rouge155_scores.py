@@ -169,11 +169,14 @@ def script_bootstrap(scores: np.ndarray, resamples: int = 1000, confidence: floa
     """
     n = len(scores)
     state = (0x330E + (np.arange(resamples, dtype=np.uint64) << np.uint64(16))) & np.uint64(_MASK)
-    draws = np.empty((resamples, n), dtype=np.int64)
+    draws = np.empty((resamples, n), dtype=np.int32)
     for k in range(n):
         state = (state * np.uint64(_A) + np.uint64(_C)) & np.uint64(_MASK)
-        draws[:, k] = (n * (state.astype(np.float64) * 2.0 ** -48)).astype(np.int64)
-    means = np.cumsum(scores[draws], axis=1)[:, -1] / n  # cumsum adds in order, as Perl's loop
+        draws[:, k] = (n * (state.astype(np.float64) * 2.0 ** -48)).astype(np.int32)
+    means = np.empty((resamples, scores.shape[1]))
+    for a in range(0, resamples, 100):  # 100 resamples at a time: a row of draws per resample
+        for c in range(scores.shape[1]):  # cumsum adds in draw order, as the script's loop does
+            means[a:a + 100, c] = np.cumsum(scores[draws[a:a + 100], c], axis=1)[:, -1] / n
     ranked = np.sort(means, axis=0)
     delta = resamples * ((100 - confidence) / 2.0) / 100.0
     upper, lower = int(resamples - delta - 1), int(delta)
