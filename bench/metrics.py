@@ -121,19 +121,21 @@ def bench_sacrebleu(name: str, spec: dict, reference, pairs, n: int, repeat: int
     return row(name, n, t_ours, t_ref, abs(value - ref))
 
 
-def bench_rouge(pairs, n: int, repeat: int) -> dict:
+def rouge_score_table(preds: list[str], refs: list[list[str]], types: list[str]) -> np.ndarray:
+    """(n, len(types)) F from a rouge-score ``RougeScorer`` loop, stemming on."""
     from rouge_score import rouge_scorer
+    scorer = rouge_scorer.RougeScorer(types, use_stemmer=True)
+    scores = [scorer.score_multi(r, p) for p, r in zip(preds, refs)]
+    return np.array([[s[t].fmeasure for t in types] for s in scores])
+
+
+def bench_rouge(pairs, n: int, repeat: int) -> dict:
     from harness.metrics.rouge import default_workers, rouge_table
     data = take(pairs, n)
     preds, refs = [p for p, _ in data], [r for _, r in data]
     t_ours, table = best_time(lambda: rouge_table(preds, refs, tokenizer="default", use_stemmer=True,
                                                   sentence_split="newline"), repeat)
-
-    def reference():
-        scorer = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
-        scores = [scorer.score_multi(r, p) for p, r in zip(preds, refs)]
-        return np.array([[s[t].fmeasure for t in ROUGE_TYPES] for s in scores])
-    t_ref, theirs = best_time(reference, repeat)
+    t_ref, theirs = best_time(lambda: rouge_score_table(preds, refs, ROUGE_TYPES), repeat)
     diff = float(np.max(np.abs(table.mean(axis=0) - theirs.mean(axis=0))) * 100)
     return row("rouge1+2+L+Lsum", n, t_ours, t_ref, diff, f"workers={default_workers(n)}")
 
@@ -174,17 +176,11 @@ def bench_rouge155_vs_script(pairs, n: int) -> dict | None:
 def bench_rouge155_vs_rouge_score(pairs, n: int, repeat: int) -> dict:
     """The ROUGE-1.5.5 mode vs rouge-score on the same documents and types; they differ by
     design (the stemmer: WordNet exceptions and the script's Porter), which the diff shows."""
-    from rouge_score import rouge_scorer
     data = take(pairs, n)
     preds, refs = [p for p, _ in data], [r for _, r in data]
     types = ["rouge1", "rouge2", "rougeLsum"]
     t_ours, ours = best_time(lambda: rouge155_table(Corpus(preds, refs), types), repeat)
-
-    def reference():
-        scorer = rouge_scorer.RougeScorer(types, use_stemmer=True)
-        scores = [scorer.score_multi(r, p) for p, r in zip(preds, refs)]
-        return np.array([[s[t].fmeasure for t in types] for s in scores])
-    t_ref, theirs = best_time(reference, repeat)
+    t_ref, theirs = best_time(lambda: rouge_score_table(preds, refs, types), repeat)
     diff = float(np.max(np.abs(ours.mean(axis=0) - theirs.mean(axis=0))) * 100)
     return row("rouge155 vs rouge-score", n, t_ours, t_ref, diff, "differ by design: -m's stemmer")
 

@@ -8,6 +8,9 @@ most papers' rouge-score calls). rougeLsum splits sentences on newlines (rouge-s
 rule), or with ``sentence_split=simple`` also after sentence punctuation; see
 rouge_tokenizers.py for the tokenizers.
 
+With ``impl=rouge155`` these four names are ROUGE-1.5.5's instead (rouge155.py: the numbers
+papers report; docs/rouge155.md says how the two differ).
+
 All four types are computed in one pass per option set and shared through
 ``Corpus.memo``, so scoring rouge1..rougeLsum tokenizes each text once. Large corpora are
 scored in worker processes (``workers``; 0 = min(cpu count, 4) from 2,000 examples up),
@@ -21,11 +24,11 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
+from harness.errors import UsageError
 from harness.machine import available_cpus
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs,
                                     package_version, parallel_imap, present_refs)
-from harness.errors import UsageError
 from harness.metrics.lcs import lcs_length, lcs_table
 from harness.metrics.rouge155 import EXACT, OWN_OPTIONS, Rouge155Options
 from harness.metrics.rouge_tokenizers import (SENTENCE_SPLITS, TOKENIZERS, make_tokenizer,
@@ -124,7 +127,7 @@ def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]],
 class RougeOptions(Rouge155Options):
     # the options of impl=rouge155 are declared there (rouge155.py) and refused here without it
     impl: str = option("rouge-score", "rouge-score | rouge155: ROUGE-1.5.5 exact, as papers report "
-                                      "it (docs/metrics.md)", choices=("rouge-score", "rouge155"))
+                                      "it (docs/rouge155.md)", choices=("rouge-score", "rouge155"))
     use_stemmer: bool = option(True, "Porter stemming as rouge-score; with impl=rouge155 ROUGE-1.5.5's "
                                      "-m (WordNet-2.0 exceptions, then its Porter)")
     tokenizer: str = option("default", "default (rouge-score's, or with impl=rouge155 ROUGE-1.5.5's: "
