@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.metrics.base import Corpus  # noqa: E402
 from harness.metrics.scoring import build_metric  # noqa: E402
-from harness.testing import REPO_ROOT, SHIPPED_DATA  # noqa: E402
+from harness.testing import REPO_ROOT, SHIPPED_DATA, rouge155_oracle  # noqa: E402
 from harness.testing.golden import golden_captioning_cases, golden_summarization_cases, \
     golden_translation_cases  # noqa: E402
 
@@ -158,7 +158,6 @@ def rouge155_table(corpus: Corpus, names: list[str]) -> np.ndarray:
 def bench_rouge155_vs_script(pairs, n: int) -> dict | None:
     """The ROUGE-1.5.5 mode vs the Perl script itself: every type the usual command line
     (-n 4 -w 1.2 -2 4 -U -m, 1,000 resamples) prints, in one call of the script."""
-    from harness.testing import rouge155_oracle
     if rouge155_oracle.oracle_script() is None:
         print(f"skipped rouge155 vs ROUGE-1.5.5.pl: {rouge155_oracle.missing_reason()}", file=sys.stderr)
         return None

@@ -174,7 +174,7 @@ class Rouge(MeanMetric):
 def _register(rouge_type: str, text: str) -> type:
     cls = type(f"Rouge_{rouge_type}", (Rouge,), {
         "name": rouge_type, "rouge_type": rouge_type, "__doc__": text, "__module__": __name__,
-        "description": f"{text} via rouge-score (mean F, 0-100)"})
+        "description": f"{text} via rouge-score, or ROUGE-1.5.5 with impl=rouge155 (mean F, 0-100)"})
     return metrics.register(rouge_type)(cls)
 
 
