@@ -138,6 +138,21 @@ def test_other_scripts_score_with_the_harness_tokenizers(tokenizer, prediction, 
     assert f"|tok:{'rouge155' if tokenizer == 'default' else tokenizer}|" in metric.signature(corpus).format()
 
 
+def test_the_corpus_score_is_the_plain_mean_of_the_chosen_column():
+    corpus = corpus_of(EDGE_CASES)
+    stats = build_metric({"name": "rouge2", "impl": "rouge155"}).statistics(corpus)
+    for column, score in enumerate("frp"):
+        metric = build_metric({"name": "rouge2", "impl": "rouge155", "score": score})
+        assert metric.aggregate(stats) == pytest.approx(100 * stats[:, column].mean(), abs=1e-12)
+        assert f"|score:{score}|" in metric.signature(corpus).format()
+
+
+def test_an_empty_reference_scores_zero_where_the_script_divides_by_zero():
+    corpus = corpus_of([("the cat sat", ["?!"]), ("the cat sat", ["the cat"])])
+    stats = build_metric({"name": "rougeW"}).statistics(corpus)
+    assert stats[0].tolist() == [0.0, 0.0, 0.0] and stats[1, 0] > 0
+
+
 def test_rougeL_reads_each_summary_as_one_line():
     pairs = EDGE_CASES[3:6] + EDGE_CASES[9:10]
     flat = [(p.replace("\n", " "), [r.replace("\n", " ") for r in refs]) for p, refs in pairs]
