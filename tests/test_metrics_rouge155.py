@@ -1,7 +1,11 @@
 """ROUGE-1.5.5 exact (impl=rouge155, rouge3/4, rougeW, rougeS*/SU*) against the Perl script
 itself (scripts/rouge155-oracle.sh installs it; one script call per option set, its output
 kept by input), on REALSumm and on generated edge cases, and against REALSumm's published
-per-document scores. The whole 1,200-document comparison is bench/rouge155_check.py."""
+per-document scores. The whole 1,200-document comparison is bench/rouge155_check.py.
+
+Without the script, the comparisons read what it printed for these same inputs from
+tests/data/conformance/rouge155_script (HARNESS_ROUGE155_SHIP=1 with the script present
+writes them there; with HARNESS_SHARED_DATA=/nowhere too for the shipped REALSumm subset)."""
 import json
 import subprocess
 
@@ -14,7 +18,8 @@ from harness.metrics.base import Corpus
 from harness.metrics.rouge155_text import porter_stem
 from harness.metrics.scoring import build_metric
 from harness.testing import rouge155_oracle
-from harness.testing.golden import golden_summarization_cases, summarization_published_rouge155
+from harness.testing.golden import (golden_summarization_cases, load_json, summarization_published_rouge155,
+                                    vectors_folders)
 
 needs_oracle = pytest.mark.skipif(rouge155_oracle.oracle_script() is None,
                                   reason=rouge155_oracle.missing_reason())
@@ -24,6 +29,7 @@ SPECS = {"ROUGE-1": {"name": "rouge1", "impl": "rouge155"}, "ROUGE-2": {"name": 
          "ROUGE-3": {"name": "rouge3"}, "ROUGE-4": {"name": "rouge4"},
          "ROUGE-L": {"name": "rougeLsum", "impl": "rouge155"}, "ROUGE-W-1.2": {"name": "rougeW"},
          "ROUGE-S4": {"name": "rougeS4"}, "ROUGE-SU4": {"name": "rougeSU4"}}
+VECTORS = vectors_folders("rouge_score_vs_rouge155")  # the shipped copy first
 UNLIMITED = {"ROUGE-S*": {"name": "rougeS"}, "ROUGE-SU*": {"name": "rougeSU"}}
 
 LONG = ("The committee met on Tuesday to discuss the budget.\nMembers argued about the new "
@@ -62,7 +68,10 @@ def corpus_of(pairs) -> Corpus:
 
 def assert_as_the_script(corpus: Corpus, flags: list[str], options: dict, specs: dict) -> None:
     """Every document's recall, precision and F, and the printed averages and intervals, equal."""
-    printed = rouge155_oracle.run_script(corpus.predictions, corpus.references, flags)
+    try:
+        printed = rouge155_oracle.run_script(corpus.predictions, corpus.references, flags)
+    except rouge155_oracle.OracleMissing as missing:
+        pytest.skip(f"{missing} (and no shipped output of it for these inputs)")
     for script_name, spec in specs.items():
         metric = build_metric({**spec, **options})
         stats = metric.statistics(corpus)
@@ -81,20 +90,17 @@ def realsumm_sample() -> Corpus:
     return corpus_of(pairs[:100])
 
 
-@needs_oracle
 @pytest.mark.parametrize("stem", [True, False], ids=["-m", "no-stem"])
 def test_realsumm_equals_the_script(stem):
     flags = EVERY_TYPE + ["-c", "95", "-r", "1000"] + (["-m"] if stem else [])
     assert_as_the_script(realsumm_sample(), flags, {"use_stemmer": stem}, SPECS)
 
 
-@needs_oracle
 @pytest.mark.parametrize("flags, options", OPTION_SETS, ids=[" ".join(f) or "plain" for f, _ in OPTION_SETS])
 def test_edge_cases_equal_the_script(flags, options):
     assert_as_the_script(corpus_of(EDGE_CASES), EVERY_TYPE + flags, options, SPECS)
 
 
-@needs_oracle
 def test_unlimited_skip_bigrams_equal_the_script():
     assert_as_the_script(corpus_of(EDGE_CASES), ["-2", "-1", "-U", "-m"], {}, UNLIMITED)
 
@@ -124,6 +130,26 @@ def test_realsumm_published_scores_per_document():
         stats = build_metric({"name": name, "impl": "rouge155"}).statistics(corpus)
         want = np.array([[r["published_rouge155"][published][k] for k in "frp"] for r in rows])
         assert np.abs(stats - want).max() <= 1e-5 + 1e-12, name
+
+
+@pytest.mark.parametrize("origin, folder", VECTORS, ids=[o for o, _ in VECTORS])
+def test_the_rouge155_values_rouge_score_publishes(origin, folder):
+    """The ROUGE-1.5.5 (recall, precision, F) in rouge-score's own tests: recall and precision
+    exactly; F to 1e-5, as those tests check it (line 1's ROUGE-2 F is 0.36364 there, the F of
+    the unrounded values; the script prints 0.36363, F from the rounded ones, as here)."""
+    expected = load_json(folder / "expected.json")["rouge155_published"]
+    targets = (folder / "target.txt").read_text(encoding="utf-8").splitlines()[:2]
+    predictions = (folder / "prediction.txt").read_text(encoding="utf-8").splitlines()[:2]
+    lines = corpus_of([(p, [t]) for p, t in zip(predictions, targets)])
+    multi = corpus_of([((folder / "prediction_multi.0.txt").read_text(encoding="utf-8"),
+                        [(folder / "target_multi.0.txt").read_text(encoding="utf-8")])])
+    checks = [(f"line{i}", key, lines, i) for key in ["rouge1", "rouge2", "rougeL", "rouge1_stem", "rouge2_stem"]
+              for i in range(2)] + [("multi0", "rougeLsum_stem", multi, 0)]
+    for case, key, corpus, row in checks:
+        name, _, stem = key.partition("_")
+        f, r, p = build_metric({"name": name, "impl": "rouge155", "use_stemmer": bool(stem)}).statistics(corpus)[row]
+        want_r, want_p, want_f = expected[case][key]
+        assert (r, p) == (want_r, want_p) and abs(f - want_f) <= 1e-5 + 1e-12, (case, key, (r, p, f))
 
 
 @pytest.mark.parametrize("tokenizer, prediction, reference, f", [
