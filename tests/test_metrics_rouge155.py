@@ -173,6 +173,13 @@ def test_the_corpus_score_is_the_plain_mean_of_the_chosen_column():
         assert f"|score:{score}|" in metric.signature(corpus).format()
 
 
+def test_worker_processes_give_identical_statistics():
+    corpus = corpus_of(EDGE_CASES * 4)
+    for name in ("rougeW", "rougeSU4"):
+        one = build_metric({"name": name, "workers": 1}).statistics(corpus)
+        assert np.array_equal(build_metric({"name": name, "workers": 2}).statistics(corpus), one), name
+
+
 def test_an_empty_reference_scores_zero_where_the_script_divides_by_zero():
     corpus = corpus_of([("the cat sat", ["?!"]), ("the cat sat", ["the cat"])])
     stats = build_metric({"name": "rougeW"}).statistics(corpus)

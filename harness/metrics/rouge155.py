@@ -118,8 +118,10 @@ class Rouge155(SummableMetric):
         workers = self.workers_for(len(corpus))
         if workers == 1 or len(corpus) < 2:
             return self.rows(corpus)
-        jobs = [(self, corpus.predictions[a:b], corpus.references[a:b])
-                for a, b in chunk_bounds(len(corpus), workers)]
+        o = self.options
+        # plain values, not the metric: a spawned worker gets them pickled
+        jobs = [(self.measure(), self.rules(), o.sentence_split, self.one_line, o.multiref, o.alpha,
+                 corpus.predictions[a:b], corpus.references[a:b]) for a, b in chunk_bounds(len(corpus), workers)]
         return np.concatenate(parallel_map(_rows_of_chunk, jobs, workers))
 
     def rows(self, corpus: Corpus) -> np.ndarray:
@@ -128,10 +130,7 @@ class Rouge155(SummableMetric):
         o = self.options
         read = corpus.memo(("rouge155-text", self.rules(), o.sentence_split, self.one_line),
                            lambda: read_corpus(corpus, self.rules(), o.sentence_split, self.one_line))
-        rows = [document_scores(self.measure(), peer, models, multiref=o.multiref, alpha=o.alpha)
-                for peer, models in read]
-        # columns f, r, p (SCORES): the script computes recall, precision, F; F leads here
-        return np.array([(f, r, p) for r, p, f in rows], dtype=np.float64).reshape(len(corpus), 3)
+        return score_rows(read, self.measure(), o.multiref, o.alpha)
 
     def n_columns(self) -> int:
         return 3
@@ -169,8 +168,15 @@ class Rouge155(SummableMetric):
 
 
 def _rows_of_chunk(job: tuple) -> np.ndarray:
-    metric, predictions, references = job
-    return metric.rows(Corpus(predictions, references))
+    measure, rules, split, one_line, multiref, alpha, predictions, references = job
+    return score_rows(read_corpus(Corpus(predictions, references), rules, split, one_line), measure, multiref, alpha)
+
+
+def score_rows(read: list, measure: Measure, multiref: str, alpha: float) -> np.ndarray:
+    """(n, 3) statistics, columns f, r, p (SCORES): the script computes recall, precision and
+    F; F leads here, as the usual score."""
+    rows = [document_scores(measure, peer, models, multiref=multiref, alpha=alpha) for peer, models in read]
+    return np.array([(f, r, p) for r, p, f in rows], dtype=np.float64).reshape(len(read), 3)
 
 
 def read_corpus(corpus: Corpus, rules: TextRules, split: str, one_line: bool) -> list:
