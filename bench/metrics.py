@@ -11,7 +11,7 @@ REALSumm CNN/DM, MAGIC MSCOCO); without it, the subset shipped in ``tests/data/c
 and agreement is checked on less varied text; the script says which data it ran on). Rows are
 taken in order and replicated (with a fixed shuffle) past their size.
 Reference timings: sacrebleu ``corpus_score``, a rouge-score ``RougeScorer`` loop in one
-process, pycocoevalcap's scorers. COCO rows start from PTB-tokenized text on both sides
+process, the ROUGE-1.5.5 Perl script (scripts/rouge155-oracle.sh; its row is skipped without it), pycocoevalcap's scorers. COCO rows start from PTB-tokenized text on both sides
 (tokenization is its own row). Each timing is the best of ``--repeat`` runs.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.metrics.base import Corpus  # noqa: E402
 from harness.metrics.scoring import build_metric  # noqa: E402
-from harness.testing import REPO_ROOT, SHIPPED_DATA  # noqa: E402
+from harness.testing import REPO_ROOT, SHIPPED_DATA, rouge155_oracle  # noqa: E402
 from harness.testing.golden import golden_captioning_cases, golden_summarization_cases, \
     golden_translation_cases  # noqa: E402
 
@@ -121,21 +121,67 @@ def bench_sacrebleu(name: str, spec: dict, reference, pairs, n: int, repeat: int
     return row(name, n, t_ours, t_ref, abs(value - ref))
 
 
-def bench_rouge(pairs, n: int, repeat: int) -> dict:
+def rouge_score_table(preds: list[str], refs: list[list[str]], types: list[str]) -> np.ndarray:
+    """(n, len(types)) F from a rouge-score ``RougeScorer`` loop, stemming on."""
     from rouge_score import rouge_scorer
+    scorer = rouge_scorer.RougeScorer(types, use_stemmer=True)
+    scores = [scorer.score_multi(r, p) for p, r in zip(preds, refs)]
+    return np.array([[s[t].fmeasure for t in types] for s in scores])
+
+
+def bench_rouge(pairs, n: int, repeat: int) -> dict:
     from harness.metrics.rouge import default_workers, rouge_table
     data = take(pairs, n)
     preds, refs = [p for p, _ in data], [r for _, r in data]
     t_ours, table = best_time(lambda: rouge_table(preds, refs, tokenizer="default", use_stemmer=True,
                                                   sentence_split="newline"), repeat)
-
-    def reference():
-        scorer = rouge_scorer.RougeScorer(ROUGE_TYPES, use_stemmer=True)
-        scores = [scorer.score_multi(r, p) for p, r in zip(preds, refs)]
-        return np.array([[s[t].fmeasure for t in ROUGE_TYPES] for s in scores])
-    t_ref, theirs = best_time(reference, repeat)
+    t_ref, theirs = best_time(lambda: rouge_score_table(preds, refs, ROUGE_TYPES), repeat)
     diff = float(np.max(np.abs(table.mean(axis=0) - theirs.mean(axis=0))) * 100)
     return row("rouge1+2+L+Lsum", n, t_ours, t_ref, diff, f"workers={default_workers(n)}")
+
+
+ROUGE155_TYPES = ["rouge1", "rouge2", "rouge3", "rouge4", "rougeLsum", "rougeW", "rougeS4", "rougeSU4"]
+
+
+def rouge155_table(corpus: Corpus, names: list[str]) -> np.ndarray:
+    """(n, len(names)) F of the ROUGE-1.5.5 mode, each type with the script's bootstrap (as
+    the script prints it) and from texts read once, as a run scores them."""
+    columns = []
+    for name in names:
+        metric = build_metric({"name": name, "impl": "rouge155"})
+        stats = metric.statistics(corpus)
+        metric.details(stats)
+        columns.append(stats[:, 0])
+    return np.stack(columns, axis=1)
+
+
+def bench_rouge155_vs_script(pairs, n: int) -> dict | None:
+    """The ROUGE-1.5.5 mode vs the Perl script itself: every type the usual command line
+    (-n 4 -w 1.2 -2 4 -U -m, 1,000 resamples) prints, in one call of the script."""
+    if rouge155_oracle.oracle_script() is None:
+        print(f"skipped rouge155 vs ROUGE-1.5.5.pl: {rouge155_oracle.missing_reason()}", file=sys.stderr)
+        return None
+    data = take(pairs, n)
+    preds, refs = [p for p, _ in data], [r for _, r in data]
+    t_ours, ours = best_time(lambda: rouge155_table(Corpus(preds, refs), ROUGE155_TYPES), 1)
+    flags = ["-n", "4", "-w", "1.2", "-2", "4", "-U", "-m", "-c", "95", "-r", "1000"]
+    t_ref, printed = best_time(lambda: rouge155_oracle.run_script(preds, refs, flags, keep=False), 1)
+    names = ["ROUGE-1", "ROUGE-2", "ROUGE-3", "ROUGE-4", "ROUGE-L", "ROUGE-W-1.2", "ROUGE-S4", "ROUGE-SU4"]
+    theirs = np.stack([np.array(printed[name].documents)[:, 2] for name in names], axis=1)
+    return row("rouge155 8 types vs perl", n, t_ours, t_ref, float(np.max(np.abs(ours - theirs)) * 100),
+               "per-document F; ROUGE-1.5.5.pl, one call")
+
+
+def bench_rouge155_vs_rouge_score(pairs, n: int, repeat: int) -> dict:
+    """The ROUGE-1.5.5 mode vs rouge-score on the same documents and types; they differ by
+    design (the stemmer: WordNet exceptions and the script's Porter), which the diff shows."""
+    data = take(pairs, n)
+    preds, refs = [p for p, _ in data], [r for _, r in data]
+    types = ["rouge1", "rouge2", "rougeLsum"]
+    t_ours, ours = best_time(lambda: rouge155_table(Corpus(preds, refs), types), repeat)
+    t_ref, theirs = best_time(lambda: rouge_score_table(preds, refs, types), repeat)
+    diff = float(np.max(np.abs(ours.mean(axis=0) - theirs.mean(axis=0))) * 100)
+    return row("rouge155 vs rouge-score", n, t_ours, t_ref, diff, "differ by design: -m's stemmer")
 
 
 def bench_rouge_workers(pairs, n: int, repeat: int) -> dict:
@@ -333,7 +379,8 @@ def run_memory(sizes: list[int], million: bool) -> None:
               flush=True)
 
 
-def print_table(rows: list[dict]) -> None:
+def print_table(rows: list[dict | None]) -> None:
+    rows = [r for r in rows if r is not None]
     fmt = "{:<30} {:>7} {:>11} {:>13} {:>9} {:>13}  {}"
     print(fmt.format("metric", "n", "harness s", "reference s", "speedup", "max |diff|", "note"))
     for r in rows:
@@ -379,10 +426,12 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(bench_sacrebleu("ter", {"name": "ter"}, TER, mt, n, 1))
         rows.append(bench_rouge(summ, n, repeat))
         rows.append(bench_rouge_workers(summ, n, repeat))
+        rows.append(bench_rouge155_vs_rouge_score(summ, n, repeat))
         rows.append(bench_coco(caps, n, repeat, "coco_bleu"))
         rows.append(bench_coco(caps, n, repeat, "coco_rougeL"))
     for n in cider_sizes:  # best of two: the first large run also pays the allocator's first-touch costs
         rows.append(bench_coco(caps, n, max(repeat, 2), "cider"))
+    rows.append(bench_rouge155_vs_script(summ, 1200))  # the script takes ~1 min per 1,000 documents
     rows.append(bench_bootstrap(mt, 3000, repeat))
     rows.append(bench_ptb(caps, 5000 if args.quick else 25000))
     print_table(rows)

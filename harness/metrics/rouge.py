@@ -8,6 +8,9 @@ most papers' rouge-score calls). rougeLsum splits sentences on newlines (rouge-s
 rule), or with ``sentence_split=simple`` also after sentence punctuation; see
 rouge_tokenizers.py for the tokenizers.
 
+With ``impl=rouge155`` these four names are ROUGE-1.5.5's instead (rouge155.py: the numbers
+papers report; docs/rouge155.md says how the two differ).
+
 All four types are computed in one pass per option set and shared through
 ``Corpus.memo``, so scoring rouge1..rougeLsum tokenizes each text once. Large corpora are
 scored in worker processes (``workers``; 0 = min(cpu count, 4) from 2,000 examples up),
@@ -17,15 +20,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import ClassVar, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
+from harness.errors import UsageError
 from harness.machine import available_cpus
 from harness.metrics.base import Corpus
 from harness.metrics.common import (MeanMetric, check_corpus, chunk_bounds, gc_paused, nrefs,
                                     package_version, parallel_imap, present_refs)
 from harness.metrics.lcs import lcs_length, lcs_table
+from harness.metrics.rouge155 import EXACT, OWN_OPTIONS, Rouge155Options
 from harness.metrics.rouge_tokenizers import (SENTENCE_SPLITS, TOKENIZERS, make_tokenizer,
                                               split_sentences)
 from harness.options import option
@@ -119,18 +124,35 @@ def rouge_table(predictions: Sequence[str], references: Sequence[Sequence[str]],
 
 
 @dataclass(frozen=True)
-class RougeOptions:
-    use_stemmer: bool = option(True, "Porter stemming as rouge-score")
-    tokenizer: str = option("default", "default (rouge-score: a-z0-9 only) | unicode (any script) | char",
-                            choices=TOKENIZERS)
+class RougeOptions(Rouge155Options):
+    # the options of impl=rouge155 are declared there (rouge155.py) and refused here without it
+    impl: str = option("rouge-score", "rouge-score | rouge155: ROUGE-1.5.5 exact, as papers report "
+                                      "it (docs/rouge155.md)", choices=("rouge-score", "rouge155"))
+    use_stemmer: bool = option(True, "Porter stemming as rouge-score; with impl=rouge155 ROUGE-1.5.5's "
+                                     "-m (WordNet-2.0 exceptions, then its Porter)")
+    tokenizer: str = option("default", "default (rouge-score's, or with impl=rouge155 ROUGE-1.5.5's: "
+                                       "a-z0-9 only) | unicode (any script) | char", choices=TOKENIZERS)
     sentence_split: str = option("newline", "rougeLsum sentences: newline | simple (also after . ! ?)",
                                  choices=SENTENCE_SPLITS)
-    workers: int = option(0, "scoring processes; 0 = min(cpus, 4) from 2000 examples")
 
 
 class Rouge(MeanMetric):
     rouge_type: ClassVar[str] = ""
     Options = RougeOptions
+
+    def __new__(cls, **options: Any):
+        # impl=rouge155 is another metric class under the same name: the spec, the record and
+        # `harness metrics` keep saying rouge1, the statistics and signature are ROUGE-1.5.5's
+        if options.get("impl") == "rouge155":
+            return EXACT[cls.rouge_type](**options)
+        return super().__new__(cls)
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        given = sorted(set(options) & set(OWN_OPTIONS))
+        if given:
+            raise UsageError(f"metric {self.name!r}: option {given[0]!r} belongs to ROUGE-1.5.5; "
+                             f"add impl=rouge155 to use it, or drop it")
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         check_corpus(corpus)
@@ -152,7 +174,7 @@ class Rouge(MeanMetric):
 def _register(rouge_type: str, text: str) -> type:
     cls = type(f"Rouge_{rouge_type}", (Rouge,), {
         "name": rouge_type, "rouge_type": rouge_type, "__doc__": text, "__module__": __name__,
-        "description": f"{text} via rouge-score (mean F, 0-100)"})
+        "description": f"{text} via rouge-score, or ROUGE-1.5.5 with impl=rouge155 (mean F, 0-100)"})
     return metrics.register(rouge_type)(cls)
 
 

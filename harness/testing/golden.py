@@ -191,3 +191,16 @@ def sacrebleu_paired(baseline: GoldenCase, systems: list[GoldenCase], kind: str)
                          "ci": [round(float(x), 1) for r in results for x in (r.mean, r.ci)]
                          if kind == "bs" else None}
     return table
+
+
+def summarization_published_rouge155(origin: str = "shared") -> list[dict]:
+    """Every REALSumm row with REALSumm's published per-document ROUGE-1.5.5 scores
+    (``published_rouge155``: rouge1, rouge2, rougeL_summary_level -> {"p", "r", "f"}) and its
+    ``system``, systems in name order; empty where the data (or, in the shipped subset, the
+    published scores) is absent."""
+    folder = _folder("summarization", SUMMARIZATION_DATASET, origin)
+    if folder is None:
+        return []
+    rows = [{**r, "system": path.stem} for path in sorted((folder / "systems").glob("*.jsonl"))
+            for r in load_jsonl(path)]
+    return [r for r in rows if "published_rouge155" in r]
