@@ -1,0 +1,95 @@
+"""Do a task's metrics agree? Kendall τ between the system rankings of every pair of its metrics,
+and the pairs of systems two metrics order differently with both differences significant.
+
+Read from a built leaderboard: its cells (scores from the stored statistics) and, per column,
+the pairs the significance rule separates, so a disagreement named here is one the
+leaderboard's own clusters show. τ is pandas' Kendall τ-b (ties counted as neither order) on
+scores turned so that higher is better (TER's ↓ included); only a task's usual signature of
+each metric counts, and only systems both metrics scored.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import pandas as pd
+
+from harness.reports.leaderboard import Column, Leaderboard
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Two systems two metrics order differently, each difference significant."""
+
+    first: str  # the system metric A puts ahead
+    second: str  # the system metric B puts ahead
+    delta_a: float  # first - second under metric A, in its direction (> 0: A prefers first)
+    delta_b: float  # second - first under metric B, in its direction (> 0: B prefers second)
+
+
+@dataclass(frozen=True)
+class MetricPair:
+    task: str
+    metric_a: str  # metric names (the task's usual signature of each)
+    metric_b: str
+    systems: int
+    tau: float | None  # None: fewer than two systems, or one metric ties them all
+    disagreements: tuple[Disagreement, ...]
+
+    def to_dict(self) -> dict:
+        return {"task": self.task, "metrics": [self.metric_a, self.metric_b], "systems": self.systems,
+                "kendall_tau": self.tau,
+                "disagreements": [{"systems": [d.first, d.second], f"{self.metric_a} prefers": d.first,
+                                   f"{self.metric_b} prefers": d.second, f"delta {self.metric_a}": d.delta_a,
+                                   f"delta {self.metric_b}": d.delta_b} for d in self.disagreements]}
+
+
+def metric_agreement(board: Leaderboard) -> list[MetricPair]:
+    """Every pair of metrics of every task the board has two or more metrics for."""
+    tasks: dict[str, list[Column]] = {}
+    for column in board.columns:
+        if column.main:
+            tasks.setdefault(column.task, []).append(column)
+    return [_pair(board, task, a, b) for task, columns in tasks.items()
+            for a, b in itertools.combinations(columns, 2)]
+
+
+def _oriented(board: Leaderboard, column: Column) -> pd.Series:
+    sign = 1.0 if column.higher_is_better else -1.0
+    return pd.Series({m: sign * board.cells[(m, column.key)].score for m in board.models
+                      if (m, column.key) in board.cells}, dtype=float)
+
+
+def _pair(board: Leaderboard, task: str, a: Column, b: Column) -> MetricPair:
+    scores_a, scores_b = _oriented(board, a), _oriented(board, b)
+    shared = [m for m in scores_a.index if m in scores_b.index]
+    # DataFrame.corr's Kendall is pandas' own τ-b (Series.corr's would ask for scipy)
+    frame = pd.DataFrame({"a": scores_a[shared], "b": scores_b[shared]})
+    tau = frame.corr(method="kendall").loc["a", "b"] if len(shared) > 1 else float("nan")
+    both = board.separated.get(a.key, set()) & board.separated.get(b.key, set())
+    found = []
+    for x, y in itertools.combinations(shared, 2):
+        if frozenset((x, y)) not in both:
+            continue
+        da, db = scores_a[x] - scores_a[y], scores_b[x] - scores_b[y]
+        if da * db < 0:  # opposite orders, neither a tie
+            first, second = (x, y) if da > 0 else (y, x)
+            found.append(Disagreement(first, second, abs(da), abs(db)))
+    return MetricPair(task, a.metric, b.metric, len(shared), None if pd.isna(tau) else float(tau), tuple(found))
+
+
+HEADER = ["task", "metric A", "metric B", "systems", "Kendall τ", "ordered differently"]
+
+
+def agreement_rows(pairs: list[MetricPair], digits: int = 2) -> list[list[str]]:
+    return [[p.task, p.metric_a, p.metric_b, str(p.systems), "-" if p.tau is None else f"{p.tau:+.{digits}f}",
+             str(len(p.disagreements))] for p in pairs]
+
+
+def agreement_notes(pairs: list[MetricPair], digits: int = 2) -> list[str]:
+    out = ["Kendall τ (τ-b): +1 both metrics rank the systems alike, -1 in reverse; ordered differently: "
+           "pairs of systems the two metrics order oppositely, both differences significant under the rule"]
+    for p in pairs:
+        out += [f"  {p.task}: {p.metric_a} puts {d.first} ahead of {d.second} by {d.delta_a:.{digits}f}, "
+                f"{p.metric_b} puts {d.second} ahead by {d.delta_b:.{digits}f}" for d in p.disagreements]
+    return out
