@@ -10,9 +10,8 @@ each metric counts, and only systems both metrics scored.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
-
-import pandas as pd
 
 from harness.reports.leaderboard import Column, Leaderboard
 
@@ -54,28 +53,23 @@ def metric_agreement(board: Leaderboard) -> list[MetricPair]:
             for a, b in itertools.combinations(columns, 2)]
 
 
-def _oriented(board: Leaderboard, column: Column) -> pd.Series:
-    sign = 1.0 if column.higher_is_better else -1.0
-    return pd.Series({m: sign * board.cells[(m, column.key)].score for m in board.models
-                      if (m, column.key) in board.cells}, dtype=float)
-
-
 def _pair(board: Leaderboard, task: str, a: Column, b: Column) -> MetricPair:
-    scores_a, scores_b = _oriented(board, a), _oriented(board, b)
-    shared = [m for m in scores_a.index if m in scores_b.index]
-    # DataFrame.corr's Kendall is pandas' own τ-b (Series.corr's would ask for scipy)
-    frame = pd.DataFrame({"a": scores_a[shared], "b": scores_b[shared]})
-    tau = frame.corr(method="kendall").loc["a", "b"] if len(shared) > 1 else float("nan")
+    frame = board.frame()[[a.key, b.key]].dropna()  # the systems both metrics scored
+    # DataFrame.corr's Kendall is pandas' own τ-b (Series.corr's would ask for scipy); a metric
+    # whose lower scores are better ranks in reverse, which flips τ's sign
+    tau = float(frame.corr(method="kendall").iloc[0, 1]) if len(frame) > 1 else math.nan
+    tau *= 1 if a.higher_is_better == b.higher_is_better else -1
+    sign_a, sign_b = (1 if a.higher_is_better else -1), (1 if b.higher_is_better else -1)
     both = board.separated.get(a.key, set()) & board.separated.get(b.key, set())
     found = []
-    for x, y in itertools.combinations(shared, 2):
+    for x, y in itertools.combinations(frame.index, 2):
         if frozenset((x, y)) not in both:
             continue
-        da, db = scores_a[x] - scores_a[y], scores_b[x] - scores_b[y]
+        da, db = sign_a * (frame.at[x, a.key] - frame.at[y, a.key]), sign_b * (frame.at[x, b.key] - frame.at[y, b.key])
         if da * db < 0:  # opposite orders, neither a tie
             first, second = (x, y) if da > 0 else (y, x)
-            found.append(Disagreement(first, second, abs(da), abs(db)))
-    return MetricPair(task, a.metric, b.metric, len(shared), None if pd.isna(tau) else float(tau), tuple(found))
+            found.append(Disagreement(first, second, float(abs(da)), float(abs(db))))
+    return MetricPair(task, a.metric, b.metric, len(frame), None if math.isnan(tau) else tau, tuple(found))
 
 
 HEADER = ["task", "metric A", "metric B", "systems", "Kendall τ", "ordered differently"]
