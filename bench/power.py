@@ -4,14 +4,16 @@ For a few pairs of submitted systems and metrics it prints the detectable Δ tha
 power`` prints (the rule's one-sided z) and the textbook two-sided one, and at each the power
 found by simulation (harness/testing/power_simulation.py: 400 fresh test sets of 1,000
 segments drawn from the real ones, B shifted so its true Δ is that value, each tested with the
-rule's own 1,000-resample paired bootstrap). Then how the resampled BLEU of the 171 pairs of
-the 19 systems correlate (what ``--correlation`` stands for with one run).
+rule's own 1,000-resample paired bootstrap). Then the n-for-Δ assumption, SE ∝ 1/√n: the SE of
+Δ on random halves of the test set against the whole; and how the resampled BLEU of the 171
+pairs of the 19 systems correlate (what ``--correlation`` stands for with one run).
 
     python bench/power.py
 """
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 import tempfile
 import time
@@ -53,11 +55,26 @@ def main() -> None:
             power, se = simulated_power(scorer, a.stats(metric), b.stats(metric), delta)
             print(f"{system} vs {base} {metric}: SE of Δ {row.se:.3f}, {name} Δ = {delta:.3f}: simulated power "
                   f"{power:.3f} ± {se:.3f} (400 test sets, {time.perf_counter() - start:.0f} s)", flush=True)
+    halves(runs)
     names = sorted(runs)
     resampled = resample_all(runs[names[0]].score("bleu").metric(), [runs[n].stats("bleu") for n in names], 1000, 12345)
     rho = [np.corrcoef(resampled[i], resampled[j])[0, 1] for i, j in itertools.combinations(range(len(names)), 2)]
     print(f"resampled BLEU correlation over the {len(rho)} pairs of {len(names)} systems: min {min(rho):.2f}, "
           f"median {np.median(rho):.2f}, max {max(rho):.2f}")
+
+
+
+def halves(runs: dict) -> None:
+    """SE of Δ on 500 of the 1,000 segments (10 random halves) against √2 x the whole's."""
+    for base, system, metric in PAIRS:
+        a, b = runs[base], runs[system]
+        scorer, stats_a, stats_b = a.score(metric).metric(), a.stats(metric), b.stats(metric)
+        whole = np.std(np.subtract(*resample_all(scorer, [stats_b, stats_a], 1000, 12345)), ddof=1)
+        rng = np.random.default_rng(0)
+        half = [np.std(np.subtract(*resample_all(scorer, [stats_b[rows], stats_a[rows]], 1000, 12345)), ddof=1)
+                for rows in (rng.permutation(len(stats_a))[:len(stats_a) // 2] for _ in range(10))]
+        print(f"{system} vs {base} {metric}: SE of Δ on 500 segments {np.mean(half):.3f} (10 halves, sd "
+              f"{np.std(half, ddof=1):.3f}); √2 x SE on 1,000: {math.sqrt(2) * whole:.3f}")
 
 
 if __name__ == "__main__":

@@ -304,7 +304,8 @@ def _add_compare(sub: Any) -> None:
 
 def _add_power(sub: Any) -> None:
     p = _command(sub, "power", "what a test set can detect: the smallest difference the paired test "
-                 "finds with 80%% power, and the examples needed for a given one, from the stored statistics",
+                 "finds with the given power, and the examples a given difference needs, from the stored "
+                 "statistics",
                  "examples:\n  harness power results/base-model                 # one run: assumes --correlation\n"
                  "  harness power results/base-model results/new-model   # two runs: their own covariance\n"
                  "  harness power BASE SYS --metrics bleu --delta 0.5 --json")
