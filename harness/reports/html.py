@@ -19,8 +19,7 @@ from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.record.store import atomic_write
 from harness.reports import runs as R
-from harness.reports.agreement import HEADER as AGREEMENT_HEADER
-from harness.reports.agreement import agreement_notes, agreement_rows, metric_agreement
+from harness.reports import agreement as A
 from harness.reports.browser import MAX_SAMPLES, capped, per_example_scores, sample_data
 from harness.reports.checks import marks
 from harness.reports.leaderboard import (Leaderboard, LeaderboardSettings, build_leaderboard,
@@ -91,11 +90,11 @@ def _tables(board: Leaderboard) -> list[dict]:
 
 
 def _agreement(board: Leaderboard) -> dict | None:
-    pairs = metric_agreement(board)
+    pairs = A.metric_agreement(board)
     if not pairs:
         return None
-    note, *lines = agreement_notes(pairs, board.settings.digits)
-    return {"header": AGREEMENT_HEADER, "rows": agreement_rows(pairs, board.settings.digits), "note": note,
+    note, *lines = A.agreement_notes(pairs, board.settings.digits)
+    return {"header": A.HEADER, "rows": A.agreement_rows(pairs, board.settings.digits), "note": note,
             "lines": [line.strip() for line in lines]}
 
 
