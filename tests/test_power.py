@@ -87,6 +87,16 @@ def test_compare_says_what_the_test_set_detects_under_a_non_significant_row(runs
     assert found["bleu"] == pytest.approx(row["detectable"])
 
 
+def test_the_leaderboard_says_what_it_can_tell_between_neighbours(runs, capsys):
+    [row] = _power(capsys, runs["a"], runs["b"], "--metrics", "bleu")
+    rc, out, _ = run_main(capsys, "leaderboard", str(runs["a"]), str(runs["b"]), "--metrics", "bleu", "--json")
+    [column] = json.loads(out)["columns"]
+    [pair] = column["neighbours"]  # the same resamples as power's: the same number
+    assert pair["detectable"] == pytest.approx(row["detectable"]) and pair["delta"] == pytest.approx(abs(row["delta"]))
+    rc, out, _ = run_main(capsys, "leaderboard", str(runs["a"]), str(runs["b"]), "--metrics", "bleu")
+    assert f"this test set detects Δ ≥ {row['detectable']:.2f} (median" in out
+
+
 @pytest.mark.parametrize("args, message", [
     (("a", "b", "near"), "power takes one run (its own variance) or two"),
     (("a", "--alpha", "1.5"), "--alpha 1.5: give a probability between 0 and 1"),

@@ -131,6 +131,7 @@ def test_metric_agreement_is_a_table_under_the_leaderboard(page):
     assert [r[:4] for r in rows] == [["demo-translation", a, b, "3"] for a, b in
                                      (("bleu", "chrf"), ("bleu", "ter"), ("chrf", "ter"))]  # mini has one metric
     assert page.find_element("id", "agreement-table").is_displayed()
+    assert "demo-translation:bleu: the rule separates" in page.find_element("id", "power-notes").text
 
 
 def test_the_file_is_self_contained(report):

@@ -101,7 +101,7 @@ def _agreement(board: Leaderboard) -> dict | None:
 def _board_context(board: Leaderboard) -> dict:
     return {"tables": _tables(board), "columns": board.columns, "cluster_note": board.cluster_note(),
             "rule_note": board.rule_note(), "warnings": board.warnings, "run_notes": board.run_notes(),
-            "agreement": _agreement(board)}
+            "power_notes": board.power_notes(), "agreement": _agreement(board)}
 
 
 def _page(title: str, board: Leaderboard, n_runs: int, **extra) -> str:

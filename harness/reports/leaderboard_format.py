@@ -1,6 +1,8 @@
 """How a leaderboard prints: terminal, Markdown, CSV, LaTeX, HTML and JSON."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from harness.reports import agreement as A
 from harness.reports.checks import left_out_json, marks
 from harness.reports.html import leaderboard_page
@@ -35,7 +37,7 @@ def table_rows(board: Leaderboard) -> list[list[str]]:
 
 def notes(board: Leaderboard) -> list[str]:
     out = ["cell: score ±half the 95% CI, #rank range, cluster (c1 = top); ↓ lower is better",
-           board.cluster_note(), board.rule_note(), "signatures:"]
+           board.cluster_note(), board.rule_note(), *board.power_notes(), "signatures:"]
     out += [f"  {c.key}: {c.signature}" for c in board.columns]
     return out + board.run_notes()
 
@@ -43,7 +45,8 @@ def notes(board: Leaderboard) -> list[str]:
 def to_json(board: Leaderboard) -> dict:
     columns = [{"key": c.key, "task": c.task, "metric": c.metric, "family": c.family,
                 "signature": c.signature, "higher_is_better": c.higher_is_better,
-                "separated": sorted(sorted(pair) for pair in board.separated.get(c.key, ()))}
+                "separated": sorted(sorted(pair) for pair in board.separated.get(c.key, ())),
+                "neighbours": [asdict(n) for n in board.neighbours.get(c.key, ())]}
                for c in board.columns]
     rows = []
     for m in board.models:
