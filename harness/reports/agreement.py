@@ -38,9 +38,9 @@ class MetricPair:
     def to_dict(self) -> dict:
         return {"task": self.task, "metrics": [self.metric_a, self.metric_b], "systems": self.systems,
                 "kendall_tau": self.tau,
-                "disagreements": [{"systems": [d.first, d.second], f"{self.metric_a} prefers": d.first,
-                                   f"{self.metric_b} prefers": d.second, f"delta {self.metric_a}": d.delta_a,
-                                   f"delta {self.metric_b}": d.delta_b} for d in self.disagreements]}
+                # a: the first of "metrics", b: the second
+                "disagreements": [{"a_prefers": d.first, "b_prefers": d.second, "delta_a": d.delta_a,
+                                   "delta_b": d.delta_b} for d in self.disagreements]}
 
 
 def metric_agreement(board: Leaderboard) -> list[MetricPair]:
