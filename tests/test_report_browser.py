@@ -125,6 +125,15 @@ def test_untrusted_predictions_show_as_text_and_run_nothing(page):
     assert page.execute_script("return document.querySelectorAll('body script').length") == 2
 
 
+def test_metric_agreement_is_a_table_under_the_leaderboard(page):
+    rows = [[td.text for td in r.find_elements("tag name", "td")]
+            for r in page.find_elements("css selector", "#agreement-table tbody tr")]
+    assert [r[:4] for r in rows] == [["demo-translation", a, b, "3"] for a, b in
+                                     (("bleu", "chrf"), ("bleu", "ter"), ("chrf", "ter"))]  # mini has one metric
+    assert page.find_element("id", "agreement-table").is_displayed()
+    assert "demo-translation:bleu: the rule separates" in page.find_element("id", "power-notes").text
+
+
 def test_the_file_is_self_contained(report):
     html = report.read_text(encoding="utf-8")
     assert "http://" not in html.replace("http-equiv", "") and "https://" not in html

@@ -19,8 +19,9 @@ COMMANDS = {"tasks": ("listing", "cmd_tasks"), "models": ("listing", "cmd_models
             "metrics": ("listing", "cmd_metrics"), "run": ("running", "cmd_run"),
             "score": ("scoring", "cmd_score"),
             "merge": ("running", "cmd_merge"), "demo": ("demo", "cmd_demo"),
-            "compare": ("reports", "cmd_compare"), "leaderboard": ("reports", "cmd_leaderboard"),
-            "sweep": ("reports", "cmd_sweep"), "report": ("reports", "cmd_report")}
+            "compare": ("reports", "cmd_compare"), "power": ("reports", "cmd_power"),
+            "leaderboard": ("reports", "cmd_leaderboard"), "sweep": ("reports", "cmd_sweep"),
+            "report": ("reports", "cmd_report")}
 
 
 def _command(name: str):

@@ -273,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the tiny models and run records go")
     p.add_argument("--quick", action="store_true", help="fewer examples and training steps")
     _add_compare(sub)
+    _add_power(sub)
     _add_leaderboard(sub)
     _add_sweep(sub)
     _add_report(sub)
@@ -299,6 +300,30 @@ def _add_compare(sub: Any) -> None:
                    help="show the K examples that moved most per metric")
     _add_include_partial(p)
     _add_output_format(p, ("text", "md", "csv", "latex", "json"))
+
+
+def _add_power(sub: Any) -> None:
+    p = _command(sub, "power", "what a test set can detect: the smallest difference the paired test "
+                 "finds with the given power, and the examples a given difference needs, from the stored "
+                 "statistics",
+                 "examples:\n  harness power results/base-model                 # one run: assumes --correlation\n"
+                 "  harness power results/base-model results/new-model   # two runs: their own covariance\n"
+                 "  harness power BASE SYS --metrics bleu --delta 0.5 --json")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="one or two run, task or model folders (two: "
+                   "the first is the baseline)")
+    p.add_argument("--delta", type=float, metavar="D", help="the difference to plan for, in each metric's "
+                   "points: its power and the examples it needs (default: the two runs' observed Δ)")
+    p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names or globs "
+                   "(default: every stored one)")
+    p.add_argument("--power", type=float, default=0.8, help="the probability of finding the difference")
+    p.add_argument("--correlation", type=float, default=0.5, metavar="RHO",
+                   help="one run only: how the resampled scores of the system to compare it with would "
+                        "correlate with its own (two runs measure it)")
+    p.add_argument("--bootstrap", type=natural_int, default=1000, metavar="N",
+                   help="bootstrap resamples for the standard error")
+    p.add_argument("--seed", type=int, default=12345, help="resampling seed (12345 is sacrebleu's)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the paired test")
+    _add_output_format(p, ("text", "md", "latex", "json"))
 
 
 def _add_leaderboard(sub: Any) -> None:

@@ -1,4 +1,4 @@
-"""``harness compare``, ``leaderboard``, ``sweep`` and ``report``: read run records, print or
+"""``harness compare``, ``power``, ``leaderboard``, ``sweep`` and ``report``: read run records, print or
 write what they show."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from harness.reports.compare_format import format_compare
 from harness.reports.html import write_report
 from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
 from harness.reports.leaderboard_format import format_leaderboard
+from harness.reports.power import PowerSettings, format_power, power_paths
 from harness.reports.runs import split_list
 from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
 
@@ -26,6 +27,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                force=args.force, examples=args.examples,
                                metrics=split_list(args.metrics), include_partial=args.include_partial)
     print(format_compare(compare_paths([args.baseline, *args.systems], settings), _format(args)))
+    return 0
+
+
+def cmd_power(args: argparse.Namespace) -> int:
+    settings = PowerSettings(delta=args.delta, alpha=args.alpha, power=args.power, correlation=args.correlation,
+                             n_bootstrap=args.bootstrap, seed=args.seed, metrics=split_list(args.metrics))
+    print(format_power(power_paths(args.runs, settings), settings, _format(args)))
     return 0
 
 

@@ -14,7 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.reports.significance import SignificanceRule, adjust, pairwise_tests, resample_all
+from harness.reports.significance import (SignificanceRule, adjust, difference_se, pairwise_tests,
+                                          resample_all)
 
 __all__ = ["Ranking", "rank_systems", "resample_all"]
 
@@ -27,6 +28,7 @@ class Ranking:
     cluster: list[int]  # 1 = the top cluster
     p_bootstrap: np.ndarray  # pairwise p-values, after correction
     significant: np.ndarray  # (k, k) bool: the rule separates i and j
+    se: np.ndarray  # (k, k) standard error of each pair's Δ on the column's resamples; NaN untested
 
 
 def rank_systems(metric, stats: Sequence[np.ndarray] | None, scores: Sequence[float], higher_is_better: bool,
@@ -37,7 +39,12 @@ def rank_systems(metric, stats: Sequence[np.ndarray] | None, scores: Sequence[fl
     signed = np.asarray(scores, dtype=float) * (1 if higher_is_better else -1)
     order = sorted(range(k), key=lambda i: -signed[i])
     rank = [1 + int(np.sum(signed > signed[i] + 1e-12)) for i in range(k)]
-    p = corrected_p(metric, stats, rule) if stats is not None else np.ones((k, k))
+    tests = pairwise_tests(metric, stats, rule) if stats is not None else None
+    p = corrected_p(tests.p_bootstrap, rule) if tests is not None else np.ones((k, k))
+    se = np.full((k, k), np.nan)
+    for i in range(k if tests is not None and tests.resampled else 0):
+        for j in range(i + 1, k):
+            se[i, j] = se[j, i] = difference_se(tests.resampled[i], tests.resampled[j])
     significant = np.array([[i != j and rule.significant(p[i, j]) for j in range(k)]
                             for i in range(k)], dtype=bool).reshape(k, k)
     ranges = []
@@ -45,13 +52,12 @@ def rank_systems(metric, stats: Sequence[np.ndarray] | None, scores: Sequence[fl
         better = sum(1 for j in range(k) if significant[i, j] and signed[j] > signed[i])
         worse = sum(1 for j in range(k) if significant[i, j] and signed[j] < signed[i])
         ranges.append((1 + better, k - worse))
-    return Ranking(order, rank, ranges, _clusters(order, ranges), p, significant)
+    return Ranking(order, rank, ranges, _clusters(order, ranges), p, significant, se)
 
 
-def corrected_p(metric, stats: Sequence[np.ndarray], rule: SignificanceRule) -> np.ndarray:
+def corrected_p(p: np.ndarray, rule: SignificanceRule) -> np.ndarray:
     """Pairwise paired-bootstrap p-values, corrected over the column's pairs."""
-    k = len(stats)
-    p = pairwise_tests(metric, stats, rule).p_bootstrap
+    k = len(p)
     pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
     for (i, j), value in zip(pairs, adjust([p[i, j] for i, j in pairs], rule.correction)):
         p[i, j] = p[j, i] = value

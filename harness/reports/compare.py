@@ -22,7 +22,7 @@ from harness.record.store import LeftOut, load_runs
 from harness.reports import runs as R
 from harness.reports.checks import CheckedScore, checked_score, left_out_lines, partial_runs
 from harness.reports.significance import (CORRECTIONS, TESTS, SignificanceRule, adjust,
-                                          pairwise_tests)
+                                          difference_se, pairwise_tests)
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class Comparison:
     examples: tuple[dict, ...] = field(default=())
     runs: tuple[str, str] = ("", "")  # baseline and system run folders
     checks: tuple[CheckedScore, ...] = ()  # each run's stored score against its statistics
+    detectable: float | None = None  # Δ the rule finds with 80% power on these examples (harness power)
 
     def verdict(self, alpha: float) -> str:
         """better / worse (significant under the one rule, in the metric's direction) or n.s."""
@@ -162,6 +163,8 @@ def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[
                          a.score(name).higher_is_better, p_bs, p_ar,
                          forced="; ".join(problems) or None, runs=(str(a.folder), str(b.folder)),
                          checks=(checked_score(a, name), checked_score(b, name)))
+        if tests.resampled:
+            row = replace(row, detectable=settings.rule.detectable(difference_se(*tests.resampled)))
         if settings.examples:
             row = replace(row, examples=tuple(moved_most(a, b, name, pairing, stats_a, stats_b, settings.examples)))
         out.append(row)

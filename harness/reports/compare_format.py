@@ -49,6 +49,7 @@ def notes(result: CompareResult) -> list[str]:
     if any(c.delta == 0 for c in comps):
         out.append("Δ = 0 reads n.s.: sacrebleu's p-value rule counts null statistics strictly above the "
                    "observed one, so identical scores get its smallest p, 1/(trials + 1)")
+    out += detectable_lines(comps, s.alpha)
     for c in comps:
         if c.forced:
             out.append(f"forced (--force): {c.task} {c.metric} {c.system}: {c.forced}")
@@ -56,6 +57,17 @@ def notes(result: CompareResult) -> list[str]:
     out += ["signatures:"] + [f"  {sig}" for sig in signatures]
     out += check_lines([(run, check) for c in comps for run, check in zip(c.runs, c.checks)])
     return out + partial_lines(result.partial) + left_out_lines(result.left_out)
+
+
+def detectable_lines(comps, alpha: float) -> list[str]:
+    """What the test set could have found, where it found nothing: a n.s. is no evidence of no
+    difference when the test set cannot see one of that size."""
+    quiet = [c for c in comps if c.verdict(alpha) == "n.s." and c.detectable is not None]
+    if not quiet:
+        return []
+    out = [f"n.s. rows: this test set detects, with 80% power at α {alpha}, Δ of at least (harness power):"]
+    return out + [f"  {c.task} {c.metric} {c.system}: Δ ≥ {c.detectable:.2f} {c.metric} "
+                  f"(here Δ = {c.delta:+.2f}, {c.n:,} examples)" for c in quiet]
 
 
 def examples_text(result: CompareResult) -> list[str]:

@@ -19,6 +19,7 @@ from harness.errors import UsageError
 from harness.record import RunRecord
 from harness.record.store import atomic_write
 from harness.reports import runs as R
+from harness.reports import agreement as A
 from harness.reports.browser import MAX_SAMPLES, capped, per_example_scores, sample_data
 from harness.reports.checks import marks
 from harness.reports.leaderboard import (Leaderboard, LeaderboardSettings, build_leaderboard,
@@ -88,9 +89,19 @@ def _tables(board: Leaderboard) -> list[dict]:
     return out
 
 
+def _agreement(board: Leaderboard) -> dict | None:
+    pairs = A.metric_agreement(board)
+    if not pairs:
+        return None
+    note, *lines = A.agreement_notes(pairs, board.settings.digits)
+    return {"header": A.HEADER, "rows": A.agreement_rows(pairs, board.settings.digits), "note": note,
+            "lines": [line.strip() for line in lines]}
+
+
 def _board_context(board: Leaderboard) -> dict:
     return {"tables": _tables(board), "columns": board.columns, "cluster_note": board.cluster_note(),
-            "rule_note": board.rule_note(), "warnings": board.warnings, "run_notes": board.run_notes()}
+            "rule_note": board.rule_note(), "warnings": board.warnings, "run_notes": board.run_notes(),
+            "power_notes": board.power_notes(), "agreement": _agreement(board)}
 
 
 def _page(title: str, board: Leaderboard, n_runs: int, **extra) -> str:

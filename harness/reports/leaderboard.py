@@ -68,6 +68,17 @@ class Cell:
     partial: str | None = None  # "3 of 100 examples failed" for a partial run
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """Two systems next to each other in a column's ranking (``better`` ranked first)."""
+
+    better: str
+    worse: str
+    delta: float  # better - worse, in the metric's direction
+    detectable: float  # the Δ the rule finds between them with 80% power (harness power)
+    separated: bool
+
+
 @dataclass
 class Leaderboard:
     columns: list[Column]
@@ -79,6 +90,8 @@ class Leaderboard:
     left_out: list[LeftOut] = field(default_factory=list)  # runs found but not shown, and why
     # column key -> the pairs of systems the rule separates, each pair as a frozenset of two names
     separated: dict[str, set[frozenset]] = field(default_factory=dict)
+    # column key -> systems next to each other in its ranking, and what the test set can detect there
+    neighbours: dict[str, list[Neighbours]] = field(default_factory=dict)
 
     def frame(self):
         """Scores as a pandas DataFrame: models x column keys (NaN where a model has no run)."""
@@ -103,6 +116,18 @@ class Leaderboard:
     def rule_note(self) -> str:
         return self.settings.rule.text()
 
+    def power_notes(self) -> list[str]:
+        """Per column, what the test set can tell apart between systems ranked next to each other."""
+        d, out = self.settings.digits, []
+        for c in self.columns:
+            pairs = self.neighbours.get(c.key, [])
+            if pairs:
+                found = sorted(n.detectable for n in pairs)
+                out.append(f"  {c.key}: the rule separates {sum(n.separated for n in pairs)} of {len(pairs)} "
+                           f"neighbouring pairs; between neighbours this test set detects Δ ≥ "
+                           f"{float(np.median(found)):.{d}f} (median; {found[0]:.{d}f}-{found[-1]:.{d}f})")
+        return ["can the test set tell? (80% power; harness power for any pair)"] + out if out else []
+
 
 def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings = LeaderboardSettings()) -> Leaderboard:
     R.check_choice(settings.correction, CORRECTIONS, "--correction")
@@ -114,11 +139,13 @@ def build_leaderboard(paths: Sequence[str | Path], settings: LeaderboardSettings
     grouped = _columns(records, settings, warnings)
     cells: dict[tuple[str, str], Cell] = {}
     separated: dict[str, set[frozenset]] = {}
+    neighbours: dict[str, list[Neighbours]] = {}
     for column, members in grouped:
-        separated[column.key] = _rank_column(column, members, labels, settings, cells, warnings)
+        separated[column.key], neighbours[column.key] = _rank_column(column, members, labels, settings, cells,
+                                                                     warnings)
     columns = [c for c, _ in grouped]
     models = list(dict.fromkeys(labels[id(r)] for r in records))
-    board = Leaderboard(columns, models, cells, {}, settings, warnings, left_out, separated)
+    board = Leaderboard(columns, models, cells, {}, settings, warnings, left_out, separated, neighbours)
     board.family_means = _family_means(board)
     board.models = _sorted_models(board)
     return board
@@ -183,7 +210,7 @@ def _columns(records: list[RunRecord], settings: LeaderboardSettings,
 
 
 def _rank_column(column: Column, members: list[RunRecord], labels: dict, settings: LeaderboardSettings,
-                 cells: dict, warnings: list[str]) -> set[frozenset]:
+                 cells: dict, warnings: list[str]) -> tuple[set[frozenset], list[Neighbours]]:
     latest: dict[str, RunRecord] = {}
     for r in sorted(members, key=lambda r: (r.created, r.run_id)):
         if labels[id(r)] in latest:
@@ -203,8 +230,13 @@ def _rank_column(column: Column, members: list[RunRecord], labels: dict, setting
         if check.state == "mismatch":
             warnings.append(f"{r.folder}: run.json says {column.metric} {check.stored:.4f}, its statistics "
                             f"give {check.value:.4f}; shown and ranked by the statistics")
-    return {frozenset((names[i], names[j])) for i in range(len(names)) for j in range(i + 1, len(names))
-            if ranking.significant[i, j]}
+    separated = {frozenset((names[i], names[j])) for i in range(len(names)) for j in range(i + 1, len(names))
+                 if ranking.significant[i, j]}
+    sign = 1 if column.higher_is_better else -1
+    neighbours = [Neighbours(names[i], names[j], sign * (scores[i] - scores[j]),
+                             settings.rule.detectable(ranking.se[i, j]), bool(ranking.significant[i, j]))
+                  for i, j in zip(ranking.order, ranking.order[1:]) if not np.isnan(ranking.se[i, j])]
+    return separated, neighbours
 
 
 def _aligned_stats(column: Column, runs: list[RunRecord], warnings: list[str]) -> list[np.ndarray] | None:

@@ -1,6 +1,9 @@
 """How a leaderboard prints: terminal, Markdown, CSV, LaTeX, HTML and JSON."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from harness.reports import agreement as A
 from harness.reports.checks import left_out_json, marks
 from harness.reports.html import leaderboard_page
 from harness.reports.leaderboard import Leaderboard
@@ -34,7 +37,7 @@ def table_rows(board: Leaderboard) -> list[list[str]]:
 
 def notes(board: Leaderboard) -> list[str]:
     out = ["cell: score ±half the 95% CI, #rank range, cluster (c1 = top); ↓ lower is better",
-           board.cluster_note(), board.rule_note(), "signatures:"]
+           board.cluster_note(), board.rule_note(), *board.power_notes(), "signatures:"]
     out += [f"  {c.key}: {c.signature}" for c in board.columns]
     return out + board.run_notes()
 
@@ -42,7 +45,8 @@ def notes(board: Leaderboard) -> list[str]:
 def to_json(board: Leaderboard) -> dict:
     columns = [{"key": c.key, "task": c.task, "metric": c.metric, "family": c.family,
                 "signature": c.signature, "higher_is_better": c.higher_is_better,
-                "separated": sorted(sorted(pair) for pair in board.separated.get(c.key, ()))}
+                "separated": sorted(sorted(pair) for pair in board.separated.get(c.key, ())),
+                "neighbours": [asdict(n) for n in board.neighbours.get(c.key, ())]}
                for c in board.columns]
     rows = []
     for m in board.models:
@@ -62,7 +66,19 @@ def to_json(board: Leaderboard) -> dict:
     rule = board.settings.rule.to_json()
     return {"columns": columns, "rows": rows, "warnings": board.warnings, "left_out": left_out_json(board.left_out),
             "significance": rule, "clusters": {**rule, "ranks": "WMT rank ranges",
-                                               "note": board.cluster_note()}}
+                                               "note": board.cluster_note()},
+            "agreement": [p.to_dict() for p in A.metric_agreement(board)]}
+
+
+def agreement_table(board: Leaderboard, fmt: str) -> str:
+    """The metric-agreement panel under the leaderboard ('' where no task has two metrics)."""
+    pairs = A.metric_agreement(board)
+    if not pairs:
+        return ""
+    title = "Metric agreement: Kendall τ between the system rankings of each pair of a task's metrics"
+    table = render(fmt, A.HEADER, A.agreement_rows(pairs, board.settings.digits), {3, 4, 5},
+                   A.agreement_notes(pairs, board.settings.digits), caption=title)
+    return "\n\n" + (table if fmt == "latex" else (f"**{title}**" if fmt == "md" else title) + "\n\n" + table)
 
 
 def format_leaderboard(board: Leaderboard, fmt: str = "text") -> str:
@@ -82,4 +98,5 @@ def format_leaderboard(board: Leaderboard, fmt: str = "text") -> str:
         return frame.loc[board.models].round(board.settings.digits).to_csv().rstrip("\n")
     header = _header(board)
     return render(fmt, header, table_rows(board), set(range(1, len(header))), notes(board),
-                  caption="Leaderboard: score ± half the 95% CI, rank range and significance cluster")
+                  caption="Leaderboard: score ± half the 95% CI, rank range and significance cluster") \
+        + agreement_table(board, fmt)

@@ -15,7 +15,7 @@ FORMATS = ("text", "md", "csv", "latex", "json")
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                    "^": r"\textasciicircum{}", "↓": r"$\downarrow$", "±": r"$\pm$",
-                   "Δ": r"$\Delta$", "†": r"\dag{}", "≤": r"$\leq$", "−": "-"}
+                   "Δ": r"$\Delta$", "†": r"\dag{}", "≤": r"$\leq$", "−": "-", "τ": r"$\tau$", "ρ": r"$\rho$"}
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int] = frozenset()) -> str:
