@@ -95,6 +95,7 @@ def write_parts(outputs: Sequence[Generated], plans: Sequence[Planned],
         record = partial_record(out, plan, task_ref(name), options, run_id)
         path = folder(options.output, record.model.spec, record.task.name, record.key) \
             / file_name(record.index, record.count)
+        store.remove_leftovers(path.parent)  # half-written parts of shards killed here
         store.atomic_write(path, (record.model_dump_json() + "\n").encode())
         written.append(Part(path, record))
     return written
