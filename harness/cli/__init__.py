@@ -80,7 +80,7 @@ def _resume(args: argparse.Namespace) -> str:
     except HarnessError:
         cached = False  # an unknown model kind: nothing was generated
     return ("; finished generations are cached, rerun to resume" if cached
-            else "; nothing is kept for it (its model's outputs are not cached): rerun it")
+            else "; nothing of it was kept (this model's outputs are never cached): rerun it")
 
 
 if __name__ == "__main__":

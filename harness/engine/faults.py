@@ -99,6 +99,7 @@ def after_commit(rows: int) -> None:
     if fault.batch_delay_s:
         time.sleep(fault.batch_delay_s)
     if fault.hold_after_rows is not None and _committed >= fault.hold_after_rows:
+        print(f"harness: fault: holding after {_committed} generations", file=sys.stderr, flush=True)
         time.sleep(HOLD_S)
 
 

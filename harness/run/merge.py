@@ -29,7 +29,8 @@ from harness.record import MergedFrom, RunRecord, store
 from harness.record.accounting import combine
 from harness.record.run import Section
 from harness.record.shard import ShardRecord
-from harness.run.merge_checks import MERGED, Part, check, complete, differing, find_parts
+from harness.run.merge_checks import (MERGED, Part, check, complete, differing, find_parts,
+                                       mixed_counts)
 from harness.run.merge_lock import Holder, lock_path, merge_lock, read_holder, wait_s
 from harness.run.options import Planned, RunOptions
 from harness.run.plan import model_input_kind, plan_run
@@ -59,12 +60,14 @@ def merge_when_complete(mine: Part, plan: Planned, output: Path, settings: Engin
     that is gone); otherwise say what it waits for."""
     rec, folder = mine.record, _key_folder(mine.path)
     what = f"shard {rec.index}/{rec.count} of {rec.task.name}"
-    parts = [p for p in find_parts([folder]) if p.record.count == rec.count]
+    everything = find_parts([folder])
+    parts = [p for p in everything if p.record.count == rec.count]
     if rec.run_id not in {p.record.run_id for p in parts}:  # another shard merged it already
         return Outcome(None, f"{what} written; another shard merged it: see "
                              f"{_mark_path(folder, rec.count)}")
     missing = sorted(set(range(rec.count)) - {p.record.index for p in parts})
     if missing:
+        mixed_counts(mine, everything)  # shards under one --shard-key given two Ns wait forever
         return Outcome(None, f"{what} written to {mine.path}; waiting for shard "
                              f"{', '.join(map(str, missing))} (the last shard to finish merges "
                              f"them; or by hand: harness merge {folder})")
