@@ -4,6 +4,7 @@ without the metrics, the run layer or torch."""
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import signal
@@ -38,7 +39,11 @@ class Terminated(KeyboardInterrupt):
     stops the same way, its cache committed and its temporaries removed on the way out."""
 
 
-def _terminated(signum: int, frame: Any) -> None:
+def _terminated(main_pid: int, signum: int, frame: Any) -> None:
+    if os.getpid() != main_pid:  # a forked metric worker, stopped by its pool: die quietly
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise Terminated
 
 
@@ -46,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(dash_values(parser, sys.argv[1:] if argv is None else argv))
     # under torchrun the launcher owns the ranks' signals; elsewhere a SIGTERM unwinds
-    previous = signal.signal(signal.SIGTERM, _terminated) \
+    previous = signal.signal(signal.SIGTERM, functools.partial(_terminated, os.getpid())) \
         if machine.world_size() == 1 and threading.current_thread() is threading.main_thread() else None
     try:
         return _command(args.command)(args)
