@@ -29,9 +29,10 @@ from harness.record import MergedFrom, RunRecord, store
 from harness.record.accounting import combine
 from harness.record.run import Section
 from harness.record.shard import ShardRecord
-from harness.run.merge_checks import (MERGED, Part, check, complete, differing, find_parts,
-                                       mixed_counts)
-from harness.run.merge_lock import Holder, lock_path, merge_lock, read_holder, wait_s
+from harness.run.merge_checks import (MERGED, Part, check, complete, differing, file_name,
+                                       find_parts, mixed_counts)
+from harness.run.merge_lock import (Holder, lock_path, merge_lock, read_holder, remove_if_gone,
+                                     wait_s)
 from harness.run.options import Planned, RunOptions
 from harness.run.plan import model_input_kind, plan_run
 from harness.run.score import Generated, score_and_record
@@ -68,6 +69,12 @@ def merge_when_complete(mine: Part, plan: Planned, output: Path, settings: Engin
     missing = sorted(set(range(rec.count)) - {p.record.index for p in parts})
     if missing:
         mixed_counts(mine, everything)  # shards under one --shard-key given two Ns wait forever
+        before = _merged_without(folder, rec.count, missing)
+        if before is not None:  # run again after its run was merged: the others are put away
+            remove_if_gone(lock_path(folder, rec.count))  # its merger's, if killed at the end
+            return Outcome(None, f"{what} written; its run was merged before it ran again: "
+                                 f"{before.folder} (for a new run from new parts, run all "
+                                 f"{rec.count} shards again)")
         return Outcome(None, f"{what} written to {mine.path}; waiting for shard "
                              f"{', '.join(map(str, missing))} (the last shard to finish merges "
                              f"them; or by hand: harness merge {folder})")
@@ -209,6 +216,19 @@ def _written_by(gone: Holder | None, parts: Sequence[Part]) -> RunRecord | None:
     run = store.read_record(path)
     same = run.merged_from is not None and run.merged_from.run_ids == [p.record.run_id for p in check(parts)]
     return run if same else None
+
+
+def _merged_without(folder: Path, count: int, missing: Sequence[int]) -> Merged | None:
+    """The merge that put the ``missing`` shards away, if its run is still there."""
+    try:
+        mark = Merged.model_validate_json(_mark_path(folder, count).read_bytes())
+    except (OSError, ValueError):
+        return None
+    kept = folder / MERGED / mark.run_id
+    if all((kept / file_name(i, count)).is_file() for i in missing) \
+            and (Path(mark.folder) / store.RECORD).is_file():
+        return mark
+    return None
 
 
 def _done(folder: Path, parts: Sequence[Part]) -> RunRecord | None:

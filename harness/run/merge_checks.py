@@ -28,6 +28,10 @@ SAME = (("model.spec", lambda r: r.model.spec), ("model.args", lambda r: r.model
         ("output settings", lambda r: r.run_key.output_settings if r.run_key else None))
 
 
+def file_name(index: int, count: int) -> str:
+    return f"shard-{index}-of-{count}.json"
+
+
 @dataclass(frozen=True)
 class Part:
     """One partial record and the file it came from."""

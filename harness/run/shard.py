@@ -24,7 +24,7 @@ from harness.record.environment import describe_environment
 from harness.record.key import HOST_FIELDS
 from harness.record.shard import ShardOptions, ShardRecord
 from harness.run.merge import SHARDS
-from harness.run.merge_checks import Part
+from harness.run.merge_checks import Part, file_name
 from harness.run.options import Planned, RunOptions, Shard
 from harness.run.score import Generated
 from harness.types import Example, Request
@@ -39,10 +39,6 @@ def select(requests: Sequence[Request], examples: Sequence[Example],
 
 def folder(output: Path, model_spec: str, task: str, key: str) -> Path:
     return store.task_dir(output, model_spec, task) / SHARDS / key
-
-
-def file_name(index: int, count: int) -> str:
-    return f"shard-{index}-of-{count}.json"
 
 
 def derived_key(out: Generated, options: RunOptions) -> str:
