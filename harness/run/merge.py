@@ -100,7 +100,8 @@ def _merge_locked(parts: Sequence[Part], folder: Path, output: Path,
                   stats_cache: StatsCache | None = None) -> Outcome | None:
     """Merge ``parts`` under their lock, or find them merged; None while a live process holds
     the lock. A merge a gone process left is taken over: if it had written its run whole,
-    that run is kept (marked, its parts put away), otherwise the parts are merged again."""
+    that run is kept (marked, the parts it was made from put away: a shard run again since
+    is not merged twice), otherwise the parts are merged again."""
     count = parts[0].record.count
     run_id = store.new_run_id(min(p.record.created for p in parts))
     with merge_lock(folder, count, run_id) as lock:
@@ -108,15 +109,18 @@ def _merge_locked(parts: Sequence[Part], folder: Path, output: Path,
             return None
         faults.merge_step("locked")
         done = _done(folder, parts) or _written_by(lock.taken_from, parts)
-        if done is not None:
-            _mark(folder, parts, done)
-            _put_away(folder, parts, done)
+        made_from = [p for p in parts if done and p.record.run_id in done.merged_from.run_ids]
+        if made_from:  # (every shard run again since: new parts, a new run)
+            _mark(folder, count, done)
+            _put_away(folder, made_from, done)
+            again = ", ".join(str(p.record.index) for p in parts if p not in made_from)
             return Outcome(done, f"{parts[0].record.task.name}: its {count} shards are merged: "
-                                 f"{done.folder}")
+                                 f"{done.folder}" + (f" (shard {again} ran again since; for a new "
+                                 f"run from new parts, run all {count} shards again)" if again else ""))
         record = merge(parts, output or _output_of(parts[0].path), settings, plan, stats_cache,
                        run_id)
         faults.merge_step("written")
-        _mark(folder, parts, record)
+        _mark(folder, count, record)
         faults.merge_step("marked")
         _put_away(folder, parts, record)
         faults.merge_step("put-away")
@@ -187,11 +191,11 @@ def _mark_path(folder: Path, count: int) -> Path:
     return folder / f"merged-of-{count}.json"
 
 
-def _mark(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
+def _mark(folder: Path, count: int, record: RunRecord) -> None:
     # written before the lock is released: whoever takes the lock next sees the work done
     mark = Merged(run_id=record.run_id, folder=str(Path(record.folder).resolve()),
-                  shard_run_ids=sorted(p.record.run_id for p in parts))
-    store.atomic_write(_mark_path(folder, parts[0].record.count), mark.model_dump_json().encode())
+                  shard_run_ids=sorted(record.merged_from.run_ids))
+    store.atomic_write(_mark_path(folder, count), mark.model_dump_json().encode())
 
 
 def _put_away(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
@@ -214,8 +218,9 @@ def _written_by(gone: Holder | None, parts: Sequence[Part]) -> RunRecord | None:
     if not path.is_file():
         return None
     run = store.read_record(path)
-    same = run.merged_from is not None and run.merged_from.run_ids == [p.record.run_id for p in check(parts)]
-    return run if same else None
+    ours = run.merged_from is not None and (run.merged_from.key, run.merged_from.count) \
+        == (record.key, record.count)
+    return run if ours else None
 
 
 def _merged_without(folder: Path, count: int, missing: Sequence[int]) -> Merged | None:
