@@ -191,12 +191,16 @@ def test_shards_under_one_key_with_another_seed_name_the_seed(capsys, monkeypatc
     assert ") has seed=12345, shard 1 (" in err and ") has seed=7; rerun shard 1" in err
 
 
-def test_shards_given_two_shard_counts_say_so(capsys, monkeypatch, files):
-    key = ["--shard-key", "job-82"]
+@pytest.mark.parametrize("keyed", [True, False])
+def test_shards_given_two_shard_counts_say_so(capsys, monkeypatch, files, keyed):
+    key = ["--shard-key", "job-82"] if keyed else []  # one folder, or one per N
     assert harness(capsys, monkeypatch, *run_args(files, "--shard", "0/2", *key))[0] == 0
     rc, out, err = harness(capsys, monkeypatch, *run_args(files, "--shard", "1/3", *key))
-    assert rc == 2 and "the shards of demo-translation count 2 and 3 shards" in err
-    assert "shard-0-of-2.json" in err and "every shard of one run takes the same N" in err
+    if keyed:  # the shard that finds the other N beside it says so at once
+        assert rc == 2 and "the shards of demo-translation count 2 and 3 shards" in err
+        assert "shard-0-of-2.json" in err and "every shard of one run takes the same N" in err
+    else:  # folders of their own: each waits, and the merge of them all says so
+        assert rc == 0 and "waiting for shard 0, 2" in err
     rc, out, err = harness(capsys, monkeypatch, "merge", str(files["out"]))
     assert rc == 2 and "count 2 and 3 shards" in err and "is missing" not in err
 

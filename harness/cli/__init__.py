@@ -23,8 +23,8 @@ __all__ = ["main", "parse_kv", "parse_metrics"]
 # command -> (module under harness.cli, function)
 COMMANDS = {"tasks": ("listing", "cmd_tasks"), "models": ("listing", "cmd_models"),
             "metrics": ("listing", "cmd_metrics"), "run": ("running", "cmd_run"),
-            "score": ("scoring", "cmd_score"),
-            "merge": ("running", "cmd_merge"), "clean": ("running", "cmd_clean"), "demo": ("demo", "cmd_demo"),
+            "score": ("scoring", "cmd_score"), "merge": ("running", "cmd_merge"),
+            "clean": ("running", "cmd_clean"), "demo": ("demo", "cmd_demo"),
             "compare": ("reports", "cmd_compare"), "leaderboard": ("reports", "cmd_leaderboard"),
             "sweep": ("reports", "cmd_sweep"), "report": ("reports", "cmd_report")}
 

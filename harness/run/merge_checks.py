@@ -213,10 +213,11 @@ def complete(group: list[Part], everything: Sequence[Part]) -> list[Part]:
 
 
 def mixed_counts(first: Part, everything: Sequence[Part]) -> None:
-    """Refuse an incomplete set of shards of a task beside shards of the same task that
-    count another N: one array's shards given two shard counts, not a missing shard."""
-    same_task = [p for p in everything if (p.record.model.spec, p.record.task.name)
-                 == (first.record.model.spec, first.record.task.name)]
+    """Refuse an incomplete set of shards beside shards of the same run (model, task, data,
+    settings: the run key, which leaves N out) that count another N: one array's shards given
+    two shard counts, not a missing shard."""
+    same_task = [p for p in everything if (p.record.model.spec, p.record.task.name, p.record.run_key)
+                 == (first.record.model.spec, first.record.task.name, first.record.run_key)]
     counts = sorted({p.record.count for p in same_task})
     if len(counts) < 2:
         return
