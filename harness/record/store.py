@@ -5,9 +5,10 @@ Layout, one folder per run, so runs never overwrite each other::
     <output>/<model-slug>/<task-slug>/<run-id>/run.json, samples.jsonl, stats/<metric>.npy
     <output>/<model-slug>/<task-slug>/latest        the newest run that did not fail (its id)
 
-A run is written into ``.tmp-<run-id>`` beside its final place and renamed into place, so
-a run folder exists whole or not at all; readers skip dot-folders (a crashed write's
-leftover). ``latest`` is replaced atomically after the rename, and never names a failed run.
+A run is written into ``.tmp-<run-id>.<pid>@<host>`` beside its final place and renamed into
+place, so a run folder exists whole or not at all; readers skip dot-folders. A write that
+fails or is stopped removes its temporary folder; one that ``kill -9`` left is removed by the
+next write to the folder once its writer is gone (``remove_leftovers``). ``latest`` is replaced atomically after the rename, and never names a failed run.
 Records from schema 1 (``<output>/<model>/<task>/run.json``) are read and converted.
 """
 from __future__ import annotations
