@@ -1,6 +1,6 @@
 """Fault figures: the bad-input matrix through the real command line, and kill -9 trials.
 
-    python bench/faults.py              # the whole matrix and 5 kill -9 trials
+    python bench/faults.py              # the whole matrix, 5 kill -9 trials, a merge killed at each step
     python bench/faults.py --fast       # a subset and no kill trials (tests/test_faults.py)
     python bench/faults.py --kills 20   # more trials
 
@@ -17,7 +17,8 @@ run as a user runs it: ``python -m harness run ...`` in a fresh process. A row i
 A kill trial starts a generation of 24 sampled requests with a tiny causal model, kills it
 with SIGKILL after a random number of committed batches, reruns it, and compares the outputs
 with an uninterrupted run: examples lost (missing or different) and generations duplicated
-(made again although cached) must be 0.
+(made again although cached) must be 0. A merge trial kills a job array's merge at one of its
+steps and runs the killed shard again: it must finish the run once and leave nothing behind.
 """
 from __future__ import annotations
 
@@ -235,7 +236,49 @@ def kill_trials(n: int, seed: int = 0) -> dict[str, int]:
     return out
 
 
-def report(outcomes: list[tuple[Case, str, str]], kills: dict[str, int]) -> str:
+# -- merges killed at each step ----------------------------------------------------------------
+MERGE_STEPS = ("locked", "written", "marked", "put-away")  # harness/run/merge.py's faults.merge_step
+
+
+def merge_kill_trials(rounds: int) -> dict[str, int]:
+    """A job array of 2 shards over a predictions file whose merge is killed (SIGKILL) at each
+    step, then the killed shard run again, as a scheduler's user retries it: it must exit 0
+    with the run merged once, and leave no temporary or lock behind."""
+    out = {"trials": 0, "finished": 0, "runs made twice": 0, "leftovers": 0}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    for step in MERGE_STEPS * rounds:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            model = f"predictions:{_write_jsonl(folder / 'p.jsonl', PREDICTIONS)}"
+            args = [sys.executable, "-m", "harness",
+                    *_data_run(_write_jsonl(folder / "d.jsonl", ROWS), folder, model)]
+            shard = lambda i, **extra: subprocess.Popen(  # noqa: E731
+                [*args, "--shard", f"{i}/2"], env={**env, **extra}, text=True, cwd=REPO,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            shard(0).communicate()
+            merging = shard(1, HARNESS_FAULT_MERGE_HOLD_AT=step)
+            for line in merging.stderr:
+                if "harness: fault: " in line:
+                    break
+            merging.kill()
+            merging.communicate()
+            rerun = shard(1)
+            rerun.communicate()
+            runs = list((folder / "out").rglob("run.json"))
+            left = [p for p in (folder / "out").rglob("*")
+                    if p.name.startswith((".tmp-", ".latest.")) or "@" in p.name or p.suffix == ".lock"]
+            out["trials"] += 1
+            out["finished"] += rerun.returncode == 0 and len(runs) >= 1
+            out["runs made twice"] += len(runs) > 1
+            out["leftovers"] += len(left)
+    return out
+
+
+PREDICTIONS = [{"id": row["id"], "prediction": row["references"][0]} for row in ROWS]
+
+
+def report(outcomes: list[tuple[Case, str, str]], kills: dict[str, int],
+           merges: dict[str, int] | None = None) -> str:
     count = lambda kind: sum(outcome == kind for _, outcome, _ in outcomes)  # noqa: E731
     lines = [f"bad inputs tried          {len(outcomes):4d}",
              f"  clear errors            {count('clear'):4d}   (exit 2, what and where, no traceback)",
@@ -250,6 +293,11 @@ def report(outcomes: list[tuple[Case, str, str]], kills: dict[str, int]) -> str:
                   f"  duplicated generations  {kills['duplicated']:4d}"]
         if kills["not killed mid-run"]:
             lines.append(f"  not killed mid-run      {kills['not killed mid-run']:4d}   (not counted)")
+    if merges and merges["trials"]:
+        lines += [f"merges killed (kill -9)   {merges['trials']:4d}   (at each step: {', '.join(MERGE_STEPS)})",
+                  f"  finished by the rerun   {merges['finished']:4d}   (the killed shard again: exit 0, run merged)",
+                  f"  runs made twice         {merges['runs made twice']:4d}",
+                  f"  temporaries, locks left {merges['leftovers']:4d}"]
     for case, outcome, detail in outcomes:
         if outcome not in ("clear", "accepted"):
             lines.append(f"  {outcome}: {case.name}: {detail}")
@@ -264,9 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     cases = fast_subset(matrix()) if args.fast else matrix()
     outcomes = [(case, *run_case(case)) for case in cases]
     kills = kill_trials(args.kills if args.kills is not None else 0 if args.fast else 5)
-    print(report(outcomes, kills))
+    merges = merge_kill_trials(0 if args.fast else 1)
+    print(report(outcomes, kills, merges))
     bad = sum(o not in ("clear", "accepted") for _, o, _ in outcomes) + kills["lost"] + \
-        kills["duplicated"] + kills["not killed mid-run"]
+        kills["duplicated"] + kills["not killed mid-run"] + merges["trials"] - merges["finished"] + \
+        merges["runs made twice"] + merges["leftovers"]
     return 1 if bad else 0
 
 

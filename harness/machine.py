@@ -1,10 +1,14 @@
 """This process's share of the machine: the CPUs it may use, and, under torchrun, its rank
 and the GPU that goes with it (read from the launcher's environment, so adapters can ask
-without joining the ranks' group)."""
+without joining the ranks' group); and which process on which host owns a file the harness
+leaves while it works, and whether that process is gone."""
 from __future__ import annotations
 
 import os
+import re
+import socket
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -50,3 +54,49 @@ def cuda_device(torch: Any) -> str:
     if "LOCAL_RANK" not in os.environ:
         return "cuda"
     return f"cuda:{local_ranks()[0] % max(torch.cuda.device_count(), 1)}"
+
+
+def pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
+
+
+_TAG = re.compile(r"\.(\d+)@([A-Za-z0-9._-]+)$")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A process on a host: who holds a lock or writes a temporary file."""
+
+    pid: int
+    host: str
+
+    @classmethod
+    def me(cls) -> "Owner":
+        # the host as a file name may hold it, so a name's tag and a lock's text compare
+        return cls(os.getpid(), re.sub(r"[^A-Za-z0-9.-]+", "_", socket.gethostname()))
+
+    @property
+    def tag(self) -> str:
+        """``.4242@node7``: what a temporary's name ends with, so whoever finds it after a
+        crash can tell whose it was without opening it."""
+        return f".{self.pid}@{self.host}"
+
+    @classmethod
+    def of_name(cls, name: str) -> "Owner | None":
+        """The owner a name's tag names; None for a name without one (an older harness's)."""
+        found = _TAG.search(name)
+        return cls(int(found.group(1)), found.group(2)) if found else None
+
+    def gone(self, quiet_s: float, stale_s: float) -> bool:
+        """Provably gone: on this host, its pid no longer exists; on another, its file has
+        not been touched for ``stale_s`` (``quiet_s`` ago). A pid reused on this host keeps
+        the file until ``stale_s`` passes too, so callers also apply their age rule."""
+        if self.host == Owner.me().host:
+            return not pid_exists(self.pid)
+        return quiet_s > stale_s

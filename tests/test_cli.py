@@ -86,7 +86,7 @@ def test_postprocess_flag_is_recorded_and_checked(tmp_path):
     assert proc.returncode == 2 and "--postprocess: unknown step 'nope'" in proc.stderr
 
 
-COMMANDS = ("tasks", "models", "metrics", "run", "score", "merge", "demo", "compare", "power", "leaderboard", "sweep",
+COMMANDS = ("tasks", "models", "metrics", "run", "score", "merge", "clean", "demo", "compare", "power", "leaderboard", "sweep",
             "report")
 
 

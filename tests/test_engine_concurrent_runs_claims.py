@@ -170,8 +170,12 @@ def test_a_concurrent_adapter_claims_requests_as_it_sends_them(tmp_path):
         time.sleep(0.05)
         if (cache_dir / "generations.sqlite").exists():
             db = sqlite3.connect(cache_dir / "generations.sqlite")
-            claimed = db.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
-            db.close()
+            try:
+                claimed = db.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+            except sqlite3.OperationalError:  # the file is there, its tables not yet
+                claimed = 0
+            finally:
+                db.close()
             if claimed:
                 break
     model.release.set()

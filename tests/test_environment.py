@@ -1,4 +1,5 @@
 """The run record's description of where it ran, including the harness's own revision."""
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,6 +36,23 @@ def test_a_checkout_records_its_commit_and_whether_code_or_tasks_were_edited(tmp
     (tmp_path / "tasks" / "t.yaml").write_text("two\n")
     harness_revision.cache_clear()
     assert harness_revision(tmp_path) == {"commit": head, "dirty": True}
+
+
+def test_recording_the_revision_takes_no_lock_on_the_checkout(tmp_path):
+    """`git status` refreshes a stale index under .git/index.lock, and a `git commit` made at
+    that moment fails: the revision is read without rewriting the index."""
+    git(tmp_path, "init", "-q")
+    (tmp_path / "harness").mkdir()
+    (tmp_path / "harness" / "run.py").write_text("one\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    later = (tmp_path / "harness" / "run.py").stat().st_mtime + 5
+    os.utime(tmp_path / "harness" / "run.py", (later, later))  # same text, stale index entry
+    index = (tmp_path / ".git" / "index").stat()
+    harness_revision.cache_clear()
+    assert harness_revision(tmp_path)["dirty"] is False
+    after = (tmp_path / ".git" / "index").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (index.st_ino, index.st_mtime_ns)
 
 
 def test_outside_a_checkout_there_is_no_revision(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from conftest import run_main, write_jsonl
 from harness.record import store
 from harness.run import merge
+from harness.run.merge_lock import merge_lock
 from harness.errors import UsageError
 from harness.models.predictions import Predictions
 from harness.run import RunOptions, evaluate
@@ -148,10 +149,12 @@ def test_a_duplicated_shard_is_named_with_both_files(capsys, monkeypatch, files,
 def test_two_shards_finding_every_part_at_once_merge_once(capsys, monkeypatch, files):
     assert run(capsys, monkeypatch, files, "--shard", "0/2")[0] == 0
     folder = shard_files(files["out"])[0].parent
-    with merge._lock(folder, 2) as held:  # another shard is merging right now
-        assert held is None
+    monkeypatch.setenv("HARNESS_MERGE_WAIT_S", "0")  # no waiting for the merge held below
+    with merge_lock(folder, 2, "run-being-merged") as lock:  # another shard is merging right now
+        assert lock.held_by is None
         rc, out, err = run(capsys, monkeypatch, files, "--shard", "1/2")
-    assert rc == 0 and "another process is merging them" in err and out == ""
+    assert rc == 2 and "is merging these shards" in err and out == ""
+    assert f"has not finished after 0 s (HARNESS_MERGE_WAIT_S); once it has stopped, run `harness merge {folder}`" in err
     assert store.load_runs(files["out"]) == []
     parts = merge.find_parts([folder])
     rc, out, err = harness(capsys, monkeypatch, "merge", str(folder))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, Sequence
 
 from harness.errors import UsageError
 from harness.run.options import Shard
@@ -258,6 +258,17 @@ def _add_merge(sub: Any) -> None:
                    help="print the run record(s) as JSON on stdout, and nothing else there")
 
 
+def _add_clean(sub: Any) -> None:
+    p = _command(sub, "clean", "remove what killed runs left in a results folder: temporary "
+                 "folders and files of writers that are gone, merge locks of merges that are gone",
+                 "examples:\n  harness clean results/\n  harness clean results/ --dry-run\n\n"
+                 "Never removes a run, nor what a live run on this host is writing; another\n"
+                 "host's temporaries once they are an hour old, its locks once their heartbeat "
+                 "stopped.")
+    p.add_argument("path", metavar="RESULTS", help="the results folder (--output of the runs)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness", description=DESCRIPTION,
                                      formatter_class=_Formatter)
@@ -266,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_score(sub)
     _add_merge(sub)
+    _add_clean(sub)
     p = _command(sub, "demo", "offline demo: build tiny local models and evaluate them and the "
                  "baselines on the 3 demo tasks",
                  "examples:\n  harness demo\n  harness demo --quick --output /tmp/demo")
@@ -277,7 +289,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_leaderboard(sub)
     _add_sweep(sub)
     _add_report(sub)
+    parser.set_defaults(commands=sub.choices)
     return parser
+
+
+def dash_values(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """``--shard -1/2`` read as ``--shard=-1/2``: argparse takes a value that starts with
+    ``-`` (and is no plain negative number) for an option, and says "expected one argument"
+    instead of the option's own check and hint. A value may start with ``-`` exactly when
+    it is no option of the command."""
+    argv = list(argv)
+    command = parser.get_default("commands").get(next((a for a in argv if not a.startswith("-")), ""))
+    if command is None:
+        return argv
+    # argparse has no public list of a parser's options
+    options = {o: a.nargs != 0 for a in command._actions for o in a.option_strings}
+    out, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return out + argv[i:]
+        if options.get(arg) and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and argv[i + 1] not in options and argv[i + 1] != "--":
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
 
 
 def _add_compare(sub: Any) -> None:

@@ -1,4 +1,5 @@
-"""``harness run`` and ``harness merge``: evaluate a model, or merge a job array's shards."""
+"""``harness run``, ``harness merge`` and ``harness clean``: evaluate a model, merge a job
+array's shards, clear what killed runs left."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +13,7 @@ from harness.cli.values import parse_kv, parse_metrics
 from harness.engine import EngineSettings
 from harness.errors import UsageError
 from harness.reports.table import format_table, throughput_line
+from harness.run.clean import clean
 from harness.run.merge import merge_paths
 from harness.run.options import RunOptions
 from harness.run.runner import evaluate
@@ -76,3 +78,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
     for outcome in outcomes:
         print(f"harness: {outcome.note}", file=sys.stderr)
     return _print_records([o.record for o in outcomes], args.json)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    removed = clean(Path(args.path), dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for path in removed:
+        print(f"{verb} {path}")
+    print(f"harness: {verb} {len(removed)} leftover{'s' if len(removed) != 1 else ''} of killed "
+          f"runs under {args.path}", file=sys.stderr)
+    return 0

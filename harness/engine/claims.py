@@ -27,6 +27,7 @@ import uuid
 from typing import Iterable
 
 from harness.engine.cache import GenerationCache
+from harness.machine import pid_exists
 
 # a claimant's heartbeat older than this is a run that died; HARNESS_CLAIM_STALE_S overrides
 DEFAULT_STALE_S = 60.0
@@ -36,16 +37,6 @@ _CHUNK = 400  # SQLite caps the number of bound parameters
 def stale_after_s() -> float:
     value = os.environ.get("HARNESS_CLAIM_STALE_S")
     return float(value) if value else DEFAULT_STALE_S
-
-
-def pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: it exists
-        return True
-    return True
 
 
 def is_live(hostname: str | None, pid: int | None, heartbeat: float | None, now: float,

@@ -17,6 +17,7 @@ right before each batch reaches the model and ``after_commit`` once a batch is s
 from __future__ import annotations
 
 import os
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -98,6 +99,18 @@ def after_commit(rows: int) -> None:
     if fault.batch_delay_s:
         time.sleep(fault.batch_delay_s)
     if fault.hold_after_rows is not None and _committed >= fault.hold_after_rows:
+        print(f"harness: fault: holding after {_committed} generations", file=sys.stderr, flush=True)
+        time.sleep(HOLD_S)
+
+
+MERGE_HOLD_ENV = "HARNESS_FAULT_MERGE_HOLD_AT"
+
+
+def merge_step(step: str) -> None:
+    """Called at each step of a merge; holds there when a fault names the step, after saying
+    so on stderr (the test that kills the process waits for that line)."""
+    if os.environ.get(MERGE_HOLD_ENV) == step:
+        print(f"harness: fault: merge holding at {step!r}", file=sys.stderr, flush=True)
         time.sleep(HOLD_S)
 
 

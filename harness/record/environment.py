@@ -61,8 +61,10 @@ def harness_revision(root: Path | None = None) -> dict | None:
 
 
 def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          timeout=10, check=True)
+    # --no-optional-locks: `git status` would otherwise refresh the index under
+    # .git/index.lock, and a `git commit` in the checkout at that moment would fail
+    done = subprocess.run(["git", "--no-optional-locks", "-C", str(root), *args],
+                          capture_output=True, text=True, timeout=10, check=True)
     return done.stdout.strip()
 
 

@@ -5,9 +5,10 @@ Layout, one folder per run, so runs never overwrite each other::
     <output>/<model-slug>/<task-slug>/<run-id>/run.json, samples.jsonl, stats/<metric>.npy
     <output>/<model-slug>/<task-slug>/latest        the newest run that did not fail (its id)
 
-A run is written into ``.tmp-<run-id>`` beside its final place and renamed into place, so
-a run folder exists whole or not at all; readers skip dot-folders (a crashed write's
-leftover). ``latest`` is replaced atomically after the rename, and never names a failed run.
+A run is written into ``.tmp-<run-id>.<pid>@<host>`` beside its final place and renamed into
+place, so a run folder exists whole or not at all; readers skip dot-folders. A write that
+fails or is stopped removes its temporary folder; one that ``kill -9`` left is removed by the
+next write to the folder once its writer is gone (``remove_leftovers``). ``latest`` is replaced atomically after the rename, and never names a failed run.
 Records from schema 1 (``<output>/<model>/<task>/run.json``) are read and converted.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
 from harness.errors import DataError
+from harness.machine import Owner
 from harness.record import SCHEMA_VERSION, RunRecord
 from harness.record.v1 import upgrade
 
@@ -123,7 +125,8 @@ def _folder_owner(folder: Path) -> tuple[str, str] | None:
 
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    # the writer's tag ends the name: a kill -9 mid-write leaves a file anyone can tell is dead
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=Owner.me().tag)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -167,45 +170,63 @@ def write_run(output: Path, record: RunRecord, samples: Iterable[Mapping[str, An
 
     parent = task_dir(output, record.model.spec, record.task.name)
     check_names(parent, record)
-    final, tmp = parent / record.run_id, parent / f".tmp-{record.run_id}"
+    final, tmp = parent / record.run_id, parent / f"{TMP_RUN}{record.run_id}{Owner.me().tag}"
     if tmp.exists():  # this process's own earlier attempt at the same run (a failed record)
         shutil.rmtree(tmp)
-    remove_stale_temporaries(parent)
+    remove_leftovers(parent)
     tmp.mkdir(parents=True)
-    with _synced(tmp / record.files.samples, "w") as f:
-        # row by row: a million sample rows joined first would be a gigabyte of text
-        f.writelines(json.dumps(s, ensure_ascii=False) + "\n" for s in samples)
-    for name, matrix in stats.items():
-        with _synced(tmp / record.score(name).stats, "wb") as f:  # no in-memory copy of the matrix
-            np.save(f, np.asarray(matrix, dtype=np.float64))
-    _write_file(tmp / RECORD, (record.to_json() + "\n").encode())
-    _publish(tmp, final)
+    try:
+        with _synced(tmp / record.files.samples, "w") as f:
+            # row by row: a million sample rows joined first would be a gigabyte of text
+            f.writelines(json.dumps(s, ensure_ascii=False) + "\n" for s in samples)
+        for name, matrix in stats.items():
+            with _synced(tmp / record.score(name).stats, "wb") as f:  # no in-memory copy
+                np.save(f, np.asarray(matrix, dtype=np.float64))
+        _write_file(tmp / RECORD, (record.to_json() + "\n").encode())
+        _publish(tmp, final)
+    except BaseException:  # a full disk, Ctrl-C, SIGTERM: the half-written run goes with us
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if record.status != "failed":
         atomic_write(parent / LATEST, f"{record.run_id}\n".encode())
     record._folder = final
     return final
 
 
-STALE_AFTER_S = 3600  # a run writes its folder in seconds; an older one was interrupted
+TMP_RUN = ".tmp-"  # .tmp-<run-id>.<pid>@<host>/: a run being written
+# a run writes its folder in minutes: one older than this was interrupted, whoever wrote it
+STALE_AFTER_S = 3600
 
 
-def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
-    """Remove what interrupted writes left in a task folder (``.tmp-<run-id>/`` folders and
-    ``.latest.XXXX`` files) once they are an hour old: younger ones may be another run's,
-    writing now. They never hold a result: a run is published by its rename."""
+def remove_leftovers(folder: Path, now: float | None = None, dry_run: bool = False) -> list[Path]:
+    """Remove what interrupted writes left in ``folder`` (``.tmp-<run-id>.../`` folders and
+    ``.<file>.XXXX...`` half-written files): those whose writer is gone (this host, its pid
+    no longer exists) at once, any other once it is an hour old, as the writer may be
+    another host's run, writing now. They never hold a result: a run is published by its
+    rename, a file by its replace. ``dry_run``: only say what would go."""
     now = time.time() if now is None else now
     removed = []
     for path in folder.glob(".*"):
-        if not (path.name.startswith(".tmp-") or path.name.startswith(f".{LATEST}.")):
+        if not is_leftover(path.name):
             continue
         try:
-            if now - path.lstat().st_mtime < STALE_AFTER_S:
+            quiet_s = now - path.lstat().st_mtime
+            owner = Owner.of_name(path.name)
+            if quiet_s < STALE_AFTER_S and (owner is None or not owner.gone(quiet_s, STALE_AFTER_S)):
                 continue
-            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            if not dry_run:
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
             removed.append(path)
         except OSError:
             continue  # another run removed it first, or it is not ours to remove
     return removed
+
+
+def is_leftover(name: str) -> bool:
+    """A name only an unfinished write gives: a run's temporary folder, or an atomic write's
+    temporary file (``.latest.XXXX``, ``.shard-0-of-2.json.XXXX.4242@node7``)."""
+    return name.startswith((TMP_RUN, f".{LATEST}.")) \
+        or (name.startswith(".") and Owner.of_name(name) is not None)
 
 
 def _publish(tmp: Path, final: Path) -> None:

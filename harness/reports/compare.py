@@ -100,7 +100,17 @@ def load_side(path: str | Path, include_partial: bool = False,
     """One argument of ``compare``: task name -> its run (a run, task or model folder)."""
     out: dict[str, RunRecord] = {}
     statuses = ("complete", "partial") if include_partial else ("complete",)
-    for record in load_runs(path, statuses=statuses, left_out=left_out):
+    mine: list[LeftOut] = []
+    records = load_runs(path, statuses=statuses, left_out=mine)
+    if left_out is not None:
+        left_out.extend(mine)
+    if not records:  # before any pairing: an empty side is not a side with other tasks
+        if not mine:
+            raise UsageError(f"{path}: no runs there (no run.json below it); `harness run "
+                             f"--output DIR` writes them, give the folder it wrote")
+        raise UsageError("\n".join([f"{path}: no run there can be compared; every run found "
+                                     f"is left out"] + left_out_lines(mine)))
+    for record in records:
         if record.task.name in out:
             other = out[record.task.name]
             a, b = R.system_labels([other, record], unique=True)

@@ -5,7 +5,8 @@
     runner       evaluate(): load once, generate each task (one process, torchrun ranks, or one shard)
     ranks        data parallel over torchrun's ranks
     shard        one job-array shard's part of a run
-    merge        the N parts made into one run, checked first (merge_checks)
+    merge        the N parts made into one run, checked first (merge_checks), under merge_lock
+    clean        what killed runs left in a results folder
     score        score and record: the step a run and a merge both end with
 """
 from __future__ import annotations

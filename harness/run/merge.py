@@ -8,31 +8,31 @@ example in one shard only (disjoint). The task is then planned again as the shar
 order, and ``score.score_and_record`` writes them as it writes any run: the record is the one a
 single process would have written, plus ``merged_from``.
 
-Two shards finishing at once may both find all N parts: the one that creates the lock file
-(``merging-of-N.lock``, O_EXCL) merges, and a ``merged-of-N.json`` written before the lock is
-released tells later comers the work is done.
+Two shards finishing at once may both find all N parts: the one that takes the lock
+(``merge_lock``) merges, the other waits for it, and a ``merged-of-N.json`` written before
+the lock is released tells it, and later comers, the work is done.
 """
 from __future__ import annotations
 
-import json
 import os
-import socket
+import time
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from harness import data
-from harness.engine import EngineSettings
+from harness.engine import EngineSettings, faults
 from harness.errors import DataError, UsageError
 from harness.metrics.stats_cache import StatsCache
 from harness.record import MergedFrom, RunRecord, store
 from harness.record.accounting import combine
 from harness.record.run import Section
 from harness.record.shard import ShardRecord
-from harness.run.merge_checks import MERGED, Part, check, complete, find_parts, short
+from harness.run.merge_checks import (MERGED, Part, check, complete, differing, file_name,
+                                       find_parts, mixed_counts)
+from harness.run.merge_lock import (Holder, lock_path, merge_lock, read_holder, remove_if_gone,
+                                     wait_s)
 from harness.run.options import Planned, RunOptions
 from harness.run.plan import model_input_kind, plan_run
 from harness.run.score import Generated, score_and_record
@@ -56,30 +56,75 @@ class Merged(Section):
 
 def merge_when_complete(mine: Part, plan: Planned, output: Path, settings: EngineSettings,
                         stats_cache: StatsCache | None = None) -> Outcome:
-    """What the shard that wrote ``mine`` does next: merge all N parts if they are in and no
-    other process is merging them; otherwise say what it waits for."""
+    """What the shard that wrote ``mine`` does next: merge all N parts if they are in (after
+    any other process merging them now: it waits for that one, and takes over from one
+    that is gone); otherwise say what it waits for."""
     rec, folder = mine.record, _key_folder(mine.path)
     what = f"shard {rec.index}/{rec.count} of {rec.task.name}"
-    parts = [p for p in find_parts([folder]) if p.record.count == rec.count]
+    everything = find_parts([folder])
+    parts = [p for p in everything if p.record.count == rec.count]
     if rec.run_id not in {p.record.run_id for p in parts}:  # another shard merged it already
         return Outcome(None, f"{what} written; another shard merged it: see "
                              f"{_mark_path(folder, rec.count)}")
     missing = sorted(set(range(rec.count)) - {p.record.index for p in parts})
     if missing:
+        mixed_counts(mine, everything)  # shards under one --shard-key given two Ns wait forever
+        before = _merged_without(folder, rec.count, missing)
+        if before is not None:  # run again after its run was merged: the others are put away
+            remove_if_gone(lock_path(folder, rec.count))  # its merger's, if killed at the end
+            return Outcome(None, f"{what} written; its run was merged before it ran again: "
+                                 f"{before.folder} (for a new run from new parts, run all "
+                                 f"{rec.count} shards again)")
         return Outcome(None, f"{what} written to {mine.path}; waiting for shard "
                              f"{', '.join(map(str, missing))} (the last shard to finish merges "
                              f"them; or by hand: harness merge {folder})")
-    with _lock(folder, rec.count) as held:
-        if held is not None:
-            return Outcome(None, f"{what} written; all {rec.count} shards are in and another "
-                                 f"process is merging them ({held})")
-        done = _done(folder, parts)
-        if done is not None:
-            return Outcome(None, f"{what} written; its shards are merged: {done.folder}")
-        record = merge(parts, output, settings, plan, stats_cache)
-        _mark(folder, parts, record)
+    deadline = time.monotonic() + wait_s()
+    while True:
+        outcome = _merge_locked(parts, folder, output, settings, plan, stats_cache)
+        if outcome is not None:
+            return outcome
+        if time.monotonic() >= deadline:
+            holder = read_holder(lock_path(folder, rec.count))
+            raise DataError(f"{what} written; all {rec.count} shards are in, but "
+                            f"{holder or 'another process'} has not finished after "
+                            f"{wait_s():.0f} s (HARNESS_MERGE_WAIT_S); once it has stopped, "
+                            f"run `harness merge {folder}`")
+        time.sleep(_POLL_S)
+
+
+_POLL_S = 1.0  # how often a shard looks whether another process's merge has finished
+
+
+def _merge_locked(parts: Sequence[Part], folder: Path, output: Path,
+                  settings: EngineSettings | None, plan: Planned | None = None,
+                  stats_cache: StatsCache | None = None) -> Outcome | None:
+    """Merge ``parts`` under their lock, or find them merged; None while a live process holds
+    the lock. A merge a gone process left is taken over: if it had written its run whole,
+    that run is kept (marked, the parts it was made from put away: a shard run again since
+    is not merged twice), otherwise the parts are merged again."""
+    count = parts[0].record.count
+    run_id = store.new_run_id(min(p.record.created for p in parts))
+    with merge_lock(folder, count, run_id) as lock:
+        if lock.held_by is not None:
+            return None
+        faults.merge_step("locked")
+        done = _done(folder, parts) or _written_by(lock.taken_from, parts)
+        made_from = [p for p in parts if done and p.record.run_id in done.merged_from.run_ids]
+        if made_from:  # (every shard run again since: new parts, a new run)
+            _mark(folder, count, done)
+            _put_away(folder, made_from, done)
+            again = ", ".join(str(p.record.index) for p in parts if p not in made_from)
+            return Outcome(done, f"{parts[0].record.task.name}: its {count} shards are merged: "
+                                 f"{done.folder}" + (f" (shard {again} ran again since; for a new "
+                                 f"run from new parts, run all {count} shards again)" if again else ""))
+        record = merge(parts, output or _output_of(parts[0].path), settings, plan, stats_cache,
+                       run_id)
+        faults.merge_step("written")
+        _mark(folder, count, record)
+        faults.merge_step("marked")
         _put_away(folder, parts, record)
-        return Outcome(record, f"merged {rec.count} shards of {rec.task.name}: {record.folder}")
+        faults.merge_step("put-away")
+        return Outcome(record, f"merged {count} shards of {record.task.name}: {record.folder}")
 
 
 def merge_paths(paths: Sequence[Path | str], output: Path | None = None,
@@ -101,19 +146,13 @@ def merge_paths(paths: Sequence[Path | str], output: Path | None = None,
     checked = [complete(group, parts) for group in runs.values()]
     outcomes = []
     for group in checked:
-        folder, count = _key_folder(group[0].path), group[0].record.count
-        with _lock(folder, count) as held:
-            if held is not None:
-                raise DataError(f"{held}; wait for it to finish, or, if it is not running "
-                                f"(killed), remove {_lock_path(folder, count)} and merge again")
-            done = _done(folder, group)
-            if done is not None:
-                outcomes.append(Outcome(done, f"already merged: {done.folder}"))
-                continue
-            record = merge(group, output or _output_of(group[0].path), settings)
-            _mark(folder, group, record)
-            _put_away(folder, group, record)
-            outcomes.append(Outcome(record, f"merged {count} shards of {record.task.name}"))
+        folder = _key_folder(group[0].path)
+        outcome = _merge_locked(group, folder, output, settings)
+        if outcome is None:
+            holder = read_holder(lock_path(folder, group[0].record.count))
+            raise DataError(f"{holder or 'another process is merging these shards'}; wait for "
+                            f"it to finish (a lock whose process is gone is taken over)")
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -148,48 +187,15 @@ def _key_folder(path: Path) -> Path:
     return folder.parent.parent if folder.parent.name == MERGED else folder
 
 
-def _lock_path(folder: Path, count: int) -> Path:
-    return folder / f"merging-of-{count}.lock"
-
-
-@contextmanager
-def _lock(folder: Path, count: int) -> Iterator[str | None]:
-    """Yields None while this process holds the merge lock of ``folder``'s N shards, or who
-    holds it. Exclusive creation is atomic on local and NFSv3+ file systems, so of two shards
-    finding all parts at once exactly one merges."""
-    path = _lock_path(folder, count)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        yield _holder(path)
-        return
-    with os.fdopen(fd, "w") as f:
-        json.dump({"pid": os.getpid(), "host": socket.gethostname(),
-                   "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}, f)
-    try:
-        yield None
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _holder(path: Path) -> str:
-    try:
-        held = json.loads(path.read_text(encoding="utf-8"))
-        who = f"pid {held['pid']} on {held['host']} since {held['since']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        who = "a process"
-    return f"{path}: {who} is merging these shards"
-
-
 def _mark_path(folder: Path, count: int) -> Path:
     return folder / f"merged-of-{count}.json"
 
 
-def _mark(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
+def _mark(folder: Path, count: int, record: RunRecord) -> None:
     # written before the lock is released: whoever takes the lock next sees the work done
     mark = Merged(run_id=record.run_id, folder=str(Path(record.folder).resolve()),
-                  shard_run_ids=sorted(p.record.run_id for p in parts))
-    store.atomic_write(_mark_path(folder, parts[0].record.count), mark.model_dump_json().encode())
+                  shard_run_ids=sorted(record.merged_from.run_ids))
+    store.atomic_write(_mark_path(folder, count), mark.model_dump_json().encode())
 
 
 def _put_away(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
@@ -200,6 +206,34 @@ def _put_away(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
         if part.path.parent == folder:  # parts given from elsewhere (another disk) stay there
             kept.mkdir(parents=True, exist_ok=True)
             os.replace(part.path, kept / part.path.name)
+
+
+def _written_by(gone: Holder | None, parts: Sequence[Part]) -> RunRecord | None:
+    """The run a gone merger of ``parts`` had published before it was stopped, if any."""
+    if gone is None or gone.run_id is None:
+        return None
+    record = parts[0].record
+    path = store.task_dir(_output_of(parts[0].path), record.model.spec, record.task.name) \
+        / gone.run_id / store.RECORD
+    if not path.is_file():
+        return None
+    run = store.read_record(path)
+    ours = run.merged_from is not None and (run.merged_from.key, run.merged_from.count) \
+        == (record.key, record.count)
+    return run if ours else None
+
+
+def _merged_without(folder: Path, count: int, missing: Sequence[int]) -> Merged | None:
+    """The merge that put the ``missing`` shards away, if its run is still there."""
+    try:
+        mark = Merged.model_validate_json(_mark_path(folder, count).read_bytes())
+    except (OSError, ValueError):
+        return None
+    kept = folder / MERGED / mark.run_id
+    if all((kept / file_name(i, count)).is_file() for i in missing) \
+            and (Path(mark.folder) / store.RECORD).is_file():
+        return mark
+    return None
 
 
 def _done(folder: Path, parts: Sequence[Part]) -> RunRecord | None:
@@ -216,7 +250,8 @@ def _done(folder: Path, parts: Sequence[Part]) -> RunRecord | None:
 
 
 def merge(parts: Sequence[Part], output: Path, settings: EngineSettings | None = None,
-          plan: Planned | None = None, stats_cache: StatsCache | None = None) -> RunRecord:
+          plan: Planned | None = None, stats_cache: StatsCache | None = None,
+          run_id: str | None = None) -> RunRecord:
     """Score the checked ``parts`` as one run and write its record under ``output``."""
     ordered = check(parts)
     first = ordered[0].record
@@ -245,7 +280,8 @@ def merge(parts: Sequence[Part], output: Path, settings: EngineSettings | None =
                                                  run_ids=[r.run_id for r in records])})
     if stats_cache is None and settings.use_cache:
         stats_cache = StatsCache(settings.cache_dir / "metric-stats")
-    return score_and_record(out, options, store.new_run_id(created), stats_cache, settings.progress)
+    return score_and_record(out, options, run_id or store.new_run_id(created), stats_cache,
+                            settings.progress)
 
 
 def _options(record: ShardRecord, output: Path) -> RunOptions:
@@ -271,7 +307,8 @@ def _check_plan(plan: Planned, part: Part) -> None:
                               ("generation settings", plan.config, rec.generation),
                               ("post-processing", list(plan.post.steps), rec.postprocess)):
         if here != there:
-            found.append(f"{name}: {short(here)} here, {short(there)} in {part.path}")
+            here_, there_ = differing(here, there)
+            found.append(f"{name}: {here_} here, {there_} in {part.path}")
     if found:
         raise DataError(f"task {rec.task_ref!r} is not what the shards ran: " + "; ".join(found)
                         + "; merge where the shards' task and data are, or rerun the shards")

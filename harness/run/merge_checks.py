@@ -3,6 +3,7 @@ shard 0..N-1 once), consistent (one model, task, data and settings) and disjoint
 in one shard), with errors that name the shard, its file and what to do."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
@@ -25,6 +26,10 @@ SAME = (("model.spec", lambda r: r.model.spec), ("model.args", lambda r: r.model
         ("postprocess", lambda r: r.postprocess), ("bootstrap", lambda r: r.options.n_bootstrap),
         # what the shards' folder name leaves out (record/key.py: HOST_FIELDS)
         ("output settings", lambda r: r.run_key.output_settings if r.run_key else None))
+
+
+def file_name(index: int, count: int) -> str:
+    return f"shard-{index}-of-{count}.json"
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,9 @@ def _command(record: ShardRecord, index: int) -> str:
 
 
 def _differs(name: str, get: Any, first: Part, part: Part) -> str:
-    return (f"{name}: shard {first.record.index} ({first.path}) has {short(get(first.record))}, "
-            f"shard {part.record.index} ({part.path}) has {short(get(part.record))}; rerun "
+    ours, theirs = differing(get(first.record), get(part.record))
+    return (f"{name}: shard {first.record.index} ({first.path}) has {ours}, "
+            f"shard {part.record.index} ({part.path}) has {theirs}; rerun "
             f"shard {part.record.index} with the settings of the others, or give each run its "
             f"own --shard-key")
 
@@ -128,6 +134,38 @@ def _differs(name: str, get: Any, first: Part, part: Part) -> str:
 def short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def differing(a: Any, b: Any) -> tuple[str, str]:
+    """``a`` and ``b`` as a reader needs them side by side: records and mappings by the
+    fields in which they differ (``seed=0`` against ``seed=7``), so a long record cut short
+    never hides the one field that matters; other values whole, or cut at 120 characters."""
+    fa, fb = _leaves(a), _leaves(b)
+    if fa is None or fb is None:
+        return short(a), short(b)
+    keys = [k for k in dict.fromkeys([*fa, *fb]) if fa.get(k, _UNSET) != fb.get(k, _UNSET)]
+
+    def show(leaves: dict[str, Any]) -> str:
+        return ", ".join(f"{k}={short(leaves[k])}" if k in leaves else f"{k} unset" for k in keys)
+    return show(fa), show(fb)
+
+
+_UNSET = object()
+
+
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any] | None:
+    """A record's or mapping's fields by dotted path; None for any other value."""
+    if hasattr(value, "model_dump"):  # a pydantic record
+        value = value.model_dump()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        inner = _leaves(item, f"{prefix}{key}.")
+        out.update(inner if inner else {f"{prefix}{key}": item})
+    return out
 
 
 def _check_disjoint(ordered: Sequence[Part]) -> None:
@@ -159,6 +197,8 @@ def complete(group: list[Part], everything: Sequence[Part]) -> list[Part]:
     such, with what differs, rather than as missing."""
     first = min(group, key=lambda p: p.record.index)
     have = {p.record.index for p in group}
+    if len(have) < first.record.count:
+        mixed_counts(first, everything)
     strays = [p for p in everything if p.record.task.name == first.record.task.name
               and p.record.count == first.record.count and p.record.index not in have]
     if len(have) < first.record.count and strays:
@@ -170,3 +210,19 @@ def complete(group: list[Part], everything: Sequence[Part]) -> list[Part]:
                             f"{first.record.task.name} is not part of the run in "
                             f"{first.path.parent}:\n  " + "\n  ".join(differs))
     return check(group)
+
+
+def mixed_counts(first: Part, everything: Sequence[Part]) -> None:
+    """Refuse an incomplete set of shards beside shards of the same run (model, task, data,
+    settings: the run key, which leaves N out) that count another N: one array's shards given
+    two shard counts, not a missing shard."""
+    same_task = [p for p in everything if (p.record.model.spec, p.record.task.name, p.record.run_key)
+                 == (first.record.model.spec, first.record.task.name, first.record.run_key)]
+    counts = sorted({p.record.count for p in same_task})
+    if len(counts) < 2:
+        return
+    listed = "; ".join(f"N={n}: " + ", ".join(str(p.path) for p in same_task if p.record.count == n)
+                       for n in counts)
+    raise DataError(f"the shards of {first.record.task.name} count {' and '.join(map(str, counts))} "
+                    f"shards ({listed}); every shard of one run takes the same N in --shard I/N: "
+                    f"run all of them again with one N")

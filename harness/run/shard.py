@@ -24,7 +24,7 @@ from harness.record.environment import describe_environment
 from harness.record.key import HOST_FIELDS
 from harness.record.shard import ShardOptions, ShardRecord
 from harness.run.merge import SHARDS
-from harness.run.merge_checks import Part
+from harness.run.merge_checks import Part, file_name
 from harness.run.options import Planned, RunOptions, Shard
 from harness.run.score import Generated
 from harness.types import Example, Request
@@ -39,10 +39,6 @@ def select(requests: Sequence[Request], examples: Sequence[Example],
 
 def folder(output: Path, model_spec: str, task: str, key: str) -> Path:
     return store.task_dir(output, model_spec, task) / SHARDS / key
-
-
-def file_name(index: int, count: int) -> str:
-    return f"shard-{index}-of-{count}.json"
 
 
 def derived_key(out: Generated, options: RunOptions) -> str:
@@ -95,6 +91,7 @@ def write_parts(outputs: Sequence[Generated], plans: Sequence[Planned],
         record = partial_record(out, plan, task_ref(name), options, run_id)
         path = folder(options.output, record.model.spec, record.task.name, record.key) \
             / file_name(record.index, record.count)
+        store.remove_leftovers(path.parent)  # half-written parts of shards killed here
         store.atomic_write(path, (record.model_dump_json() + "\n").encode())
         written.append(Part(path, record))
     return written
