@@ -13,6 +13,8 @@ from harness.reports.html import write_report
 from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
 from harness.reports.leaderboard_format import format_leaderboard
 from harness.reports.runs import split_list
+from harness.reports.segments import SegmentSettings, segment_paths
+from harness.reports.segments_format import format_segments
 from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
 
 
@@ -21,11 +23,21 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    if args.segments:
+        return _segments(args)
     settings = CompareSettings(n_bootstrap=args.bootstrap, n_randomization=args.randomization,
                                seed=args.seed, correction=args.correction, alpha=args.alpha,
                                force=args.force, examples=args.examples,
                                metrics=split_list(args.metrics), include_partial=args.include_partial)
     print(format_compare(compare_paths([args.baseline, *args.systems], settings), _format(args)))
+    return 0
+
+
+def _segments(args: argparse.Namespace) -> int:
+    settings = SegmentSettings(n_bootstrap=args.bootstrap, seed=args.seed, buckets=max(args.buckets, 1),
+                               examples=args.examples or 5, metrics=split_list(args.metrics),
+                               force=args.force, include_partial=args.include_partial)
+    print(format_segments(segment_paths([args.baseline, *args.systems], settings), _format(args)))
     return 0
 
 

@@ -1,0 +1,189 @@
+"""``harness compare --segments``: where two systems differ, from their stored statistics and samples.
+
+In the spirit of compare-mt (Neubig et al. 2019) and MT-Telescope, with no server: for each
+metric, the test set cut into buckets by reference length, source length (where the inputs are
+text) and the baseline's per-example score; the n-grams each system matches more often
+(``ngram_diff.py``); the examples whose per-example score moved most each way.
+
+A bucket's scores are the metric's corpus aggregation over the bucket's statistics rows, so the
+BLEU of a bucket is the BLEU of those segments, not a mean of sentence BLEU; its Δ CI comes from
+the paired bootstrap of the bucket's rows (both systems on the same resamples, as ``compare``).
+Buckets hold equal counts (quantiles), so lengths of captions and of news summaries both cut into
+informative buckets without a table of edges per task.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from harness.errors import UsageError
+from harness.metrics.bootstrap import percentile_bounds
+from harness.record import RunRecord
+from harness.record.store import LeftOut
+from harness.reports import runs as R
+from harness.reports.compare import Pair, checked_pair, example_rows, load_side
+from harness.reports.ngram_diff import NgramDiff, ngram_diff, tokens
+from harness.reports.significance import resample_all
+
+IMAGE = re.compile(r"\.(jpe?g|png|gif|bmp|webp|tiff?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SegmentSettings:
+    n_bootstrap: int = 1000
+    seed: int = 12345  # compare's, so the whole-set Δ CI is the one compare prints
+    buckets: int = 5
+    ngrams: int = 10  # n-grams listed each way
+    examples: int = 5  # examples listed each way per metric
+    metrics: tuple[str, ...] = ()
+    force: bool = False
+    include_partial: bool = False
+
+
+@dataclass(frozen=True)
+class Bucket:
+    label: str
+    baseline: float
+    system: float
+    delta: float
+    ci95: tuple[float, float]  # of delta, paired bootstrap of the bucket's rows
+    ids: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "n": len(self.ids), "baseline": self.baseline, "system": self.system,
+                "delta": self.delta, "ci95": list(self.ci95), "ids": list(self.ids)}
+
+
+@dataclass(frozen=True)
+class MetricView:
+    metric: str
+    higher_is_better: bool
+    overall: Bucket  # every shared example
+    bucketings: dict[str, tuple[Bucket, ...]]  # "reference length (tokens)" -> its buckets
+    gains: tuple[dict, ...]  # the examples the system improves most, then those it worsens most
+    losses: tuple[dict, ...]
+
+    def to_dict(self) -> dict:
+        return {"metric": self.metric, "higher_is_better": self.higher_is_better,
+                "overall": self.overall.to_dict() | {"ids": []},
+                "bucketings": {k: [b.to_dict() for b in v] for k, v in self.bucketings.items()},
+                "gains": list(self.gains), "losses": list(self.losses)}
+
+
+@dataclass(frozen=True)
+class PairView:
+    """Baseline against system on one task, on their shared examples."""
+
+    task: str
+    baseline: str
+    system: str
+    runs: tuple[str, str]
+    n: int
+    metrics: tuple[MetricView, ...]
+    ngrams: NgramDiff
+    forced: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"task": self.task, "baseline": self.baseline, "system": self.system, "runs": list(self.runs),
+                "n": self.n, "forced": self.forced, "metrics": [m.to_dict() for m in self.metrics],
+                "ngrams": self.ngrams.to_dict()}
+
+
+@dataclass(frozen=True)
+class SegmentsResult:
+    views: list[PairView]
+    settings: SegmentSettings
+    left_out: list[LeftOut]
+
+
+def segment_paths(paths: Sequence[str], settings: SegmentSettings = SegmentSettings()) -> SegmentsResult:
+    """Each system against the baseline (the first path) on every task they share."""
+    if len(paths) < 2:
+        raise UsageError("compare --segments needs a baseline and at least one system (run, task or model folders)")
+    left_out: list[LeftOut] = []
+    sides = [load_side(p, settings.include_partial, left_out) for p in paths]
+    views = [pair_view(sides[0][t], side[t], settings) for side in sides[1:] for t in sides[0] if t in side]
+    if not views:
+        raise UsageError(f"no task in common between the baseline {paths[0]} and the systems; nothing to compare")
+    return SegmentsResult(views, settings, left_out)
+
+
+def pair_view(a: RunRecord, b: RunRecord, settings: SegmentSettings) -> PairView:
+    pair = checked_pair(a, b, settings.metrics, settings.force)
+    if not pair.metrics:
+        raise UsageError(f"{a.task.name}: no metric with stored statistics in common"
+                         + (f" (--metrics {','.join(settings.metrics)})" if settings.metrics else ""))
+    ids = pair.pairing.ids
+    rows_a = {str(s["id"]): s for s in R.samples(a)}
+    rows_b = {str(s["id"]): s for s in R.samples(b)}
+    examples = [rows_a[i] for i in ids]
+    # several references: their mean length, to the nearest token
+    lengths = {"reference length": np.rint([np.mean([len(tokens(r)) for r in s.get("references") or [""]])
+                                            for s in examples])}
+    if all(isinstance(s.get("input"), str) and not IMAGE.search(s["input"]) for s in examples):
+        lengths["source length"] = np.array([len(tokens(s["input"])) for s in examples], dtype=float)
+    views = tuple(metric_view(pair, name, lengths, settings) for name in pair.metrics)
+    diff = ngram_diff([s.get("references") or [] for s in examples], [s.get("prediction") or "" for s in examples],
+                      [rows_b[i].get("prediction") or "" for i in ids], settings.ngrams)
+    return PairView(a.task.name, *pair.labels, (str(a.folder), str(b.folder)), len(ids), views, diff,
+                    "; ".join(pair.problems) or None)
+
+
+def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings: SegmentSettings) -> MetricView:
+    a, b, ids = pair.a, pair.b, pair.pairing.ids
+    metric = a.score(name).metric()
+    stats_a, stats_b = a.stats(name)[pair.pairing.rows_a], b.stats(name)[pair.pairing.rows_b]
+    per_a = R.example_scores(a, name, ids, stats_a)
+    per_b = R.example_scores(b, name, ids, stats_b)
+
+    def bucket(label: str, rows: np.ndarray) -> Bucket:
+        sa, sb = stats_a[rows], stats_b[rows]
+        base, system = float(metric.aggregate(sa)), float(metric.aggregate(sb))
+        resampled = resample_all(metric, [sa, sb], settings.n_bootstrap, settings.seed)
+        ci = percentile_bounds(resampled[1] - resampled[0], 0.05) if settings.n_bootstrap else (np.nan, np.nan)
+        return Bucket(label, base, system, system - base, ci, tuple(ids[j] for j in rows))
+
+    cuts = {f"{what} (tokens)": quantile_buckets(values, settings.buckets, integer=True)
+            for what, values in lengths.items()}
+    if np.isfinite(per_a).all():
+        cuts[f"baseline's per-example {name}"] = quantile_buckets(per_a, settings.buckets, integer=False)
+    bucketings = {what: tuple(bucket(label, rows) for label, rows in cut) for what, cut in cuts.items()}
+    gained = np.nan_to_num(per_b - per_a, nan=0.0) * (1 if a.score(name).higher_is_better else -1)
+    order = np.argsort(-gained, kind="stable")
+    k = settings.examples
+    gains = [j for j in order[:k] if gained[j] > 0]
+    losses = [j for j in order[::-1][:k] if gained[j] < 0]
+    return MetricView(name, a.score(name).higher_is_better, bucket("all", np.arange(len(ids))), bucketings,
+                      tuple(example_rows(a, b, ids, gains, per_a, per_b)),
+                      tuple(example_rows(a, b, ids, losses, per_a, per_b)))
+
+
+def quantile_buckets(values: np.ndarray, n: int, integer: bool) -> list[tuple[str, np.ndarray]]:
+    """Up to ``n`` buckets of about equal counts, cut at the quantiles of ``values``:
+    (label, row indices), low to high. Ties stay together, so a bucket may hold more."""
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:-1], method="lower"))
+    if integer:
+        edges = np.unique(np.floor(edges))
+    which = np.searchsorted(edges, values, side="left")  # edges[k-1] < v <= edges[k]
+    out = []
+    for k in range(len(edges) + 1):
+        rows = np.flatnonzero(which == k)
+        if len(rows):
+            out.append((_label(edges, k, integer), rows))
+    return out
+
+
+def _label(edges: np.ndarray, k: int, integer: bool) -> str:
+    """Integer buckets by their first and last value (``13–18``), scores as intervals (``(23.5, 41.2]``)."""
+    if integer:
+        low = int(edges[k - 1]) + 1 if k else None
+        high = int(edges[k]) if k < len(edges) else None
+        if low is None:
+            return f"≤ {high}"
+        return f"≥ {low}" if high is None else (str(low) if low == high else f"{low}–{high}")
+    if k == 0:
+        return f"≤ {edges[0]:.1f}"
+    return f"> {edges[-1]:.1f}" if k == len(edges) else f"({edges[k - 1]:.1f}, {edges[k]:.1f}]"
