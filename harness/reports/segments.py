@@ -68,7 +68,7 @@ class MetricView:
 
     def to_dict(self) -> dict:
         return {"metric": self.metric, "higher_is_better": self.higher_is_better,
-                "overall": self.overall.to_dict() | {"ids": []},
+                "overall": self.overall.to_dict() | {"ids": []},  # every shared example: the view's ids
                 "bucketings": {k: [b.to_dict() for b in v] for k, v in self.bucketings.items()},
                 "gains": list(self.gains), "losses": list(self.losses)}
 
@@ -81,14 +81,14 @@ class PairView:
     baseline: str
     system: str
     runs: tuple[str, str]
-    n: int
+    ids: tuple[str, ...]  # the shared examples, in the baseline's order
     metrics: tuple[MetricView, ...]
     ngrams: NgramDiff
     forced: str | None = None
 
     def to_dict(self) -> dict:
         return {"task": self.task, "baseline": self.baseline, "system": self.system, "runs": list(self.runs),
-                "n": self.n, "forced": self.forced, "metrics": [m.to_dict() for m in self.metrics],
+                "n": len(self.ids), "forced": self.forced, "metrics": [m.to_dict() for m in self.metrics],
                 "ngrams": self.ngrams.to_dict()}
 
 
@@ -128,7 +128,7 @@ def pair_view(a: RunRecord, b: RunRecord, settings: SegmentSettings) -> PairView
     views = tuple(metric_view(pair, name, lengths, settings) for name in pair.metrics)
     diff = ngram_diff([s.get("references") or [] for s in examples], [s.get("prediction") or "" for s in examples],
                       [rows_b[i].get("prediction") or "" for i in ids], settings.ngrams)
-    return PairView(a.task.name, *pair.labels, (str(a.folder), str(b.folder)), len(ids), views, diff,
+    return PairView(a.task.name, *pair.labels, (str(a.folder), str(b.folder)), ids, views, diff,
                     "; ".join(pair.problems) or None)
 
 
@@ -187,3 +187,44 @@ def _label(edges: np.ndarray, k: int, integer: bool) -> str:
     if k == 0:
         return f"≤ {edges[0]:.1f}"
     return f"> {edges[-1]:.1f}" if k == len(edges) else f"({edges[k - 1]:.1f}, {edges[k]:.1f}]"
+
+
+MAX_PAIR_SYSTEMS = 5  # per task, in the leaderboard's order: every ordered pair of them
+
+
+def report_pairs(systems: dict[str, RunRecord], settings: SegmentSettings = SegmentSettings(examples=0)) -> dict:
+    """The HTML report's pairwise view of one task: ``"A\\nB"`` -> the view of B against A, for
+    every ordered pair of the first MAX_PAIR_SYSTEMS systems; pairs that are not comparable
+    (other data or signatures) are left out and named."""
+    names = list(systems)[:MAX_PAIR_SYSTEMS]
+    pairs, refused = {}, []
+    for a in names:
+        for b in names:
+            if a == b:
+                continue
+            try:
+                view = pair_view(systems[a], systems[b], settings)
+            except UsageError as err:
+                refused.append(f"{a} / {b}: {err}")
+                continue
+            pairs[f"{a}\n{b}"] = report_view(view)
+    return {"pairs": pairs, "covered": len(names), "systems": len(systems), "refused": refused}
+
+
+def report_view(view: PairView) -> dict:
+    """A view as the report's script reads it: each bucketing's buckets, and for each shared
+    example the bucket it falls in (positions in ``ids``), not the ids again per bucket."""
+    where = {i: j for j, i in enumerate(view.ids)}
+
+    def bucketing(by: str, buckets: tuple[Bucket, ...]) -> dict:
+        member = [0] * len(where)
+        for k, b in enumerate(buckets):
+            for i in b.ids:
+                member[where[i]] = k
+        return {"by": by, "buckets": [b.to_dict() | {"ids": []} for b in buckets], "member": member}
+    return {"ids": list(view.ids), "forced": view.forced, "ngrams": view.ngrams.to_dict(),
+            "metrics": {m.metric: {"higher_is_better": m.higher_is_better,
+                                   "overall": m.overall.to_dict() | {"ids": []},
+                                   "bucketings": [bucketing(by, bs) for by, bs in m.bucketings.items()]}
+                        for m in view.metrics}}
+

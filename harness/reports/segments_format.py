@@ -31,7 +31,7 @@ def rows(view: PairView) -> list[list[str]]:
 def notes(view: PairView, result: SegmentsResult) -> list[str]:
     s = result.settings
     out = [f"baseline: {view.baseline} ({view.runs[0]})", f"system: {view.system} ({view.runs[1]})",
-           f"Δ = system - baseline on {view.n} shared examples; each bucket's scores are the metric over "
+           f"Δ = system - baseline on {len(view.ids)} shared examples; each bucket's scores are the metric over "
            f"its examples; Δ 95% CI: paired bootstrap of the bucket ({s.n_bootstrap} resamples, seed {s.seed})",
            "*: the bucket's CI excludes 0; buckets are many tests, uncorrected: read them as where to look",
            f"buckets: up to {s.buckets} of about equal size; lengths in tokens (words, punctuation marks, "
