@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 MAX_N = 4
@@ -49,18 +50,31 @@ class NgramDiff:
         return {"system_more": rows(self.system_more), "baseline_more": rows(self.baseline_more)}
 
 
+@lru_cache(maxsize=200_000)
+def _ngrams_of(text: str) -> Counter:
+    # a report sets every system beside several others: each text is counted once (never mutated)
+    return ngrams(tokens(text))
+
+
+@lru_cache(maxsize=50_000)
+def _reference_ngrams(references: tuple[str, ...]) -> Counter:
+    most: Counter = Counter()
+    for ref in references:
+        most |= _ngrams_of(ref)  # union: the largest count any one reference has
+    return most
+
+
 def ngram_diff(references: Sequence[Sequence[str]], baseline: Sequence[str], system: Sequence[str],
                k: int = 10) -> NgramDiff:
     """The ``k`` reference n-grams each side matches more often than the other."""
     matched_a: Counter = Counter()
     matched_b: Counter = Counter()
     for refs, a, b in zip(references, baseline, system):
-        most = Counter()
-        for ref in refs:
-            most |= ngrams(tokens(ref))  # union: the largest count any one reference has
-        matched_a.update(ngrams(tokens(a)) & most)  # intersection: the clipped matches
-        matched_b.update(ngrams(tokens(b)) & most)
-    counts = [NgramCount(g, matched_a[g], matched_b[g]) for g in matched_a.keys() | matched_b.keys()]
+        most = _reference_ngrams(tuple(refs))
+        matched_a.update(_ngrams_of(a) & most)  # intersection: the clipped matches
+        matched_b.update(_ngrams_of(b) & most)
+    # only n-grams the two match a different number of times lean either way
+    counts = [NgramCount(g, matched_a[g], matched_b[g]) for g in (matched_a - matched_b) | (matched_b - matched_a)]
 
     def leaning(more: str, less: str) -> tuple[NgramCount, ...]:
         share = [(c, (getattr(c, more) + 1) / (c.baseline + c.system + 2)) for c in counts

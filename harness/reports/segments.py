@@ -20,13 +20,12 @@ from typing import Sequence
 import numpy as np
 
 from harness.errors import UsageError
-from harness.metrics.bootstrap import percentile_bounds
+from harness.metrics.bootstrap import bootstrap_scores, percentile_bounds
 from harness.record import RunRecord
 from harness.record.store import LeftOut
 from harness.reports import runs as R
 from harness.reports.compare import Pair, checked_pair, example_rows, load_side
 from harness.reports.ngram_diff import NgramDiff, ngram_diff, tokens
-from harness.reports.significance import resample_all
 
 IMAGE = re.compile(r"\.(jpe?g|png|gif|bmp|webp|tiff?)$", re.IGNORECASE)
 
@@ -92,6 +91,21 @@ class PairView:
                 "ngrams": self.ngrams.to_dict()}
 
 
+class Resamples:
+    """Each run's bootstrap scores on a set of examples, computed once. With one seed the
+    resamples of a set depend on its size alone, so two runs' scores on the same examples are
+    paired, and a run's scores on a bucket serve every pair it is in, in either order."""
+
+    def __init__(self, n: int, seed: int):
+        self.n, self.seed, self._scores = n, seed, {}
+
+    def scores(self, record: RunRecord, name: str, stats: np.ndarray, ids: tuple[str, ...]) -> np.ndarray:
+        key = (record.folder, name, ids)
+        if key not in self._scores:
+            self._scores[key] = bootstrap_scores(record.score(name).metric(), stats, self.n, self.seed)
+        return self._scores[key]
+
+
 @dataclass(frozen=True)
 class SegmentsResult:
     views: list[PairView]
@@ -105,13 +119,14 @@ def segment_paths(paths: Sequence[str], settings: SegmentSettings = SegmentSetti
         raise UsageError("compare --segments needs a baseline and at least one system (run, task or model folders)")
     left_out: list[LeftOut] = []
     sides = [load_side(p, settings.include_partial, left_out) for p in paths]
-    views = [pair_view(sides[0][t], side[t], settings) for side in sides[1:] for t in sides[0] if t in side]
+    resamples = Resamples(settings.n_bootstrap, settings.seed)
+    views = [pair_view(sides[0][t], side[t], settings, resamples) for side in sides[1:] for t in sides[0] if t in side]
     if not views:
         raise UsageError(f"no task in common between the baseline {paths[0]} and the systems; nothing to compare")
     return SegmentsResult(views, settings, left_out)
 
 
-def pair_view(a: RunRecord, b: RunRecord, settings: SegmentSettings) -> PairView:
+def pair_view(a: RunRecord, b: RunRecord, settings: SegmentSettings, resamples: Resamples | None = None) -> PairView:
     pair = checked_pair(a, b, settings.metrics, settings.force)
     if not pair.metrics:
         raise UsageError(f"{a.task.name}: no metric with stored statistics in common"
@@ -125,14 +140,16 @@ def pair_view(a: RunRecord, b: RunRecord, settings: SegmentSettings) -> PairView
                                             for s in examples])}
     if all(isinstance(s.get("input"), str) and not IMAGE.search(s["input"]) for s in examples):
         lengths["source length"] = np.array([len(tokens(s["input"])) for s in examples], dtype=float)
-    views = tuple(metric_view(pair, name, lengths, settings) for name in pair.metrics)
+    resamples = resamples or Resamples(settings.n_bootstrap, settings.seed)
+    views = tuple(metric_view(pair, name, lengths, settings, resamples) for name in pair.metrics)
     diff = ngram_diff([s.get("references") or [] for s in examples], [s.get("prediction") or "" for s in examples],
                       [rows_b[i].get("prediction") or "" for i in ids], settings.ngrams)
     return PairView(a.task.name, *pair.labels, (str(a.folder), str(b.folder)), ids, views, diff,
                     "; ".join(pair.problems) or None)
 
 
-def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings: SegmentSettings) -> MetricView:
+def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings: SegmentSettings,
+                resamples: Resamples) -> MetricView:
     a, b, ids = pair.a, pair.b, pair.pairing.ids
     metric = a.score(name).metric()
     stats_a, stats_b = a.stats(name)[pair.pairing.rows_a], b.stats(name)[pair.pairing.rows_b]
@@ -140,11 +157,12 @@ def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings:
     per_b = R.example_scores(b, name, ids, stats_b)
 
     def bucket(label: str, rows: np.ndarray) -> Bucket:
-        sa, sb = stats_a[rows], stats_b[rows]
+        sa, sb, members = stats_a[rows], stats_b[rows], tuple(ids[j] for j in rows)
         base, system = float(metric.aggregate(sa)), float(metric.aggregate(sb))
-        resampled = resample_all(metric, [sa, sb], settings.n_bootstrap, settings.seed)
-        ci = percentile_bounds(resampled[1] - resampled[0], 0.05) if settings.n_bootstrap else (np.nan, np.nan)
-        return Bucket(label, base, system, system - base, ci, tuple(ids[j] for j in rows))
+        ci = (np.nan, np.nan)
+        if settings.n_bootstrap:
+            ci = percentile_bounds(resamples.scores(b, name, sb, members) - resamples.scores(a, name, sa, members), 0.05)
+        return Bucket(label, base, system, system - base, ci, members)
 
     cuts = {f"{what} (tokens)": quantile_buckets(values, settings.buckets, integer=True)
             for what, values in lengths.items()}
@@ -197,13 +215,13 @@ def report_pairs(systems: dict[str, RunRecord], settings: SegmentSettings = Segm
     every ordered pair of the first MAX_PAIR_SYSTEMS systems; pairs that are not comparable
     (other data or signatures) are left out and named."""
     names = list(systems)[:MAX_PAIR_SYSTEMS]
-    pairs, refused = {}, []
+    pairs, refused, resamples = {}, [], Resamples(settings.n_bootstrap, settings.seed)
     for a in names:
         for b in names:
             if a == b:
                 continue
             try:
-                view = pair_view(systems[a], systems[b], settings)
+                view = pair_view(systems[a], systems[b], settings, resamples)
             except UsageError as err:
                 refused.append(f"{a} / {b}: {err}")
                 continue
