@@ -130,7 +130,8 @@ def test_ngrams_each_side_matches_more_often():
 @pytest.mark.parametrize("values, integer, expected", [
     ([3, 9, 12, 12, 15, 20, 31, 40, 41, 55], True, [("≤ 9", 2), ("10–12", 2), ("13–20", 2), ("21–40", 2), ("≥ 41", 2)]),
     ([0, 0, 0, 0, 0, 0, 0, 10, 20, 30], True, [("≤ 0", 7), ("1–10", 1), ("≥ 11", 2)]),  # ties stay together
-    ([5.0, 5.0, 5.0], False, [("≤ 5.0", 3)]),
+    ([5.0, 5.0, 5.0], False, [("all", 3)]),
+    ([5, 4, 5, 5, 5, 5], True, [("≤ 4", 1), ("≥ 5", 5)]),  # not one bucket because most share a length
     ([0.0, 12.5, 40.0, 80.25], False, [("≤ 0.0", 1), ("(0.0, 12.5]", 1), ("(12.5, 40.0]", 1), ("> 40.0", 1)]),
 ])
 def test_buckets_of_about_equal_size(values, integer, expected):

@@ -180,22 +180,21 @@ def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings:
 
 
 def quantile_buckets(values: np.ndarray, n: int, integer: bool) -> list[tuple[str, np.ndarray]]:
-    """Up to ``n`` buckets of about equal counts, cut at the quantiles of ``values``:
-    (label, row indices), low to high. Ties stay together, so a bucket may hold more."""
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:-1], method="lower"))
-    if integer:
-        edges = np.unique(np.floor(edges))
+    """Up to ``n`` buckets of about equal counts: (label, row indices), low to high. Each cut
+    is the value whose count at or below it is nearest to a multiple of len/n, so ties stay
+    together (six lengths 4, 5, 5, 5, 5, 5 make ``≤ 4`` and ``≥ 5``, not one bucket)."""
+    distinct, counts = np.unique(values, return_counts=True)
+    below = np.cumsum(counts)[:-1]  # the largest value cuts nothing off
+    targets = len(values) * np.arange(1, n) / n
+    edges = np.unique([distinct[np.argmin(np.abs(below - t))] for t in targets]) if len(below) else np.zeros(0)
     which = np.searchsorted(edges, values, side="left")  # edges[k-1] < v <= edges[k]
-    out = []
-    for k in range(len(edges) + 1):
-        rows = np.flatnonzero(which == k)
-        if len(rows):
-            out.append((_label(edges, k, integer), rows))
-    return out
+    return [(_label(edges, k, integer), np.flatnonzero(which == k)) for k in range(len(edges) + 1)]
 
 
 def _label(edges: np.ndarray, k: int, integer: bool) -> str:
     """Integer buckets by their first and last value (``13–18``), scores as intervals (``(23.5, 41.2]``)."""
+    if not len(edges):
+        return "all"  # one value throughout: nothing to cut
     if integer:
         low = int(edges[k - 1]) + 1 if k else None
         high = int(edges[k]) if k < len(edges) else None
