@@ -27,6 +27,9 @@ from harness.reports import runs as R
 from harness.reports.compare import Pair, checked_pair, example_rows, load_side
 from harness.reports.ngram_diff import NgramDiff, ngram_diff, tokens
 
+# a bootstrap of fewer examples draws from too few distinct resamples: a 1-example bucket's CI
+# is a point, which would read as "clearly different"
+MIN_CLEAR = 10
 IMAGE = re.compile(r"\.(jpe?g|png|gif|bmp|webp|tiff?)$", re.IGNORECASE)
 
 
@@ -51,9 +54,15 @@ class Bucket:
     ci95: tuple[float, float]  # of delta, paired bootstrap of the bucket's rows
     ids: tuple[str, ...]
 
+    @property
+    def clear(self) -> bool:
+        """The CI excludes 0 in a bucket large enough for its percentile bootstrap to mean it."""
+        lo, hi = self.ci95
+        return len(self.ids) >= MIN_CLEAR and (lo > 0 or hi < 0)
+
     def to_dict(self) -> dict:
         return {"label": self.label, "n": len(self.ids), "baseline": self.baseline, "system": self.system,
-                "delta": self.delta, "ci95": list(self.ci95), "ids": list(self.ids)}
+                "delta": self.delta, "ci95": list(self.ci95), "clear": self.clear, "ids": list(self.ids)}
 
 
 @dataclass(frozen=True)
@@ -207,9 +216,10 @@ def _label(edges: np.ndarray, k: int, integer: bool) -> str:
 
 
 MAX_PAIR_SYSTEMS = 5  # per task, in the leaderboard's order: every ordered pair of them
+REPORT = SegmentSettings(examples=0)  # the report's sample browser lists the examples itself
 
 
-def report_pairs(systems: dict[str, RunRecord], settings: SegmentSettings = SegmentSettings(examples=0)) -> dict:
+def report_pairs(systems: dict[str, RunRecord], settings: SegmentSettings = REPORT) -> dict:
     """The HTML report's pairwise view of one task: ``"A\\nB"`` -> the view of B against A, for
     every ordered pair of the first MAX_PAIR_SYSTEMS systems; pairs that are not comparable
     (other data or signatures) are left out and named."""

@@ -6,7 +6,7 @@ from harness.reports.checks import left_out_json, left_out_lines
 from harness.reports.compare_format import example_lines, with_examples
 from harness.reports.ngram_diff import NgramCount
 from harness.reports.render import dump_json, render
-from harness.reports.segments import Bucket, PairView, SegmentsResult
+from harness.reports.segments import MIN_CLEAR, Bucket, PairView, SegmentsResult
 
 HEADER = ["metric", "by", "bucket", "n", "baseline", "system", "Δ", "Δ 95% CI"]
 RIGHT = {3, 4, 5, 6, 7}
@@ -14,9 +14,8 @@ RIGHT = {3, 4, 5, 6, 7}
 
 def _row(metric: str, by: str, bucket: Bucket) -> list[str]:
     lo, hi = bucket.ci95
-    clear = lo > 0 or hi < 0
     return [metric, by, bucket.label, str(len(bucket.ids)), f"{bucket.baseline:.2f}", f"{bucket.system:.2f}",
-            f"{bucket.delta:+.2f}" + ("*" if clear else ""), f"[{lo:+.2f}, {hi:+.2f}]"]
+            f"{bucket.delta:+.2f}" + ("*" if bucket.clear else ""), f"[{lo:+.2f}, {hi:+.2f}]"]
 
 
 def rows(view: PairView) -> list[list[str]]:
@@ -33,7 +32,8 @@ def notes(view: PairView, result: SegmentsResult) -> list[str]:
     out = [f"baseline: {view.baseline} ({view.runs[0]})", f"system: {view.system} ({view.runs[1]})",
            f"Δ = system - baseline on {len(view.ids)} shared examples; each bucket's scores are the metric over "
            f"its examples; Δ 95% CI: paired bootstrap of the bucket ({s.n_bootstrap} resamples, seed {s.seed})",
-           "*: the bucket's CI excludes 0; buckets are many tests, uncorrected: read them as where to look",
+           f"*: the bucket's CI excludes 0 (buckets of {MIN_CLEAR} examples or more); buckets are many tests, "
+           "uncorrected: read them as where to look",
            f"buckets: up to {s.buckets} of about equal size; lengths in tokens (words, punctuation marks, "
            f"CJK/Thai characters), several references averaged",
            "by the baseline's per-example score: its low buckets tend to rise and its high ones to fall "
@@ -55,7 +55,8 @@ def details(view: PairView) -> list[str]:
     for m in view.metrics:
         for title, examples in (("improves", m.gains), ("worsens", m.losses)):
             if examples:
-                out.append(f"\n{view.task} {m.metric}: the {len(examples)} examples the system {title} most")
+                many = "s" if len(examples) > 1 else ""
+                out.append(f"\n{view.task} {m.metric}: the example{many} the system {title} most")
                 out += [line for ex in examples for line in example_lines(ex)]
     return out
 

@@ -119,20 +119,20 @@
 
   // Δ per bucket: a bar from 0 to Δ, a whisker over its 95% CI; dark where the CI excludes 0
   function plot(buckets, higher) {
-    var w = 360, h = 170, left = 44, bottom = 30, lo = 0, hi = 0;
+    var w = 370, h = 170, left = 56, bottom = 30, lo = 0, hi = 0;
     buckets.forEach(function (b) { lo = Math.min(lo, b.ci95[0], b.delta); hi = Math.max(hi, b.ci95[1], b.delta); });
     if (hi === lo) { hi = lo + 1; }
     function y(v) { return 6 + (hi - v) / (hi - lo) * (h - 6 - bottom); }
     var out = svg("svg", {"class": "pw-plot", width: w, height: h, viewBox: "0 0 " + w + " " + h, role: "img"});
     out.appendChild(svg("title", {}, "Δ (B − A) per bucket with 95% CIs"));
     out.appendChild(svg("line", {x1: left, x2: w, y1: y(0), y2: y(0), stroke: "#888"}));
-    [hi, 0, lo].forEach(function (v) {
+    [hi, 0, lo].filter(function (v, i, all) { return all.indexOf(v) === i; }).forEach(function (v) {
       out.appendChild(svg("text", {x: left - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 10}, signed(v)));
     });
     var step = (w - left) / buckets.length;
     buckets.forEach(function (b, k) {
-      var x = left + step * (k + 0.5), clear = b.ci95[0] > 0 || b.ci95[1] < 0, good = (b.delta > 0) === higher;
-      var fill = good ? (clear ? "#2a7d2a" : "#a8d5a8") : (clear ? "#b33a3a" : "#f0b4b4");
+      var x = left + step * (k + 0.5), good = (b.delta > 0) === higher;
+      var fill = good ? (b.clear ? "#2a7d2a" : "#a8d5a8") : (b.clear ? "#b33a3a" : "#f0b4b4");
       var bar = svg("rect", {"class": "pw-bar", x: x - step * 0.3, width: step * 0.6, fill: fill,
                              y: Math.min(y(0), y(b.delta)), height: Math.max(1, Math.abs(y(0) - y(b.delta)))});
       bar.appendChild(svg("title", {}, b.label + ": Δ " + signed(b.delta) + " " + interval(b.ci95) + ", " + b.n + " examples"));
@@ -154,7 +154,7 @@
     g.buckets.forEach(function (b, k) {
       var tr = document.createElement("tr");
       td(tr, b.label); td(tr, count(b.n), "num"); td(tr, score(b.baseline), "num"); td(tr, score(b.system), "num");
-      td(tr, signed(b.delta) + (b.ci95[0] > 0 || b.ci95[1] < 0 ? "*" : ""), "num"); td(tr, interval(b.ci95), "num");
+      td(tr, signed(b.delta) + (b.clear ? "*" : ""), "num"); td(tr, interval(b.ci95), "num");
       var button = document.createElement("button");
       button.type = "button"; button.className = "pw-show"; button.textContent = "examples";
       button.addEventListener("click", function () {
