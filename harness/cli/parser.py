@@ -296,9 +296,9 @@ def _add_compare(sub: Any) -> None:
                    help="approximate randomization trials")
     p.add_argument("--force", action="store_true", help="compare runs whose data, example ids or "
                    "signatures differ (every affected row says so)")
-    p.add_argument("--examples", type=natural_int, default=0, metavar="K",
-                   help="show the K examples that moved most per metric (with --segments: "
-                        "K each way, default 5)")
+    p.add_argument("--examples", type=natural_int, metavar="K",
+                   help="show the K examples that moved most per metric (default: none; with "
+                        "--segments: K each way, default 5)")
     p.add_argument("--segments", action="store_true", help="where the systems differ: buckets by "
                    "reference length, source length and the baseline's per-example score, each with "
                    "the Δ's paired-bootstrap CI; the n-grams each side matches more often; the "

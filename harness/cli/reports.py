@@ -27,16 +27,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return _segments(args)
     settings = CompareSettings(n_bootstrap=args.bootstrap, n_randomization=args.randomization,
                                seed=args.seed, correction=args.correction, alpha=args.alpha,
-                               force=args.force, examples=args.examples,
+                               force=args.force, examples=args.examples or 0,
                                metrics=split_list(args.metrics), include_partial=args.include_partial)
     print(format_compare(compare_paths([args.baseline, *args.systems], settings), _format(args)))
     return 0
 
 
 def _segments(args: argparse.Namespace) -> int:
+    examples = 5 if args.examples is None else args.examples
     settings = SegmentSettings(n_bootstrap=args.bootstrap, seed=args.seed, buckets=max(args.buckets, 1),
-                               examples=args.examples or 5, metrics=split_list(args.metrics),
-                               force=args.force, include_partial=args.include_partial)
+                               examples=examples, metrics=split_list(args.metrics), force=args.force,
+                               include_partial=args.include_partial)
     print(format_segments(segment_paths([args.baseline, *args.systems], settings), _format(args)))
     return 0
 

@@ -147,7 +147,8 @@ def pair_view(a: RunRecord, b: RunRecord, settings: SegmentSettings, resamples: 
     # several references: their mean length, to the nearest token
     lengths = {"reference length": np.rint([np.mean([len(tokens(r)) for r in s.get("references") or [""]])
                                             for s in examples])}
-    if all(isinstance(s.get("input"), str) and not IMAGE.search(s["input"]) for s in examples):
+    texts = [s.get("input") for s in examples]  # sources: text, not an image's path nor absent
+    if all(isinstance(t, str) and not IMAGE.search(t) for t in texts) and any(t.strip() for t in texts):
         lengths["source length"] = np.array([len(tokens(s["input"])) for s in examples], dtype=float)
     resamples = resamples or Resamples(settings.n_bootstrap, settings.seed)
     views = tuple(metric_view(pair, name, lengths, settings, resamples) for name in pair.metrics)
