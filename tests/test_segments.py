@@ -15,7 +15,7 @@ import sacrebleu
 from conftest import run_cli, run_main, write_jsonl
 from harness.reports.ngram_diff import ngram_diff
 from harness.reports.segments import quantile_buckets
-from harness.testing import SHIPPED_DATA
+from harness.testing import SHIPPED_DATA, shared_data
 from harness.testing.golden import load_jsonl
 
 WMT17 = SHIPPED_DATA / "translation" / "wmt17_newstest2017_en-de"
@@ -100,6 +100,28 @@ def test_every_family_through_the_cli(capsys, tmp_path, family):
     rc, md, err = run_main(capsys, "compare", "--segments", *runs, "--format", "md", "--metrics", metric,
                            "--bootstrap", "200")
     assert rc == 0 and md.count("```text") == 1 and f"| {metric} | all | all | {n} |" in md
+
+
+def test_captions_with_their_images(capsys, tmp_path):
+    """Twelve real COCO images (shared data) captioned by MAGIC and ZeroCap, as published: the
+    inputs are images, so there is no source length to bucket by."""
+    data = shared_data()
+    if not data or not (data / "captioning" / "coco_images12").is_dir():
+        pytest.skip("needs the shared data: captioning/coco_images12 and magic_mscoco")
+    images = data / "captioning" / "coco_images12"
+    ids = [r["id"] for r in load_jsonl(images / "test.jsonl")]
+    runs = []
+    for name in ("zerocap", "magic"):  # MAGIC's ids name the file: COCO_val2014_....jpg
+        outputs = {r["id"].removesuffix(".jpg"): r["prediction"]
+                   for r in load_jsonl(data / "captioning" / "magic_mscoco" / "systems" / f"{name}.jsonl")}
+        path = write_jsonl(tmp_path / f"{name}.jsonl", [{"id": i, "prediction": outputs[i]} for i in ids])
+        runs.append(_run(capsys, tmp_path, images, "captioning", path, "--metrics", "cider"))
+    rc, out, err = run_main(capsys, "compare", "--segments", *runs, "--json", "--bootstrap", "200")
+    assert rc == 0, err
+    [view] = json.loads(out)["views"]
+    [m] = view["metrics"]
+    assert list(m["bucketings"]) == ["reference length (tokens)", "baseline's per-example cider"]
+    assert m["overall"]["delta"] > 0 and view["n"] == 12  # MAGIC over ZeroCap, as its paper reports
 
 
 def test_refused_where_the_data_differs(capsys, tmp_path):

@@ -302,7 +302,8 @@ def _add_compare(sub: Any) -> None:
     p.add_argument("--segments", action="store_true", help="where the systems differ: buckets by "
                    "reference length, source length and the baseline's per-example score, each with "
                    "the Δ's paired-bootstrap CI; the n-grams each side matches more often; the "
-                   "examples that moved most each way")
+                   "examples that moved most each way (--randomization, --correction and --alpha "
+                   "do not apply)")
     p.add_argument("--buckets", type=natural_int, default=5, metavar="N",
                    help="with --segments: buckets of about equal size per property")
     _add_include_partial(p)

@@ -8,7 +8,7 @@ text) and the baseline's per-example score; the n-grams each system matches more
 A bucket's scores are the metric's corpus aggregation over the bucket's statistics rows, so the
 BLEU of a bucket is the BLEU of those segments, not a mean of sentence BLEU; its Δ CI comes from
 the paired bootstrap of the bucket's rows (both systems on the same resamples, as ``compare``).
-Buckets hold equal counts (quantiles), so lengths of captions and of news summaries both cut into
+Buckets hold about equal counts, so lengths of captions and of news summaries both cut into
 informative buckets without a table of edges per task.
 """
 from __future__ import annotations
@@ -71,12 +71,12 @@ class MetricView:
     higher_is_better: bool
     overall: Bucket  # every shared example
     bucketings: dict[str, tuple[Bucket, ...]]  # "reference length (tokens)" -> its buckets
-    gains: tuple[dict, ...]  # the examples the system improves most, then those it worsens most
-    losses: tuple[dict, ...]
+    gains: tuple[dict, ...]  # the examples the system improves most (compare.example_rows)
+    losses: tuple[dict, ...]  # and those it worsens most
 
     def to_dict(self) -> dict:
         return {"metric": self.metric, "higher_is_better": self.higher_is_better,
-                "overall": self.overall.to_dict() | {"ids": []},  # every shared example: the view's ids
+                "overall": self.overall.to_dict() | {"ids": []},  # every shared example: PairView's ids
                 "bucketings": {k: [b.to_dict() for b in v] for k, v in self.bucketings.items()},
                 "gains": list(self.gains), "losses": list(self.losses)}
 
@@ -96,7 +96,7 @@ class PairView:
 
     def to_dict(self) -> dict:
         return {"task": self.task, "baseline": self.baseline, "system": self.system, "runs": list(self.runs),
-                "n": len(self.ids), "forced": self.forced, "metrics": [m.to_dict() for m in self.metrics],
+                "n": len(self.ids), "ids": list(self.ids), "forced": self.forced, "metrics": [m.to_dict() for m in self.metrics],
                 "ngrams": self.ngrams.to_dict()}
 
 
@@ -129,9 +129,13 @@ def segment_paths(paths: Sequence[str], settings: SegmentSettings = SegmentSetti
     left_out: list[LeftOut] = []
     sides = [load_side(p, settings.include_partial, left_out) for p in paths]
     resamples = Resamples(settings.n_bootstrap, settings.seed)
-    views = [pair_view(sides[0][t], side[t], settings, resamples) for side in sides[1:] for t in sides[0] if t in side]
-    if not views:
-        raise UsageError(f"no task in common between the baseline {paths[0]} and the systems; nothing to compare")
+    views = []
+    for path, side in zip(paths[1:], sides[1:]):
+        common = [t for t in sides[0] if t in side]
+        if not common:
+            raise UsageError(f"{path}: no task in common with the baseline {paths[0]} (baseline: "
+                             f"{', '.join(sides[0]) or 'none'}; system: {', '.join(side) or 'none'})")
+        views += [pair_view(sides[0][t], side[t], settings, resamples) for t in common]
     return SegmentsResult(views, settings, left_out)
 
 
@@ -225,7 +229,7 @@ def report_pairs(systems: dict[str, RunRecord], settings: SegmentSettings = REPO
     every ordered pair of the first MAX_PAIR_SYSTEMS systems; pairs that are not comparable
     (other data or signatures) are left out and named."""
     names = list(systems)[:MAX_PAIR_SYSTEMS]
-    pairs, refused, resamples = {}, [], Resamples(settings.n_bootstrap, settings.seed)
+    pairs, refused, resamples = {}, {}, Resamples(settings.n_bootstrap, settings.seed)
     for a in names:
         for b in names:
             if a == b:
@@ -233,7 +237,7 @@ def report_pairs(systems: dict[str, RunRecord], settings: SegmentSettings = REPO
             try:
                 view = pair_view(systems[a], systems[b], settings, resamples)
             except UsageError as err:
-                refused.append(f"{a} / {b}: {err}")
+                refused[f"{a}\n{b}"] = str(err)
                 continue
             pairs[f"{a}\n{b}"] = report_view(view)
     return {"pairs": pairs, "covered": len(names), "systems": len(systems), "refused": refused}

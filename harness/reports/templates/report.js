@@ -185,8 +185,8 @@
     var pw = task.pairwise, view = pw.pairs[a + "\n" + b], m = view && view.metrics[metric];
     if (!m) {
       note.textContent = a === b ? "pick two different systems" : (view ? metric + " has no stored statistics for this pair"
-        : "not computed for this pair: the view covers every pair of the first " + pw.covered + " of this task's " +
-          pw.systems + " systems, in the leaderboard's order, that can be compared");
+        : pw.refused[a + "\n" + b] || "not computed for this pair: the view covers every pair of the first " +
+          pw.covered + " of this task's " + pw.systems + " systems, in the leaderboard's order");
       return;
     }
     note.textContent = count(view.ids.length) + " shared examples; " + metric + ": A " + score(m.overall.baseline) +
