@@ -73,8 +73,11 @@ def test_buckets_are_the_metric_over_their_segments(capsys, tmp_path):
         assert len(gains) == 3 and all(sign * g["delta"] > 0 for g in gains)
         assert [sign * g["delta"] for g in gains] == sorted((sign * g["delta"] for g in gains), reverse=True)
         assert all(sign * x["delta"] < 0 for x in losses)
-    text = run_cli("compare", "--segments", *runs, "--metrics", "bleu", "--examples", "1", "--bootstrap", "200")
+    text = run_cli("compare", "--segments", *runs, "--metrics", "bleu", "--examples", "1", "--bootstrap", "200",
+                   "--plots", str(tmp_path / "plots"))
     assert text.returncode == 0, text.stderr
+    assert sorted(p.suffix for p in (tmp_path / "plots").iterdir()) == [".png", ".svg"]
+    assert text.stderr.count("plot written: ") == 2
     assert "reference length (tokens)" in text.stdout and "the example the system improves most" in text.stdout
     assert "reference n-grams (1-4) matched more often" in text.stdout and "source:" not in text.stdout
 

@@ -306,6 +306,8 @@ def _add_compare(sub: Any) -> None:
                    "do not apply)")
     p.add_argument("--buckets", type=natural_int, default=5, metavar="N",
                    help="with --segments: buckets of about equal size per property")
+    p.add_argument("--plots", metavar="DIR", help="with --segments: write Δ per bucket with its CI "
+                   "as a figure (PNG and SVG) per task, system and metric into DIR")
     _add_include_partial(p)
     _add_output_format(p, ("text", "md", "csv", "latex", "json"))
 

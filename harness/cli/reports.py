@@ -14,7 +14,7 @@ from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
 from harness.reports.leaderboard_format import format_leaderboard
 from harness.reports.runs import split_list
 from harness.reports.segments import SegmentSettings, segment_paths
-from harness.reports.segments_format import format_segments
+from harness.reports.segments_format import format_segments, write_plots
 from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
 
 
@@ -38,7 +38,11 @@ def _segments(args: argparse.Namespace) -> int:
     settings = SegmentSettings(n_bootstrap=args.bootstrap, seed=args.seed, buckets=max(args.buckets, 1),
                                examples=examples, metrics=split_list(args.metrics), force=args.force,
                                include_partial=args.include_partial)
-    print(format_segments(segment_paths([args.baseline, *args.systems], settings), _format(args)))
+    result = segment_paths([args.baseline, *args.systems], settings)
+    print(format_segments(result, _format(args)))
+    if args.plots:  # named on stderr: stdout stays the table (or the JSON)
+        for path in write_plots(result, Path(args.plots)):
+            print(f"plot written: {path}", file=sys.stderr)
     return 0
 
 

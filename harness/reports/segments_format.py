@@ -2,9 +2,13 @@
 n-grams each side matches more often and the examples that moved most each way."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from harness.reports import runs as R
 from harness.reports.checks import left_out_json, left_out_lines
 from harness.reports.compare_format import example_lines, with_examples
 from harness.reports.ngram_diff import NgramCount
+from harness.reports.plots import buckets_figure, save, short
 from harness.reports.render import dump_json, render
 from harness.reports.segments import MIN_CLEAR, Bucket, PairView, SegmentsResult
 
@@ -58,6 +62,19 @@ def details(view: PairView) -> list[str]:
                 many = "s" if len(examples) > 1 else ""
                 out.append(f"\n{view.task} {m.metric}: the example{many} the system {title} most")
                 out += [line for ex in examples for line in example_lines(ex)]
+    return out
+
+
+def write_plots(result: SegmentsResult, folder: Path) -> list[Path]:
+    """One figure per task, system and metric (PNG and SVG): Δ per bucket with its CI."""
+    out = []
+    for view in result.views:
+        for m in view.metrics:
+            panels = {by: [(b.label, b.delta, *b.ci95, b.clear) for b in buckets]
+                      for by, buckets in m.bucketings.items()}
+            title = f"{view.task} {m.metric}: {short(view.system)} against {short(view.baseline)}"
+            stem = folder / R.safe_name(f"{view.task}_{m.metric}_{view.system}_vs_{view.baseline}")
+            out += save(buckets_figure(title, panels, m.higher_is_better), stem)
     return out
 
 
