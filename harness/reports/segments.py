@@ -51,18 +51,17 @@ class Bucket:
     baseline: float
     system: float
     delta: float
-    ci95: tuple[float, float]  # of delta, paired bootstrap of the bucket's rows
+    ci95: tuple[float, float] | None  # of delta, paired bootstrap of the bucket's rows (None: --bootstrap 0)
     ids: tuple[str, ...]
 
     @property
     def clear(self) -> bool:
         """The CI excludes 0 in a bucket large enough for its percentile bootstrap to mean it."""
-        lo, hi = self.ci95
-        return len(self.ids) >= MIN_CLEAR and (lo > 0 or hi < 0)
+        return self.ci95 is not None and len(self.ids) >= MIN_CLEAR and (self.ci95[0] > 0 or self.ci95[1] < 0)
 
     def to_dict(self) -> dict:
         return {"label": self.label, "n": len(self.ids), "baseline": self.baseline, "system": self.system,
-                "delta": self.delta, "ci95": list(self.ci95), "clear": self.clear, "ids": list(self.ids)}
+                "delta": self.delta, "ci95": list(self.ci95) if self.ci95 else None, "clear": self.clear, "ids": list(self.ids)}
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings:
     def bucket(label: str, rows: np.ndarray) -> Bucket:
         sa, sb, members = stats_a[rows], stats_b[rows], tuple(ids[j] for j in rows)
         base, system = float(metric.aggregate(sa)), float(metric.aggregate(sb))
-        ci = (np.nan, np.nan)
+        ci = None
         if settings.n_bootstrap:
             ci = percentile_bounds(resamples.scores(b, name, sb, members) - resamples.scores(a, name, sa, members), 0.05)
         return Bucket(label, base, system, system - base, ci, members)

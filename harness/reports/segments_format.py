@@ -17,9 +17,9 @@ RIGHT = {3, 4, 5, 6, 7}
 
 
 def _row(metric: str, by: str, bucket: Bucket) -> list[str]:
-    lo, hi = bucket.ci95
+    ci = f"[{bucket.ci95[0]:+.2f}, {bucket.ci95[1]:+.2f}]" if bucket.ci95 else "-"
     return [metric, by, bucket.label, str(len(bucket.ids)), f"{bucket.baseline:.2f}", f"{bucket.system:.2f}",
-            f"{bucket.delta:+.2f}" + ("*" if bucket.clear else ""), f"[{lo:+.2f}, {hi:+.2f}]"]
+            f"{bucket.delta:+.2f}" + ("*" if bucket.clear else ""), ci]
 
 
 def rows(view: PairView) -> list[list[str]]:
@@ -70,7 +70,7 @@ def write_plots(result: SegmentsResult, folder: Path) -> list[Path]:
     out = []
     for view in result.views:
         for m in view.metrics:
-            panels = {by: [(b.label, b.delta, *b.ci95, b.clear) for b in buckets]
+            panels = {by: [(b.label, b.delta, *(b.ci95 or (b.delta, b.delta)), b.clear) for b in buckets]
                       for by, buckets in m.bucketings.items()}
             title = f"{view.task} {m.metric}: {short(view.system)} against {short(view.baseline)}"
             stem = folder / R.safe_name(f"{view.task}_{m.metric}_{view.system}_vs_{view.baseline}")
