@@ -19,7 +19,7 @@ from harness.testing import SHIPPED_DATA, shared_data
 from harness.testing.golden import load_jsonl
 
 WMT17 = SHIPPED_DATA / "translation" / "wmt17_newstest2017_en-de"
-FAMILIES = {  # data folder, generic task, the metric its buckets are checked on, a source length?
+FAMILIES = {  # data folder, generic task, the metric its view is checked on
     "translation": (WMT17, "translation", "bleu"),
     "summarization": (SHIPPED_DATA / "summarization" / "realsumm_cnndm100", "summarization", "rouge1"),
     "captioning": (SHIPPED_DATA / "captioning" / "coco_fakecap", "captioning", "cider"),
@@ -103,6 +103,24 @@ def test_every_family_through_the_cli(capsys, tmp_path, family):
     rc, md, err = run_main(capsys, "compare", "--segments", *runs, "--format", "md", "--metrics", metric,
                            "--bootstrap", "200")
     assert rc == 0 and md.count("```text") == 1 and f"| {metric} | all | all | {n} |" in md
+
+
+def test_wmt21_two_references_and_sources(capsys, tmp_path):
+    """WMT21 de-en (shared data), UEdin against HuaweiTSC: the whole-set row is compare's
+    (docs/reports.md), sources are bucketed, and the n-grams name the habit behind the losses."""
+    data = shared_data()
+    wmt21 = data / "translation" / "wmt21_newstest2021_de-en" if data else None
+    if not wmt21 or not wmt21.is_dir():
+        pytest.skip("needs the shared data: translation/wmt21_newstest2021_de-en")
+    runs = [_run(capsys, tmp_path, wmt21, "translation", wmt21 / "systems" / f"{s}.jsonl", "-l", "de-en",
+                 "--metrics", "bleu") for s in ("UEdin", "HuaweiTSC")]
+    rc, out, err = run_main(capsys, "compare", "--segments", *runs, "--json")
+    assert rc == 0, err
+    [view] = json.loads(out)["views"]
+    [m] = view["metrics"]
+    assert [round(x, 2) for x in (m["overall"]["delta"], *m["overall"]["ci95"])] == [1.18, 0.46, 1.91]
+    assert list(m["bucketings"]) == ["reference length (tokens)", "source length (tokens)", "baseline's per-example bleu"]
+    assert {"ngram": "coronavirus", "baseline": 37, "system": 8} in view["ngrams"]["baseline_more"]
 
 
 def test_captions_with_their_images(capsys, tmp_path):
