@@ -119,7 +119,8 @@ def test_wmt21_two_references_and_sources(capsys, tmp_path):
     [view] = json.loads(out)["views"]
     [m] = view["metrics"]
     assert [round(x, 2) for x in (m["overall"]["delta"], *m["overall"]["ci95"])] == [1.18, 0.46, 1.91]
-    assert list(m["bucketings"]) == ["reference length (tokens)", "source length (tokens)", "baseline's per-example bleu"]
+    assert list(m["bucketings"]) == ["reference length (tokens)", "source length (tokens)",
+                                     "baseline's per-example bleu"]
     assert {"ngram": "coronavirus", "baseline": 37, "system": 8} in view["ngrams"]["baseline_more"]
 
 
@@ -146,10 +147,12 @@ def test_captions_with_their_images(capsys, tmp_path):
 
 
 def test_refused_where_the_data_differs(capsys, tmp_path):
-    other = write_jsonl(tmp_path / "other.jsonl", [dict(r, id=f"x{r['id']}") for r in load_jsonl(WMT17 / "test.jsonl")][:20])
+    rows = load_jsonl(WMT17 / "test.jsonl")[:20]
+    other = write_jsonl(tmp_path / "other.jsonl", [dict(r, id=f"x{r['id']}") for r in rows])
     preds = write_jsonl(tmp_path / "preds.jsonl", [{"id": f"x{r['id']}", "prediction": r["prediction"]}
                                                   for r in load_jsonl(WMT17 / "systems" / "FBK.4870.jsonl")][:20])
-    a = _run(capsys, tmp_path, WMT17, "translation", WMT17 / "systems" / "FBK.4870.jsonl", "--task-name", "t", "--limit", "20")
+    a = _run(capsys, tmp_path, WMT17, "translation", WMT17 / "systems" / "FBK.4870.jsonl", "--task-name", "t",
+             "--limit", "20")
     rc, out, err = run_main(capsys, "run", "--model", f"predictions:{preds}", "--tasks", "translation", "--data",
                             str(other), "--task-name", "t", "--output", str(tmp_path / "results"))
     b = next(line.strip() for line in out.splitlines() if "results" in line and line.strip() != a)
@@ -171,7 +174,8 @@ def test_ngrams_each_side_matches_more_often():
 
 
 @pytest.mark.parametrize("values, integer, expected", [
-    ([3, 9, 12, 12, 15, 20, 31, 40, 41, 55], True, [("≤ 9", 2), ("10–12", 2), ("13–20", 2), ("21–40", 2), ("≥ 41", 2)]),
+    ([3, 9, 12, 12, 15, 20, 31, 40, 41, 55], True,
+     [("≤ 9", 2), ("10–12", 2), ("13–20", 2), ("21–40", 2), ("≥ 41", 2)]),
     ([0, 0, 0, 0, 0, 0, 0, 10, 20, 30], True, [("≤ 0", 7), ("1–10", 1), ("≥ 11", 2)]),  # ties stay together
     ([5.0, 5.0, 5.0], False, [("all", 3)]),
     ([5, 4, 5, 5, 5, 5], True, [("≤ 4", 1), ("≥ 5", 5)]),  # not one bucket because most share a length

@@ -61,7 +61,8 @@ class Bucket:
 
     def to_dict(self) -> dict:
         return {"label": self.label, "n": len(self.ids), "baseline": self.baseline, "system": self.system,
-                "delta": self.delta, "ci95": list(self.ci95) if self.ci95 else None, "clear": self.clear, "ids": list(self.ids)}
+                "delta": self.delta, "ci95": list(self.ci95) if self.ci95 else None, "clear": self.clear,
+                "ids": list(self.ids)}
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ class PairView:
 
     def to_dict(self) -> dict:
         return {"task": self.task, "baseline": self.baseline, "system": self.system, "runs": list(self.runs),
-                "n": len(self.ids), "ids": list(self.ids), "forced": self.forced, "metrics": [m.to_dict() for m in self.metrics],
+                "n": len(self.ids), "ids": list(self.ids), "forced": self.forced,
+                "metrics": [m.to_dict() for m in self.metrics],
                 "ngrams": self.ngrams.to_dict()}
 
 
@@ -174,7 +176,8 @@ def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings:
         base, system = float(metric.aggregate(sa)), float(metric.aggregate(sb))
         ci = None
         if settings.n_bootstrap:
-            ci = percentile_bounds(resamples.scores(b, name, sb, members) - resamples.scores(a, name, sa, members), 0.05)
+            delta = resamples.scores(b, name, sb, members) - resamples.scores(a, name, sa, members)
+            ci = percentile_bounds(delta, 0.05)
         return Bucket(label, base, system, system - base, ci, members)
 
     cuts = {f"{what} (tokens)": quantile_buckets(values, settings.buckets, integer=True)
