@@ -122,6 +122,7 @@ def test_wmt21_two_references_and_sources(capsys, tmp_path):
     assert list(m["bucketings"]) == ["reference length (tokens)", "source length (tokens)",
                                      "baseline's per-example bleu"]
     assert {"ngram": "coronavirus", "baseline": 37, "system": 8} in view["ngrams"]["baseline_more"]
+    assert m["signature"].startswith("bleu|nrefs:2|")
 
 
 def test_captions_with_their_images(capsys, tmp_path):

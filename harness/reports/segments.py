@@ -69,13 +69,14 @@ class Bucket:
 class MetricView:
     metric: str
     higher_is_better: bool
+    signature: str  # the baseline's; under --force the system's may differ (PairView.forced says how)
     overall: Bucket  # every shared example
     bucketings: dict[str, tuple[Bucket, ...]]  # "reference length (tokens)" -> its buckets
     gains: tuple[dict, ...]  # the examples the system improves most (compare.example_rows)
     losses: tuple[dict, ...]  # and those it worsens most
 
     def to_dict(self) -> dict:
-        return {"metric": self.metric, "higher_is_better": self.higher_is_better,
+        return {"metric": self.metric, "higher_is_better": self.higher_is_better, "signature": self.signature,
                 "overall": self.overall.to_dict() | {"ids": []},  # every shared example: PairView's ids
                 "bucketings": {k: [b.to_dict() for b in v] for k, v in self.bucketings.items()},
                 "gains": list(self.gains), "losses": list(self.losses)}
@@ -190,7 +191,8 @@ def metric_view(pair: Pair, name: str, lengths: dict[str, np.ndarray], settings:
     k = settings.examples
     gains = [j for j in order[:k] if gained[j] > 0]
     losses = [j for j in order[::-1][:k] if gained[j] < 0]
-    return MetricView(name, a.score(name).higher_is_better, bucket("all", np.arange(len(ids))), bucketings,
+    return MetricView(name, a.score(name).higher_is_better, a.score(name).signature,
+                      bucket("all", np.arange(len(ids))), bucketings,
                       tuple(example_rows(a, b, ids, gains, per_a, per_b)),
                       tuple(example_rows(a, b, ids, losses, per_a, per_b)))
 

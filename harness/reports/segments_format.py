@@ -44,7 +44,7 @@ def notes(view: PairView, result: SegmentsResult) -> list[str]:
            "for any second system (regression to the mean); compare buckets with each other, not with 0"]
     if view.forced:
         out.append(f"forced (--force): {view.forced}")
-    return out
+    return out + ["signatures:"] + [f"  {m.signature}" for m in view.metrics]
 
 
 def _ngrams(title: str, counts: tuple[NgramCount, ...]) -> list[str]:
