@@ -280,6 +280,11 @@ def test_the_pairwise_view_shows_buckets_and_opens_their_examples(page):
     assert len(page.find_elements("css selector", "#samples-body tr")) == len(REFS)
     assert not page.find_element("id", "bucket-filter").is_displayed()
     assert page.find_elements("css selector", "#pairwise-body p.ngrams")[0].text.startswith("n-grams B matches")
+    ngram = page.find_element("css selector", "#pairwise-body button.pw-ngram")
+    ngram.click()  # the examples where A and B match it differently: at least one, never all six here
+    shown = page.find_elements("css selector", "#samples-body tr")
+    assert 1 <= len(shown) < len(REFS) and "matched differently" in page.find_element("id", "bucket-filter").text
+    page.find_element("id", "bucket-clear").click()
 
 
 def test_the_pairwise_view_of_captions_opens_on_their_images(rich_page):

@@ -121,7 +121,8 @@ def test_wmt21_two_references_and_sources(capsys, tmp_path):
     assert [round(x, 2) for x in (m["overall"]["delta"], *m["overall"]["ci95"])] == [1.18, 0.46, 1.91]
     assert list(m["bucketings"]) == ["reference length (tokens)", "source length (tokens)",
                                      "baseline's per-example bleu"]
-    assert {"ngram": "coronavirus", "baseline": 37, "system": 8} in view["ngrams"]["baseline_more"]
+    leaning = {r["ngram"]: (r["baseline"], r["system"], len(r["ids"])) for r in view["ngrams"]["baseline_more"]}
+    assert leaning["coronavirus"][:2] == (37, 8) and leaning["coronavirus outbreak"] == (5, 0, 5)
     assert m["signature"].startswith("bleu|nrefs:2|")
 
 
@@ -164,13 +165,15 @@ def test_refused_where_the_data_differs(capsys, tmp_path):
 def test_ngrams_each_side_matches_more_often():
     """Worked by hand: the reference's n-grams that only one system's output has, clipped."""
     refs = [["The house is small.", "The house is tiny."], ["the the the"]]
-    diff = ngram_diff(refs, ["The house is big.", "the"], ["A home is small.", "the the the the"], k=20)
-    system = {c.ngram: (c.baseline, c.system) for c in diff.system_more}
-    baseline = {c.ngram: (c.baseline, c.system) for c in diff.baseline_more}
+    diff = ngram_diff(["a", "b"], refs, ["The house is big.", "the"], ["A home is small.", "the the the the"], k=20)
+    system = {c.ngram: (c.baseline, c.system, c.ids) for c in diff.system_more}
+    baseline = {c.ngram: (c.baseline, c.system, c.ids) for c in diff.baseline_more}
     # clipped at the reference's count: "the" 3 times at most, so the fourth earns nothing
-    assert system == {"small": (0, 1), "is small": (0, 1), "small .": (0, 1), "is small .": (0, 1),
-                      "the": (2, 3), "the the": (0, 2), "the the the": (0, 1)}
-    assert baseline == {"house": (1, 0), "the house": (1, 0), "house is": (1, 0), "the house is": (1, 0)}
+    assert system == {"small": (0, 1, ("a",)), "is small": (0, 1, ("a",)), "small .": (0, 1, ("a",)),
+                      "is small .": (0, 1, ("a",)), "the": (2, 3, ("a", "b")), "the the": (0, 2, ("b",)),
+                      "the the the": (0, 1, ("b",))}
+    assert baseline == {"house": (1, 0, ("a",)), "the house": (1, 0, ("a",)), "house is": (1, 0, ("a",)),
+                        "the house is": (1, 0, ("a",))}
     assert [c.ngram for c in diff.system_more][:2] == ["the the", "is small"]  # most matches first among equal shares
 
 

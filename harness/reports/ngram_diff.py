@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Sequence
 
@@ -37,6 +37,7 @@ class NgramCount:
     ngram: str
     baseline: int  # matches of the baseline's outputs over the test set
     system: int
+    ids: tuple[str, ...] = ()  # the examples where the two match it a different number of times
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class NgramDiff:
 
     def to_dict(self) -> dict:
         def rows(counts):
-            return [{"ngram": c.ngram, "baseline": c.baseline, "system": c.system} for c in counts]
+            return [{"ngram": c.ngram, "baseline": c.baseline, "system": c.system, "ids": list(c.ids)}
+                    for c in counts]
         return {"system_more": rows(self.system_more), "baseline_more": rows(self.baseline_more)}
 
 
@@ -64,15 +66,18 @@ def _reference_ngrams(references: tuple[str, ...]) -> Counter:
     return most
 
 
-def ngram_diff(references: Sequence[Sequence[str]], baseline: Sequence[str], system: Sequence[str],
-               k: int = 10) -> NgramDiff:
-    """The ``k`` reference n-grams each side matches more often than the other."""
+def ngram_diff(ids: Sequence[str], references: Sequence[Sequence[str]], baseline: Sequence[str],
+               system: Sequence[str], k: int = 10) -> NgramDiff:
+    """The ``k`` reference n-grams each side matches more often than the other, each with the
+    examples where the two differ on it."""
     matched_a: Counter = Counter()
     matched_b: Counter = Counter()
+    per_example = []
     for refs, a, b in zip(references, baseline, system):
         most = _reference_ngrams(tuple(refs))
-        matched_a.update(_ngrams_of(a) & most)  # intersection: the clipped matches
-        matched_b.update(_ngrams_of(b) & most)
+        per_example.append((_ngrams_of(a) & most, _ngrams_of(b) & most))  # intersection: the clipped matches
+        matched_a.update(per_example[-1][0])
+        matched_b.update(per_example[-1][1])
     # only n-grams the two match a different number of times lean either way
     counts = [NgramCount(g, matched_a[g], matched_b[g]) for g in (matched_a - matched_b) | (matched_b - matched_a)]
 
@@ -80,5 +85,6 @@ def ngram_diff(references: Sequence[Sequence[str]], baseline: Sequence[str], sys
         share = [(c, (getattr(c, more) + 1) / (c.baseline + c.system + 2)) for c in counts
                  if getattr(c, more) > getattr(c, less)]
         share.sort(key=lambda x: (-x[1], -getattr(x[0], more), x[0].ngram))
-        return tuple(c for c, _ in share[:k])
+        return tuple(replace(c, ids=tuple(i for i, (a, b) in zip(ids, per_example) if a[c.ngram] != b[c.ngram]))
+                     for c, _ in share[:k])
     return NgramDiff(leaning("system", "baseline"), leaning("baseline", "system"))

@@ -158,8 +158,9 @@ def pair_view(a: RunRecord, b: RunRecord, settings: SegmentSettings, resamples: 
         lengths["source length"] = np.array([len(tokens(s["input"])) for s in examples], dtype=float)
     resamples = resamples or Resamples(settings.n_bootstrap, settings.seed)
     views = tuple(metric_view(pair, name, lengths, settings, resamples) for name in pair.metrics)
-    diff = ngram_diff([s.get("references") or [] for s in examples], [s.get("prediction") or "" for s in examples],
-                      [rows_b[i].get("prediction") or "" for i in ids], settings.ngrams)
+    diff = ngram_diff(ids, [s.get("references") or [] for s in examples],
+                      [s.get("prediction") or "" for s in examples], [rows_b[i].get("prediction") or "" for i in ids],
+                      settings.ngrams)
     return PairView(a.task.name, *pair.labels, (str(a.folder), str(b.folder)), ids, views, diff,
                     "; ".join(pair.problems) or None)
 

@@ -158,11 +158,8 @@
       var button = document.createElement("button");
       button.type = "button"; button.className = "pw-show"; button.textContent = "examples";
       button.addEventListener("click", function () {
-        var ids = {};
-        view.ids.forEach(function (id, j) { if (g.member[j] === k) { ids[id] = true; } });
-        bucket = {name: metric + " by " + g.by + ", " + b.label + " (" + count(b.n) + " examples)", ids: ids};
-        render();
-        document.getElementById("samples-table").scrollIntoView();
+        show(metric + " by " + g.by + ", " + b.label + " (" + count(b.n) + " examples)",
+             view.ids.filter(function (id, j) { return g.member[j] === k; }));
       });
       td(tr, "").appendChild(button);
       table.appendChild(tr);
@@ -170,11 +167,28 @@
     return table;
   }
 
+  // a bucket of examples picked in the pairwise view, shown in the sample browser below
+  function show(name, ids) {
+    var set = {};
+    ids.forEach(function (id) { set[id] = true; });
+    bucket = {name: name, ids: set};
+    render();
+    document.getElementById("samples-table").scrollIntoView();
+  }
+
+  // each n-gram a button: the examples where A and B match it a different number of times
   function ngramLine(title, rows) {
     var p = document.createElement("p"); p.className = "ngrams";
-    p.textContent = title + ": " + (rows.map(function (r) {
-      return "\u201c" + r.ngram + "\u201d " + r.baseline + "/" + r.system;
-    }).join(", ") || "none");
+    p.appendChild(document.createTextNode(title + ": " + (rows.length ? "" : "none")));
+    rows.forEach(function (r) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "pw-ngram";
+      button.textContent = "\u201c" + r.ngram + "\u201d " + r.baseline + "/" + r.system;
+      button.addEventListener("click", function () {
+        show("\u201c" + r.ngram + "\u201d, matched differently by A and B (" + count(r.ids.length) + " examples)", r.ids);
+      });
+      p.appendChild(button); p.appendChild(document.createTextNode(" "));
+    });
     return p;
   }
 
