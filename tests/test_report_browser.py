@@ -136,7 +136,9 @@ def test_metric_agreement_is_a_table_under_the_leaderboard(page):
 
 def test_the_file_is_self_contained(report):
     html = report.read_text(encoding="utf-8")
-    assert "http://" not in html.replace("http-equiv", "") and "https://" not in html
+    # the SVG namespace names the plots' element kind; nothing is fetched from it
+    assert "http://" not in html.replace("http-equiv", "").replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in html
     assert XSS not in html  # only in escaped form
     data = html.split('id="report-data">', 1)[1].split("</script>", 1)[0]
     task = json.loads(data)["tasks"]["demo-translation"]
@@ -266,3 +268,41 @@ def test_systems_are_named_by_what_differs_everywhere(rich_page):
     _pick(rich_page, "task", "news-a")
     assert sorted(o.text for o in _pick(rich_page, "a").options) == sorted(rows)
     assert sorted(o.text for o in _pick(rich_page, "b").options) == sorted(rows)
+
+
+def test_the_pairwise_view_shows_buckets_and_opens_their_examples(page):
+    _pick(page, "task", "demo-translation")
+    _pick(page, "metric", "chrf")
+    groups = page.find_elements("css selector", "#pairwise-body .pw-group")
+    assert [g.find_element("tag name", "h4").text for g in groups] == [
+        "by reference length (tokens)", "by source length (tokens)", "by baseline's per-example chrf"]
+    for group in groups:  # one bar and one row per bucket, the buckets covering every example
+        rows = group.find_elements("css selector", "table.pw-table tr")[1:]
+        assert len(group.find_elements("css selector", "svg rect.pw-bar")) == len(rows) >= 2
+        assert sum(int(r.find_elements("tag name", "td")[1].text) for r in rows) == len(REFS)
+    row = groups[0].find_elements("css selector", "table.pw-table tr")[1]
+    n = int(row.find_elements("tag name", "td")[1].text)
+    row.find_element("css selector", "button.pw-show").click()
+    assert len(page.find_elements("css selector", "#samples-body tr")) == n < len(REFS)
+    assert "reference length" in page.find_element("id", "bucket-filter").text
+    page.find_element("id", "bucket-clear").click()
+    assert len(page.find_elements("css selector", "#samples-body tr")) == len(REFS)
+    assert not page.find_element("id", "bucket-filter").is_displayed()
+    assert page.find_elements("css selector", "#pairwise-body p.ngrams")[0].text.startswith("n-grams B matches")
+    ngram = page.find_element("css selector", "#pairwise-body button.pw-ngram")
+    ngram.click()  # the examples where A and B match it differently: at least one, never all six here
+    shown = page.find_elements("css selector", "#samples-body tr")
+    assert 1 <= len(shown) < len(REFS) and "matched differently" in page.find_element("id", "bucket-filter").text
+    page.find_element("id", "bucket-clear").click()
+
+
+def test_the_pairwise_view_of_captions_opens_on_their_images(rich_page):
+    _pick(rich_page, "task", "cap")
+    _pick(rich_page, "a", next(o.text for o in _pick(rich_page, "a").options if o.text.endswith("cap-weak.jsonl")))
+    _pick(rich_page, "b", next(o.text for o in _pick(rich_page, "b").options if o.text.endswith("cap-good.jsonl")))
+    titles = [h.text for h in rich_page.find_elements("css selector", "#pairwise-body h4")]
+    assert titles == ["by reference length (tokens)", "by baseline's per-example coco_bleu4"]  # no source text
+    rich_page.find_element("css selector", "#pairwise-body button.pw-show").click()
+    rows = rich_page.find_elements("css selector", "#samples-body tr")
+    assert len(rows) == len(CAPTIONS) and all(r.find_elements("css selector", "img.thumb") for r in rows)
+    rich_page.find_element("id", "bucket-clear").click()

@@ -324,7 +324,8 @@ def _add_compare(sub: Any) -> None:
                  "their stored statistics (nothing is generated again)",
                  "examples:\n  harness compare results/base-model results/new-model\n"
                  "  harness compare BASE SYS1 SYS2 --correction holm --examples 5\n"
-                 "  harness compare BASE SYS --metrics 'bleu,rouge*' --format md")
+                 "  harness compare BASE SYS --metrics 'bleu,rouge*' --format md\n"
+                 "  harness compare --segments BASE SYS --metrics bleu   # where they differ")
     p.add_argument("baseline", help="run folder, its run.json, a task folder or a model folder")
     p.add_argument("systems", nargs="+", help="one or more systems, each tested against the baseline")
     p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names or globs "
@@ -335,8 +336,18 @@ def _add_compare(sub: Any) -> None:
                    help="approximate randomization trials")
     p.add_argument("--force", action="store_true", help="compare runs whose data, example ids or "
                    "signatures differ (every affected row says so)")
-    p.add_argument("--examples", type=natural_int, default=0, metavar="K",
-                   help="show the K examples that moved most per metric")
+    p.add_argument("--examples", type=natural_int, metavar="K",
+                   help="show the K examples that moved most per metric (default: none; with "
+                        "--segments: K each way, default 5)")
+    p.add_argument("--segments", action="store_true", help="where the systems differ: buckets by "
+                   "reference length, source length and the baseline's per-example score, each with "
+                   "the Δ's paired-bootstrap CI; the n-grams each side matches more often; the "
+                   "examples that moved most each way (--randomization, --correction and --alpha "
+                   "do not apply)")
+    p.add_argument("--buckets", type=natural_int, default=5, metavar="N",
+                   help="with --segments: buckets of about equal size per property")
+    p.add_argument("--plots", metavar="DIR", help="with --segments: write Δ per bucket with its CI "
+                   "as a figure (PNG and SVG) per task, system and metric into DIR")
     _add_include_partial(p)
     _add_output_format(p, ("text", "md", "csv", "latex", "json"))
 

@@ -14,6 +14,8 @@ from harness.reports.leaderboard import LeaderboardSettings, build_leaderboard
 from harness.reports.leaderboard_format import format_leaderboard
 from harness.reports.power import PowerSettings, format_power, power_paths
 from harness.reports.runs import split_list
+from harness.reports.segments import SegmentSettings, segment_paths
+from harness.reports.segments_format import format_segments, write_plots
 from harness.reports.sweep import SweepSettings, format_sweep, run_sweep
 
 
@@ -22,9 +24,11 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    if args.segments:
+        return _segments(args)
     settings = CompareSettings(n_bootstrap=args.bootstrap, n_randomization=args.randomization,
                                seed=args.seed, correction=args.correction, alpha=args.alpha,
-                               force=args.force, examples=args.examples,
+                               force=args.force, examples=args.examples or 0,
                                metrics=split_list(args.metrics), include_partial=args.include_partial)
     print(format_compare(compare_paths([args.baseline, *args.systems], settings), _format(args)))
     return 0
@@ -34,6 +38,19 @@ def cmd_power(args: argparse.Namespace) -> int:
     settings = PowerSettings(delta=args.delta, alpha=args.alpha, power=args.power, correlation=args.correlation,
                              n_bootstrap=args.bootstrap, seed=args.seed, metrics=split_list(args.metrics))
     print(format_power(power_paths(args.runs, settings), settings, _format(args)))
+    return 0
+
+
+def _segments(args: argparse.Namespace) -> int:
+    examples = 5 if args.examples is None else args.examples
+    settings = SegmentSettings(n_bootstrap=args.bootstrap, seed=args.seed, buckets=max(args.buckets, 1),
+                               examples=examples, metrics=split_list(args.metrics), force=args.force,
+                               include_partial=args.include_partial)
+    result = segment_paths([args.baseline, *args.systems], settings)
+    print(format_segments(result, _format(args)))
+    if args.plots:  # named on stderr: stdout stays the table (or the JSON)
+        for path in write_plots(result, Path(args.plots)):
+            print(f"plot written: {path}", file=sys.stderr)
     return 0
 
 

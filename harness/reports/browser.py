@@ -17,6 +17,7 @@ import numpy as np
 
 from harness.record import RunRecord
 from harness.reports import runs as R
+from harness.reports.segments import report_pairs
 
 MAX_SAMPLES = 2000  # per run: a browser stays responsive, and the file stays a few MB
 MAX_ROWS = 200  # rows the sample browser draws at once
@@ -54,6 +55,7 @@ def sample_data(records: Sequence[RunRecord], order: Sequence[str] = (), max_sam
                                 "scores": {k: v for k, v in (s.get("scores") or {}).items() if finite(v)}}
             task["models"][name] = {"run": str(record.folder), "outputs": outputs, "kept": len(outputs),
                                     "total": len(rows)}
+        task["pairwise"] = report_pairs(systems)
     default = max(tasks, key=lambda t: len(tasks[t]["models"]), default=None)  # a task with two systems to set side by side
     return {"tasks": tasks, "default_task": default, "max_rows": MAX_ROWS, "max_samples": max_samples}
 

@@ -145,12 +145,26 @@ def compare_paths(paths: Sequence[str | Path], settings: CompareSettings = Compa
                          partial_runs([r for pair in pairs for r in pair]))
 
 
-def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[Comparison]:
-    """Every metric both runs stored statistics for, baseline ``a`` against system ``b``."""
-    names = [m for m in R.stored_metrics(a) if m in R.stored_metrics(b) and R.matches(m, settings.metrics)]
+@dataclass(frozen=True)
+class Pair:
+    """Two runs of one task made ready to compare: the metrics both stored, what differs
+    (only under --force), their labels and their rows on the shared examples."""
+
+    a: RunRecord
+    b: RunRecord
+    metrics: list[str]
+    problems: list[str]
+    labels: tuple[str, str]
+    pairing: R.Pairing
+
+
+def checked_pair(a: RunRecord, b: RunRecord, metrics: Sequence[str] = (), force: bool = False) -> Pair:
+    """Baseline ``a`` and system ``b`` on their shared examples; refused, naming what differs,
+    where their data, example ids or signatures differ and ``force`` is off."""
+    names = [m for m in R.stored_metrics(a) if m in R.stored_metrics(b) and R.matches(m, metrics)]
     problems = R.differences(a, b, names)
     label_a, label_b = R.system_labels([a, b], unique=True)  # two runs of one model: named by what differs
-    if problems and not settings.force:
+    if problems and not force:
         raise UsageError(f"{a.task.name}: {label_a} ({a.folder}) and {label_b} ({b.folder}) are "
                          f"not comparable: {'; '.join(problems)}. Rerun one so they match, or pass "
                          f"--force to test them anyway (every affected row will say so)")
@@ -158,6 +172,14 @@ def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[
     if not pairing.ids:
         raise UsageError(f"{a.task.name}: {a.folder} and {b.folder} have no example in common; "
                          f"nothing to pair, even with --force")
+    return Pair(a, b, names, problems, (label_a, label_b), pairing)
+
+
+def compare_pair(a: RunRecord, b: RunRecord, settings: CompareSettings) -> list[Comparison]:
+    """Every metric both runs stored statistics for, baseline ``a`` against system ``b``."""
+    pair = checked_pair(a, b, settings.metrics, settings.force)
+    names, problems, pairing = pair.metrics, pair.problems, pair.pairing
+    label_a, label_b = pair.labels
     out = []
     for name in names:
         metric = a.score(name).metric()
@@ -192,18 +214,22 @@ def correct(rows: list[Comparison], method: str) -> list[Comparison]:
 def moved_most(a: RunRecord, b: RunRecord, name: str, pairing: R.Pairing, stats_a: np.ndarray,
                stats_b: np.ndarray, k: int) -> list[dict]:
     """The k examples whose per-example score moved most between the two runs."""
-    metric = a.score(name).metric()
-    per_a, per_b = metric.per_example(stats_a), metric.per_example(stats_b)
+    per_a = R.example_scores(a, name, pairing.ids, stats_a)
+    per_b = R.example_scores(b, name, pairing.ids, stats_b)
+    moved = np.nan_to_num(np.abs(per_b - per_a), nan=-1.0)
+    return example_rows(a, b, pairing.ids, np.argsort(-moved, kind="stable")[:k], per_a, per_b)
+
+
+def example_rows(a: RunRecord, b: RunRecord, ids: Sequence[str], positions: Sequence[int],
+                 per_a: np.ndarray, per_b: np.ndarray) -> list[dict]:
+    """The examples at ``positions`` of ``ids``: source, both predictions, the references and
+    both per-example scores."""
     samples_a = {str(s["id"]): s for s in R.samples(a)}
     samples_b = {str(s["id"]): s for s in R.samples(b)}
-    if per_a is None:  # a metric without a per-example form: the score the samples stored
-        per_a = np.array([samples_a[i].get("scores", {}).get(name, np.nan) for i in pairing.ids], dtype=float)
-        per_b = np.array([samples_b[i].get("scores", {}).get(name, np.nan) for i in pairing.ids], dtype=float)
-    moved = np.nan_to_num(np.abs(np.asarray(per_b) - np.asarray(per_a)), nan=-1.0)
     out = []
-    for j in np.argsort(-moved, kind="stable")[:k]:
-        sa, sb = samples_a[pairing.ids[j]], samples_b[pairing.ids[j]]
-        out.append({"id": pairing.ids[j], "source": sa.get("input"), "baseline_prediction": sa.get("prediction"),
+    for j in positions:
+        sa, sb = samples_a[ids[j]], samples_b[ids[j]]
+        out.append({"id": ids[j], "source": sa.get("input"), "baseline_prediction": sa.get("prediction"),
                     "system_prediction": sb.get("prediction"), "references": sa.get("references", []),
                     "baseline_score": float(per_a[j]), "system_score": float(per_b[j]),
                     "delta": float(per_b[j] - per_a[j])})

@@ -77,11 +77,25 @@ def examples_text(result: CompareResult) -> list[str]:
             continue
         out.append(f"\n{c.task} {c.metric}: {c.system} vs {c.baseline}, the {len(c.examples)} examples that moved most")
         for ex in c.examples:
-            out += [f"  [{ex['id']}] {ex['baseline_score']:.2f} -> {ex['system_score']:.2f} ({ex['delta']:+.2f})",
-                    f"    source:    {ex['source']}", f"    baseline:  {ex['baseline_prediction']}",
-                    f"    system:    {ex['system_prediction']}"]
-            out += [f"    reference: {ref}" for ref in ex["references"]]
+            out += example_lines(ex)
     return out
+
+
+def example_lines(ex: dict) -> list[str]:
+    """One example of ``compare.example_rows`` as text: scores, source, predictions, references."""
+    out = [f"  [{ex['id']}] {ex['baseline_score']:.2f} -> {ex['system_score']:.2f} ({ex['delta']:+.2f})"]
+    if ex["source"] is not None:  # predictions scored without sources have none
+        out.append(f"    source:    {ex['source']}")
+    out += [f"    baseline:  {ex['baseline_prediction']}", f"    system:    {ex['system_prediction']}"]
+    return out + [f"    reference: {ref}" for ref in ex["references"]]
+
+
+def with_examples(text: str, examples: list[str], fmt: str) -> str:
+    """The table, then the examples; in Markdown as a literal block, so predictions are shown,
+    never rendered; LaTeX and CSV keep the table alone."""
+    if not examples or fmt in ("latex", "csv"):
+        return text
+    return text + ("\n" + "\n".join(examples) if fmt == "text" else "\n\n```text" + "\n".join(examples) + "\n```")
 
 
 def format_compare(result: CompareResult, fmt: str = "text") -> str:
@@ -108,8 +122,4 @@ def format_compare(result: CompareResult, fmt: str = "text") -> str:
         return render("csv", header, data)
     text = render(fmt, HEADER, body, RIGHT, notes(result),
                   caption=f"Systems against {result.baseline}")
-    examples = examples_text(result)
-    if not examples or fmt in ("latex",):
-        return text
-    # Markdown: the examples as a literal block, so predictions are shown, never rendered
-    return text + ("\n" + "\n".join(examples) if fmt == "text" else "\n\n```text" + "\n".join(examples) + "\n```")
+    return with_examples(text, examples_text(result), fmt)

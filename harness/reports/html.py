@@ -25,6 +25,7 @@ from harness.reports.checks import marks
 from harness.reports.leaderboard import (Leaderboard, LeaderboardSettings, build_leaderboard,
                                          shown_runs)
 from harness.reports.plots import distribution_figure, png_bytes
+from harness.reports.segments import MIN_CLEAR, REPORT
 from harness.reports.sweep import report_curves
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -108,7 +109,8 @@ def _page(title: str, board: Leaderboard, n_runs: int, **extra) -> str:
     script, digest = _script()
     context = {"title": title, "runs": n_runs, "version": __version__, "script": script, "script_hash": digest,
                "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "curves": [], "distributions": [], "data": None, "capped": [], **_board_context(board), **extra}
+               "curves": [], "distributions": [], "data": None, "capped": [], "segments": REPORT,
+               "min_clear": MIN_CLEAR, **_board_context(board), **extra}
     return _environment().get_template("report.html.j2").render(**context)
 
 

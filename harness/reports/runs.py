@@ -117,6 +117,16 @@ def pair_rows(a: RunRecord, b: RunRecord) -> Pairing:
                    np.array([k for _, k in common], dtype=int))
 
 
+def example_scores(record: RunRecord, name: str, ids: Sequence[str], stats: np.ndarray) -> np.ndarray:
+    """Per-example scores of ``name`` on the rows ``stats`` (of the examples ``ids``): from the
+    statistics where the metric defines them, else as the samples stored them (NaN: none)."""
+    values = record.score(name).metric().per_example(stats)
+    if values is None:
+        by_id = {str(s["id"]): s for s in samples(record)}
+        values = [(by_id[i].get("scores") or {}).get(name, np.nan) for i in ids]
+    return np.asarray(values, dtype=float)
+
+
 def differences(a: RunRecord, b: RunRecord, metrics: Sequence[str]) -> list[str]:
     """Why two runs of a task are not comparable: data, example ids, signature fields."""
     out = []
