@@ -28,8 +28,8 @@ import numpy as np
 from harness.errors import MissingDependency, UsageError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs, package_version, present_refs
-from harness.metrics.learned import (LearnedOptions, Weights, device_of, dtype_of, in_batches,
-                                     locate_weights, model_fields, preflight)
+from harness.metrics.learned import (LearnedMetric, LearnedOptions, device_of, dtype_of,
+                                     in_batches, model_fields)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -60,21 +60,14 @@ class BERTScoreOptions(LearnedOptions):
 
 
 @metrics.register("bertscore")
-class BERTScore(MeanMetric):
+class BERTScore(LearnedMetric, MeanMetric):
     description = "BERTScore F1 (bert-score's P/R/F; roberta-large layer 17 by default), 0-1"
     licence = "roberta-large: MIT"
     Options = BERTScoreOptions
-    needs_accelerator = True
-    estimate_sample = 8
     scale = 1.0
 
-    def __init__(self, **options):
-        super().__init__(**options)
-        self._weights: Weights | None = None
-
-    def check_installed(self) -> None:
+    def check_packages(self) -> None:
         import_bert_score()
-        preflight(self.options.model, self.name)
         self.layers()
 
     def layers(self) -> int:
@@ -85,11 +78,6 @@ class BERTScore(MeanMetric):
             raise UsageError(f"metric {self.name!r}: bert-score has no tuned layer for "
                              f"{self.options.model!r}; give num_layers=N")
         return known[self.options.model]
-
-    def weights(self) -> Weights:
-        if self._weights is None:
-            self._weights = locate_weights(self.options.model, self.name)
-        return self._weights
 
     def n_columns(self) -> int:
         return 3

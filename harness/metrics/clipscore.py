@@ -22,8 +22,8 @@ import numpy as np
 from harness.errors import DataError, MissingDependency
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs, present_refs
-from harness.metrics.learned import (LearnedOptions, Weights, device_of, dtype_of, in_batches,
-                                     locate_weights, model_fields, preflight)
+from harness.metrics.learned import (LearnedMetric, LearnedOptions, Weights, device_of, dtype_of,
+                                     in_batches, model_fields)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -99,31 +99,19 @@ def _unit(features) -> np.ndarray:
     return features / np.linalg.norm(features, axis=-1, keepdims=True)
 
 
-class _CLIPMetric(MeanMetric):
+class _CLIPMetric(LearnedMetric, MeanMetric):
     Options = CLIPScoreOptions
     licence = "openai/clip-vit-base-patch32: MIT"
-    needs_accelerator = True
     reads_images = True
-    estimate_sample = 8
     scale = 1.0
 
-    def __init__(self, **options):
-        super().__init__(**options)
-        self._weights: Weights | None = None
-
-    def check_installed(self) -> None:
+    def check_packages(self) -> None:
         try:
             import torch  # noqa: F401
             import transformers  # noqa: F401
         except ImportError as exc:
             raise MissingDependency(exc.name or "transformers", extra="models",
                                     why=f"for {self.name}") from exc
-        preflight(self.options.model, self.name)
-
-    def weights(self) -> Weights:
-        if self._weights is None:
-            self._weights = locate_weights(self.options.model, self.name)
-        return self._weights
 
     def base_fields(self) -> list[tuple[str, str]]:
         return [("w", str(W)), ("prompt", PROMPT.strip()),

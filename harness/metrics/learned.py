@@ -15,7 +15,9 @@ BERTScore, CLIPScore and the COMET family score with a model of their own. Each 
 * names in its signature what changes its numbers: ``model_fields(weights, dtype)`` (model,
   revision, weights hash, precision, torch, transformers and Python versions).
 
-Options come from ``LearnedOptions`` (``AcceleratorOptions`` plus ``model`` and ``dtype``).
+A metric subclasses ``LearnedMetric`` (its ``weights()``, its pre-flight in
+``check_installed``) and takes its options from ``LearnedOptions`` (``AcceleratorOptions``
+plus ``model`` and ``dtype``).
 The batch size never enters a signature here: the tests show equal scores at 1, 7 and
 auto; a metric whose numbers do move with it adds ``("bs", size)`` itself.
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
 from harness.errors import HarnessError, MissingDependency, UsageError
-from harness.metrics.base import AcceleratorOptions
+from harness.metrics.base import AcceleratorOptions, Metric
 from harness.metrics.common import package_version
 from harness.models.hf.weights import folder_sha256
 from harness.options import option
@@ -47,6 +49,35 @@ class LearnedOptions(AcceleratorOptions):
     model: str = option("", "a Hugging Face hub id or a local folder of the scoring model")
     dtype: str = option("float32", "precision of the scoring model (recorded in the signature)",
                         choices=DTYPES)
+
+
+class LearnedMetric(Metric):
+    """Base of a metric with a network: its weights found once, checked before a run starts.
+
+    Subclasses declare ``Options`` (a LearnedOptions), override ``check_packages`` to raise
+    MissingDependency for what they import, and call ``self.weights()`` where they load.
+    """
+
+    Options = LearnedOptions
+    needs_accelerator = True
+    estimate_sample = 8
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self._weights: Weights | None = None
+
+    def check_packages(self) -> None:
+        """Raise MissingDependency for a package the metric imports and this machine lacks."""
+
+    def check_installed(self) -> None:
+        self.check_packages()
+        batch_rows(self.options.batch_size)
+        preflight(self.options.model, self.name)
+
+    def weights(self) -> Weights:
+        if self._weights is None:
+            self._weights = locate_weights(self.options.model, self.name)
+        return self._weights
 
 
 def hub_offline() -> bool:
@@ -144,7 +175,7 @@ def batch_rows(batch_size: str | int) -> int | None:
     if text == "auto":
         return None
     if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"batch_size={batch_size!r}: give a positive integer or auto")
+        raise UsageError(f"batch_size={batch_size}: give a positive integer or auto")
     return int(text)
 
 
