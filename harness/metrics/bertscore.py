@@ -57,6 +57,8 @@ class BERTScoreOptions(LearnedOptions):
     rescale_with_baseline: bool = option(False, "rescale with the baseline file bert-score ships "
                                                 "for the model and lang")
     lang: str = option("en", "language of the baseline file (rescale_with_baseline)")
+    baseline_path: str | None = option(None, "a baseline file of your own for rescale_with_baseline "
+                                             "(bert-score's format: a row per layer, columns P, R, F)")
 
 
 @metrics.register("bertscore")
@@ -96,7 +98,8 @@ class BERTScore(LearnedMetric, MeanMetric):
         """bert-score's own description of these settings (``get_hash``)."""
         o = self.options
         return import_bert_score().get_hash(o.model, self.layers(), o.idf, o.rescale_with_baseline,
-                                            use_custom_baseline=False, use_fast_tokenizer=False)
+                                            use_custom_baseline=o.baseline_path is not None,
+                                            use_fast_tokenizer=False)
 
     def signature(self, corpus: Corpus) -> Signature:
         return Signature.of("bertscore", ("nrefs", nrefs(corpus.references)), ("refs", "max"),
@@ -153,12 +156,12 @@ class BERTScore(LearnedMetric, MeanMetric):
         if not self.options.rescale_with_baseline:
             return scores
         import pandas as pd
-        utils = import_bert_score()
-        path = os.path.join(os.path.dirname(utils.__file__), "rescale_baseline", self.options.lang,
-                            f"{self.options.model}.tsv")
+        o = self.options
+        path = o.baseline_path or os.path.join(os.path.dirname(import_bert_score().__file__),
+                                               "rescale_baseline", o.lang, f"{o.model}.tsv")
         if not os.path.isfile(path):
-            raise UsageError(f"metric {self.name!r}: bert-score ships no baseline for "
-                             f"{self.options.model!r} in lang {self.options.lang!r} ({path})")
+            raise UsageError(f"metric {self.name!r}: no baseline file {path}; bert-score ships them "
+                             f"for hub models by lang, or give baseline_path=FILE")
         baseline = pd.read_csv(path).iloc[self.layers()].to_numpy()[1:].astype(np.float32)
         # bert-score rescales float32 tensors; the same arithmetic keeps its digits
         return ((scores.astype(np.float32) - baseline) / (1 - baseline)).astype(np.float64)

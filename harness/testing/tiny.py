@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -37,7 +38,7 @@ def build_bertscore(out_dir: str | Path, texts: Sequence[str] | None = None, *, 
     import torch
     from transformers import RobertaConfig, RobertaModel, RobertaTokenizer
 
-    vocab, merges = _trained_bpe(texts, ROBERTA_SPECIALS, suffix="")
+    vocab, merges = _trained_bpe(texts, ROBERTA_SPECIALS)
     tokenizer = RobertaTokenizer(vocab=vocab, merges=merges, model_max_length=512)
     with OneThread():
         torch.manual_seed(seed)
@@ -63,7 +64,7 @@ def build_clip(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed:
     from transformers import (CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPProcessor,
                               CLIPTokenizer)
 
-    vocab, merges = _trained_bpe([t.lower() for t in texts], CLIP_SPECIALS, suffix="</w>")
+    vocab, merges = _clip_bpe(texts, CLIPTokenizer().backend_tokenizer)
     tokenizer = CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
     side = {"height": image_size, "width": image_size}
     processor = CLIPProcessor(image_processor=CLIPImageProcessorPil(
@@ -81,18 +82,53 @@ def build_clip(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed:
     return out_dir
 
 
-def _trained_bpe(texts: Sequence[str], specials: Sequence[str], suffix: str):
-    """(vocab, merges) of a byte-level BPE trained on ``texts``; ``suffix`` marks word ends
-    (CLIP's ``</w>``)."""
+def _trained_bpe(texts: Sequence[str], specials: Sequence[str]):
+    """(vocab, merges) of a byte-level BPE trained on ``texts``."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    word_end = {"end_of_word_suffix": suffix} if suffix else {}
-    tok = Tokenizer(models.BPE(**word_end))
+    tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=list(specials), show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), **word_end)
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(list(texts), trainer)
     merges = json.loads(tok.to_str())["model"]["merges"]
     return tok.get_vocab(), [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in merges]
+
+
+def _clip_bpe(texts: Sequence[str], backend, n_merges: int = 300):
+    """(vocab, merges) in CLIP's layout: the byte alphabet, the same with ``</w>``, the merges,
+    then the two specials. Learned here because the tokenizers trainer numbers ``</w>``
+    symbols in hash order (a different file each build); ties go to the smaller pair."""
+    from tokenizers import pre_tokenizers
+    words: Counter = Counter()
+    for text in texts:
+        for word, _ in backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(text)):
+            words[(*word[:-1], word[-1] + "</w>")] += 1
+    merges = []
+    for _ in range(n_merges):
+        pairs: Counter = Counter()
+        for word, count in words.items():
+            for pair in zip(word, word[1:]):
+                pairs[pair] += count
+        if not pairs:
+            break
+        best = min(pairs, key=lambda pair: (-pairs[pair], pair))
+        merges.append(best)
+        words = Counter({_merged(word, best): count for word, count in words.items()})
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tokens = [*alphabet, *(a + "</w>" for a in alphabet), *("".join(m) for m in merges), *CLIP_SPECIALS]
+    return {token: i for i, token in enumerate(dict.fromkeys(tokens))}, merges
+
+
+def _merged(word: tuple, pair: tuple) -> tuple:
+    out, i = [], 0
+    while i < len(word):
+        if word[i:i + 2] == pair:
+            out.append(word[i] + word[i + 1])
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return tuple(out)
 
 
 BUILDERS: dict[str, Callable[..., Path]] = {"bertscore": build_bertscore, "clip": build_clip}
