@@ -17,6 +17,7 @@ that on transformers 5.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 from collections import defaultdict
@@ -69,7 +70,9 @@ class BERTScore(LearnedMetric, MeanMetric):
     scale = 1.0
 
     def check_packages(self) -> None:
-        import_bert_score()
+        # found, not imported: bert-score imports matplotlib's pyplot, seconds a plan need not wait
+        if importlib.util.find_spec("bert_score") is None:
+            raise MissingDependency("bert-score", extra="bertscore", why="for the bertscore metric")
         self.layers()
 
     def layers(self) -> int:
