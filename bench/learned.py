@@ -43,7 +43,7 @@ def bertscore_row(pairs: list, n: int, model: str | None, device: str, row) -> d
     with tempfile.TemporaryDirectory() as tmp:
         folder = model or str(build_bertscore(Path(tmp) / "roberta"))
         layers = TINY_LAYERS if model is None else None
-        spec = {"name": "bertscore", "model": folder, "batch_size": str(BATCH), "device": device,
+        spec = {"name": "bertscore", "model": folder, "batch_size": BATCH, "device": device,
                 **({"num_layers": layers} if layers else {})}
         ours_s, ours = timed(lambda: build_metric(spec).statistics(Corpus(preds, refs)))
         ref_s, (p, r, f) = timed(lambda: bert_score.score(preds, refs, model_type=folder, num_layers=layers,
@@ -71,7 +71,7 @@ def clip_rows(n: int, model: str | None, device: str, row) -> list[dict]:
                     images=[path for path, _ in items])
     with tempfile.TemporaryDirectory() as tmp:
         folder = model or str(build_clip(Path(tmp) / "clip"))
-        spec = {"model": folder, "batch_size": str(BATCH), "device": device}
+        spec = {"model": folder, "batch_size": BATCH, "device": device}
         ours_s, ours = timed(lambda: build_metric({"name": "refclipscore", **spec}).statistics(corpus))
         clip_model = CLIPModel.from_pretrained(folder).eval().to(device)
         processor = CLIPProcessor.from_pretrained(folder)

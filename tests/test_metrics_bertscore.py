@@ -43,7 +43,7 @@ def test_per_example_p_r_f_equal_bert_score_at_any_batch_size(roberta, wmt):
     expected, hash_text = reference(roberta, preds[1:], refs[1:])
     assert expected[:, 2].std() > 0.01  # distinct scores, not one value repeated
     corpus = Corpus(["", *preds[1:]], refs)  # an empty prediction scores 0 (bert-score's rule)
-    for batch_size in ("1", "7", "auto"):
+    for batch_size in (1, 7, 0):  # 0: auto
         metric = build_metric({"name": "bertscore", "model": str(roberta), "num_layers": LAYERS,
                                "batch_size": batch_size})
         stats = metric.statistics(corpus)

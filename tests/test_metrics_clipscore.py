@@ -74,7 +74,7 @@ def test_scores_equal_the_papers_formulas_at_any_batch_size(clip, captioned):
     cosines, clip_s, refclip_s = paper_scores(clip, captions, others, images)
     assert (cosines > 0).any() and np.ptp(refclip_s) > 0.01  # scores to tell apart, not all zeros
     corpus = Corpus(captions, others, ids=[f"img{i}" for i in range(len(images))], images=images)
-    for batch_size in ("1", "5", "auto"):
+    for batch_size in (1, 5, 0):  # 0: auto
         plain = build_metric({"name": "clipscore", "model": str(clip), "batch_size": batch_size})
         ref = build_metric({"name": "refclipscore", "model": str(clip), "batch_size": batch_size})
         stats, ref_stats = plain.statistics(corpus), ref.statistics(corpus)

@@ -62,8 +62,8 @@ class AcceleratorOptions:
 
     device: str | None = option(None, "where the scoring model runs: cuda, cuda:1, cpu, mps "
                                       "(default: the first GPU when there is one, else cpu)")
-    batch_size: str = option("auto", "texts per forward pass of the scoring model: a number, or "
-                                     "auto (64, halved after an out-of-memory error)")
+    batch_size: int = option(0, "texts per forward pass of the scoring model; 0: auto (64 to "
+                                "start with, halved after an out-of-memory error)")
 
 
 class Metric:

@@ -19,7 +19,7 @@ A metric subclasses ``LearnedMetric`` (its ``weights()``, its pre-flight in
 ``check_installed``) and takes its options from ``LearnedOptions`` (``AcceleratorOptions``
 plus ``model`` and ``dtype``).
 The batch size never enters a signature here: the tests show equal scores at 1, 7 and
-auto; a metric whose numbers do move with it adds ``("bs", size)`` itself.
+auto (0); a metric whose numbers do move with it adds ``("bs", size)`` itself.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from harness.models.hf.weights import folder_sha256
 from harness.options import option
 
 R = TypeVar("R")
-AUTO_BATCH = 64  # rows a batch starts with under batch_size=auto; out-of-memory halves it
+AUTO_BATCH = 64  # rows a batch starts with under batch_size=0 (auto); out-of-memory halves it
 DTYPES = ("float32", "float16", "bfloat16")
 TRUE_WORDS = ("1", "on", "yes", "true")  # how huggingface_hub reads HF_HUB_OFFLINE
 
@@ -169,14 +169,11 @@ def dtype_of(name: str):
     return getattr(torch, name)
 
 
-def batch_rows(batch_size: str | int) -> int | None:
-    """The batch size option as rows; None for ``auto``."""
-    text = str(batch_size).strip().lower()
-    if text == "auto":
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"batch_size={batch_size}: give a positive integer or auto")
-    return int(text)
+def batch_rows(batch_size: int) -> int | None:
+    """The batch size option as rows; None for auto (0)."""
+    if batch_size < 0:
+        raise UsageError(f"batch_size={batch_size}: give a positive number of texts, or 0 for auto")
+    return batch_size or None
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -184,7 +181,7 @@ def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, (torch.OutOfMemoryError, MemoryError))
 
 
-def in_batches(lengths: Sequence[int], batch_size: str | int,
+def in_batches(lengths: Sequence[int], batch_size: int,
                forward: Callable[[list[int]], Sequence[R]],
                label: Callable[[int], str] = lambda i: f"item #{i}") -> list[R]:
     """``forward(indices)`` over batches of indices, longest first; results in input order.
