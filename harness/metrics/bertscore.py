@@ -95,7 +95,7 @@ class BERTScore(LearnedMetric, MeanMetric):
 
     def details(self, stats: np.ndarray) -> dict:
         return {"P": float(stats[:, 0].mean()), "R": float(stats[:, 1].mean()),
-                "F": float(stats[:, 2].mean())}
+                "F": float(stats[:, 2].mean()), **self.licence_details()}
 
     def hash_text(self) -> str:
         """bert-score's own description of these settings (``get_hash``)."""

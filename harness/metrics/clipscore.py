@@ -131,7 +131,7 @@ class _CLIPMetric(LearnedMetric, MeanMetric):
         return stats[:, 0]
 
     def details(self, stats: np.ndarray) -> dict:
-        return {"truncated": int(stats[:, -1].sum()), "max_tokens": MAX_TOKENS}
+        return {"truncated": int(stats[:, -1].sum()), "max_tokens": MAX_TOKENS, **self.licence_details()}
 
 
 @metrics.register("clipscore")

@@ -23,8 +23,10 @@ auto (0); a metric whose numbers do move with it adds ``("bs", size)`` itself.
 """
 from __future__ import annotations
 
+import gc
 import os
 import platform
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -73,6 +75,11 @@ class LearnedMetric(Metric):
         self.check_packages()
         batch_rows(self.options.batch_size)
         preflight(self.options.model, self.name)
+
+    def licence_details(self) -> dict:
+        """The default weights' licence, for the record, when those are the weights used."""
+        default = type(self.options)().model
+        return {"licence": self.licence} if self.licence and self.options.model == default else {}
 
     def weights(self) -> Weights:
         if self._weights is None:
@@ -177,8 +184,8 @@ def batch_rows(batch_size: int) -> int | None:
 
 
 def _is_oom(exc: BaseException) -> bool:
-    import torch
-    return isinstance(exc, (torch.OutOfMemoryError, MemoryError))
+    torch = sys.modules.get("torch")  # not imported: the error cannot be torch's
+    return isinstance(exc, MemoryError) or (torch is not None and isinstance(exc, torch.OutOfMemoryError))
 
 
 def in_batches(lengths: Sequence[int], batch_size: int,
@@ -210,15 +217,13 @@ def in_batches(lengths: Sequence[int], batch_size: int,
         if rows == 1:
             raise HarnessError(f"{label(indices[0])} ({lengths[indices[0]]} tokens): out of memory "
                                f"even alone; use device=cpu or a smaller dtype")
-        rows = max(1, rows // 2)
+        rows = max(1, min(rows, len(indices)) // 2)
         _free_accelerator()
     return out
 
 
 def _free_accelerator() -> None:
-    import gc
-
-    import torch
     gc.collect()
-    if torch.cuda.is_available():
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
         torch.cuda.empty_cache()

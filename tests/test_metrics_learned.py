@@ -1,0 +1,41 @@
+"""harness/metrics/learned.py: the batches every learned metric runs in, and the tiny
+checkpoints' command line."""
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import HarnessError, UsageError
+from harness.metrics.learned import batch_rows, in_batches
+from harness.testing.tiny import main as tiny_main
+
+
+def test_out_of_memory_halves_the_batch_and_keeps_every_result_in_order():
+    # no accelerator runs out of memory on demand here: the forward pass refuses more than
+    # three rows with the MemoryError CPU torch raises, and the back-off must settle at three
+    lengths = [5, 1, 9, 3, 7, 2, 8]
+    sizes = []
+
+    def forward(rows):
+        sizes.append(len(rows))
+        if len(rows) > 3:
+            raise MemoryError("out of memory")
+        return [lengths[i] * 10 for i in rows]
+
+    assert in_batches(lengths, 0, forward) == [x * 10 for x in lengths]
+    assert sizes == [7, 3, 3, 1]  # all seven (auto starts at 64), then half of what failed
+    with pytest.raises(HarnessError, match=r"text 'c' \(9 tokens\): out of memory even alone"):
+        in_batches(lengths, 1, lambda rows: (_ for _ in ()).throw(MemoryError()),
+                   label=lambda i: f"text {'abcdefg'[i]!r}")
+    with pytest.raises(ValueError):  # anything but out-of-memory is the caller's to see
+        in_batches(lengths, 2, lambda rows: int("x"))
+
+
+def test_batch_size_zero_is_auto_and_negative_is_an_error():
+    assert batch_rows(0) is None and batch_rows(7) == 7
+    with pytest.raises(UsageError, match="batch_size=-1"):
+        batch_rows(-1)
+
+
+def test_the_tiny_command_names_its_choices(capsys):
+    assert tiny_main(["bertscor", "x"]) == 2
+    assert "did you mean 'bertscore'" in capsys.readouterr().err
