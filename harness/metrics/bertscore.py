@@ -69,6 +69,10 @@ class BERTScore(LearnedMetric, MeanMetric):
     Options = BERTScoreOptions
     scale = 1.0
 
+    def __init__(self, **options):
+        super().__init__(**options)
+        self._loaded = None
+
     def check_packages(self) -> None:
         # found, not imported: bert-score imports matplotlib's pyplot, seconds a plan need not wait
         if importlib.util.find_spec("bert_score") is None:
@@ -125,10 +129,7 @@ class BERTScore(LearnedMetric, MeanMetric):
         import torch
         utils = import_bert_score()
         o = self.options
-        device = device_of(o.device)
-        tokenizer = utils.get_tokenizer(str(self.weights().folder), False)
-        model = utils.get_model(str(self.weights().folder), self.layers())
-        model.to(device=device, dtype=dtype_of(o.dtype))
+        tokenizer, model, device = self.loaded()
         if o.idf:
             idf = utils.get_idf_dict(list(references), tokenizer, nthreads=0)
         else:  # bert-score's weights without idf: 1, and 0 for the two special tokens
@@ -153,6 +154,16 @@ class BERTScore(LearnedMetric, MeanMetric):
                 p, r, f = utils.greedy_cos_idf(*padded(vectors, weights, ref), *padded(vectors, weights, hyp))
             out.append(torch.stack((p, r, f), dim=-1).numpy())
         return np.concatenate(out).astype(np.float64) if out else np.empty((0, 3))
+
+    def loaded(self):
+        """(tokenizer, model cut to its layers, device), loaded once per metric: the time
+        estimate's sample and the whole corpus share them."""
+        if self._loaded is None:
+            utils, o = import_bert_score(), self.options
+            device, folder = device_of(o.device), str(self.weights().folder)
+            model = utils.get_model(folder, self.layers()).to(device=device, dtype=dtype_of(o.dtype))
+            self._loaded = (utils.get_tokenizer(folder, False), model, device)
+        return self._loaded
 
     def rescaled(self, scores: np.ndarray) -> np.ndarray:
         """(x - b) / (1 - b) with bert-score's baseline row for the model's layer."""
