@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from harness.errors import DataError
 from harness.metrics.base import Corpus
 from harness.metrics.scoring import build_metric
 from harness.testing import REPO_ROOT, shared_data
@@ -82,6 +83,9 @@ def test_scores_equal_the_papers_formulas_at_any_batch_size(clip, captioned):
         np.testing.assert_allclose(ref_stats[:, 0], refclip_s, atol=1e-6, rtol=0)
         assert plain.details(stats)["truncated"] == 1 == ref.details(ref_stats)["truncated"]
     assert plain.signature(corpus).format().startswith("clipscore|w:2.5|prompt:A photo depicts|model:")
+    missing = Corpus(captions[:1], others[:1], ids=["img0"], images=["/nonexistent/img0.jpg"])
+    with pytest.raises(DataError, match=r"example 'img0': cannot read image /nonexistent/img0.jpg"):
+        plain.statistics(missing)
 
 
 def test_run_and_compare_through_the_cli(clip, tmp_path, capsys):

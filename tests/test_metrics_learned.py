@@ -39,3 +39,20 @@ def test_batch_size_zero_is_auto_and_negative_is_an_error():
 def test_the_tiny_command_names_its_choices(capsys):
     assert tiny_main(["bertscor", "x"]) == 2
     assert "did you mean 'bertscore'" in capsys.readouterr().err
+
+
+def test_cached_statistics_are_keyed_on_the_images_bytes_not_their_paths(tmp_path, images):
+    from harness.metrics.base import Corpus
+    from harness.metrics.scoring import build_metric
+    from harness.metrics.stats_cache import StatsCache
+    from harness.signature import Signature
+    cache, metric, signature = StatsCache(tmp_path / "cache"), build_metric("clipscore"), Signature("clipscore")
+    first, moved = tmp_path / "a.jpg", tmp_path / "moved.jpg"
+    first.write_bytes(images[0].read_bytes())
+    moved.write_bytes(images[0].read_bytes())
+
+    def key(path):
+        return cache.key(metric, Corpus(["a dog"], [["a cat"]], images=[str(path)]), signature)
+    assert key(first) == key(moved)
+    moved.write_bytes(images[1].read_bytes())
+    assert key(first) != key(moved)
