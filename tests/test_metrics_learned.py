@@ -56,3 +56,20 @@ def test_cached_statistics_are_keyed_on_the_images_bytes_not_their_paths(tmp_pat
     assert key(first) == key(moved)
     moved.write_bytes(images[1].read_bytes())
     assert key(first) != key(moved)
+
+
+def test_the_weights_hash_covers_what_transformers_loads_and_nothing_else(tmp_path):
+    from harness.metrics.learned import Weights
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"hidden_size": 32}')
+    (folder / "model.safetensors").write_bytes(b"\x00" * 64)
+
+    def digest():
+        return Weights("org/model", folder, "local").sha256
+    before = digest()
+    (folder / "tf_model.h5").write_bytes(b"another framework's copy")
+    (folder / "README.md").write_text("a model card")
+    assert digest() == before
+    (folder / "config.json").write_text('{"hidden_size": 64}')
+    assert digest() != before

@@ -24,10 +24,12 @@ auto (0); a metric whose numbers do move with it adds ``("bs", size)`` itself.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import platform
 import sys
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
@@ -35,13 +37,15 @@ from typing import Callable, Sequence, TypeVar
 from harness.errors import HarnessError, MissingDependency, UsageError
 from harness.metrics.base import AcceleratorOptions, Metric
 from harness.metrics.common import package_version
-from harness.models.hf.weights import folder_sha256
+from harness.models.hf.weights import file_sha256, model_files
 from harness.options import option
 
 R = TypeVar("R")
 AUTO_BATCH = 64  # rows a batch starts with under batch_size=0 (auto); out-of-memory halves it
 DTYPES = ("float32", "float16", "bfloat16")
 TRUE_WORDS = ("1", "on", "yes", "true")  # how huggingface_hub reads HF_HUB_OFFLINE
+# weights for TensorFlow, Flax, Rust, ONNX...: never loaded here, so neither fetched nor hashed
+OTHER_FRAMEWORKS = ("*.h5", "*.msgpack", "*.ot", "*.onnx", "*.tflite", "onnx/*", "openvino/*", "coreml/*")
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,16 @@ class Weights:
 
     @cached_property
     def sha256(self) -> str:
-        """``sha256:<hex>`` over every file's name and content (memoised per file on disk)."""
-        return folder_sha256(self.folder)
+        """``sha256:<hex>`` over the names and contents of the files transformers loads
+        (memoised per file on disk): other frameworks' copies of the weights, which one
+        download has and another lacks, do not change the hash."""
+        files = [p for p in model_files(self.folder) if not other_framework(p.relative_to(self.folder))]
+        lines = [f"{p.relative_to(self.folder).as_posix()} {file_sha256(p)}" for p in files]
+        return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def other_framework(path: Path) -> bool:
+    return any(fnmatch(path.as_posix(), pattern) for pattern in OTHER_FRAMEWORKS)
 
 
 def _cached_snapshot(model: str) -> Path | None:
@@ -147,7 +159,7 @@ def locate_weights(model: str, metric: str) -> Weights:
     if snapshot is None:
         from huggingface_hub import snapshot_download
         try:
-            snapshot = Path(snapshot_download(model))
+            snapshot = Path(snapshot_download(model, ignore_patterns=list(OTHER_FRAMEWORKS)))
         except Exception as exc:  # noqa: BLE001 - network, auth and unknown ids alike
             raise UsageError(f"metric {metric!r}: cannot download {model!r} ({exc}); "
                              f"download it yourself with {download_command(model)}") from exc
