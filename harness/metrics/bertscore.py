@@ -69,10 +69,6 @@ class BERTScore(LearnedMetric, MeanMetric):
     Options = BERTScoreOptions
     scale = 1.0
 
-    def __init__(self, **options):
-        super().__init__(**options)
-        self._loaded = None
-
     def check_packages(self) -> None:
         # found, not imported: bert-score imports matplotlib's pyplot, seconds a plan need not wait
         if importlib.util.find_spec("bert_score") is None:
@@ -156,8 +152,7 @@ class BERTScore(LearnedMetric, MeanMetric):
         return np.concatenate(out).astype(np.float64) if out else np.empty((0, 3))
 
     def loaded(self):
-        """(tokenizer, model cut to its layers, device), loaded once per metric: the time
-        estimate's sample and the whole corpus share them."""
+        """(tokenizer, model cut to its layers, device), loaded once per metric."""
         if self._loaded is None:
             utils, o = import_bert_score(), self.options
             device, folder = device_of(o.device), str(self.weights().folder)

@@ -105,10 +105,6 @@ class _CLIPMetric(LearnedMetric, MeanMetric):
     reads_images = True
     scale = 1.0
 
-    def __init__(self, **options):
-        super().__init__(**options)
-        self._encoder: CLIPEncoder | None = None
-
     def check_packages(self) -> None:
         try:
             import torch  # noqa: F401
@@ -123,9 +119,9 @@ class _CLIPMetric(LearnedMetric, MeanMetric):
 
     def candidate_scores(self, corpus: Corpus) -> tuple[CLIPEncoder, np.ndarray, np.ndarray, np.ndarray]:
         """(encoder, candidate embeddings, CLIP-S, 1 where the prompted candidate was cut)."""
-        if self._encoder is None:  # once per metric: the time estimate's sample and the corpus share it
-            self._encoder = CLIPEncoder(self.weights(), self.options)
-        encoder = self._encoder
+        if self._loaded is None:
+            self._loaded = CLIPEncoder(self.weights(), self.options)
+        encoder = self._loaded
         prompted = [PROMPT + c for c in corpus.predictions]
         captions = encoder.texts(prompted)
         images = encoder.images(corpus.images or (), corpus.ids)

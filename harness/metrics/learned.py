@@ -71,6 +71,9 @@ class LearnedMetric(Metric):
     def __init__(self, **options):
         super().__init__(**options)
         self._weights: Weights | None = None
+        # the subclass's loaded network, kept so the time estimate's sample and the corpus
+        # share one load
+        self._loaded: object | None = None
 
     def check_packages(self) -> None:
         """Raise MissingDependency for a package the metric imports and this machine lacks."""
