@@ -14,7 +14,7 @@ from harness.metrics.base import Corpus
 from harness.metrics.scoring import build_metric
 from harness.testing import REPO_ROOT, shared_data
 from harness.testing.tiny import build_bertscore, build_clip
-from tests.conftest import run_main, write_jsonl
+from conftest import run_main, write_jsonl
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
