@@ -13,7 +13,9 @@ so a pipeline can free the generator's memory before scoring them, and take thei
 options from ``AcceleratorOptions`` (``device``, ``batch_size``), so every such metric is
 placed and batched with the same words. Metrics that read the source texts (COMET) set
 ``reads_sources = True``: scoring then requires ``Corpus.sources``, and cached statistics
-are keyed on them.
+are keyed on them. Metrics that read the images (CLIPScore) set ``reads_images`` likewise
+(``Corpus.images``; cached statistics are keyed on the images' contents). ``licence`` names
+the licence of the weights a learned metric downloads by default (``harness metrics``).
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ class Corpus:
     references: Sequence[Sequence[str]]
     ids: Sequence[str] = ()
     sources: Sequence[str] | None = None  # read only by metrics with reads_sources
+    images: Sequence[str] | None = None  # image paths, read only by metrics with reads_images
     _memo: dict = field(default_factory=dict, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -59,7 +62,8 @@ class AcceleratorOptions:
 
     device: str | None = option(None, "where the scoring model runs: cuda, cuda:1, cpu, mps "
                                       "(default: the first GPU when there is one, else cpu)")
-    batch_size: int = option(32, "examples per forward pass of the scoring model")
+    batch_size: int = option(0, "texts per forward pass of the scoring model; 0: auto (64 to "
+                                "start with, halved after an out-of-memory error)")
 
 
 class Metric:
@@ -71,6 +75,8 @@ class Metric:
     Options: ClassVar[type] = NoOptions
     needs_accelerator: ClassVar[bool] = False
     reads_sources: ClassVar[bool] = False
+    reads_images: ClassVar[bool] = False
+    licence: ClassVar[str] = ""  # of the default model's weights, where a model is downloaded
     # segments scored on their own first, to estimate a large corpus's time for the progress
     # line (scoring.estimate_s); 0: fast enough that nobody waits on it
     estimate_sample: ClassVar[int] = 0

@@ -50,6 +50,9 @@ def score(metric: Metric, corpus: Corpus, *, data_fingerprint: str, n_bootstrap:
     check_corpus(corpus)
     if metric.reads_sources and corpus.sources is None:
         raise DataError(f"metric {metric.name!r} reads the source texts; this corpus has none")
+    if metric.reads_images and corpus.images is None:
+        raise DataError(f"metric {metric.name!r} reads the images; this corpus has none "
+                        f"(score a captioning task whose examples have images)")
     signature = signature_of(metric, corpus)
     stats = _statistics(metric, corpus, signature, stats_cache)
     ci = bootstrap_interval(metric, stats, n_bootstrap, seed) if n_bootstrap > 0 and len(stats) > 1 else None
@@ -94,7 +97,8 @@ def estimate_s(metric: Metric, corpus: Corpus, cache: StatsCache | None = None) 
     sample = Corpus(predictions=[corpus.predictions[i] for i in rows],
                     references=[corpus.references[i] for i in rows],
                     ids=[corpus.ids[i] for i in rows] if corpus.ids else (),
-                    sources=[corpus.sources[i] for i in rows] if corpus.sources is not None else None)
+                    sources=[corpus.sources[i] for i in rows] if corpus.sources is not None else None,
+                    images=[corpus.images[i] for i in rows] if corpus.images is not None else None)
     started = time.perf_counter()
     try:
         compute_statistics(metric, sample)

@@ -8,7 +8,7 @@ The key is everything the statistics are a function of: the metric's class, its 
 without the data fingerprint (the fingerprint names the examples, not the texts scored),
 its options, the harness version and the source code of ``harness/metrics`` (an edited
 checkout must not read statistics its old code made), and a hash of the predictions, the references and, for
-metrics that read them, the sources. Files live under ``<cache root>/metric-stats`` and are
+metrics that read them, the sources or the images' contents. Files live under ``<cache root>/metric-stats`` and are
 written to a temporary file and renamed, so a reader sees a whole file or none. A file that
 does not load as the expected matrix is recomputed and rewritten.
 """
@@ -28,6 +28,7 @@ import numpy as np
 from harness.metrics.base import Corpus, Metric
 from harness.paths import cache_root
 from harness.signature import Signature
+from harness.types import Example
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +53,8 @@ class StatsCache:
         columns = [corpus.predictions, corpus.references]
         if metric.reads_sources:
             columns.append(corpus.sources or ())
+        if metric.reads_images:  # the bytes, not the paths: a moved file is the same image
+            columns.append([Example.digest_image(path) for path in corpus.images or ()])
         for column in columns:
             digest.update(b"\x00column")
             for item in column:

@@ -124,10 +124,11 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
                       progress: bool = False) -> list[tuple[Any, MetricResult, Any]]:
     """(spec, result, statistics matrix) per metric the run asks for; ``progress``: a line
     per metric on stderr, with its size, its time, and an estimate where it may be slow."""
-    sources = [e.source for e in examples]
+    sources, images = [e.source for e in examples], [e.image for e in examples]
     corpus = Corpus(predictions=list(predictions), references=[list(e.references) for e in examples],
                     ids=[e.id for e in examples],
-                    sources=sources if all(s is not None for s in sources) else None)
+                    sources=sources if all(s is not None for s in sources) else None,
+                    images=images if all(i is not None for i in images) else None)
     out, seen = [], set()
     for spec in metric_specs(task, options.metrics):
         metric = build_metric(spec)
