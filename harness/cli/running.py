@@ -41,12 +41,34 @@ def cmd_run(args: argparse.Namespace) -> int:
         task_name=args.task_name, language_pair=args.language_pair)
     if args.shard_key and not args.shard:
         raise UsageError("--shard-key names the shards of one run; give --shard I/N with it")
-    records = evaluate(args.model, task_names, options,
-                       model_args=parse_kv(args.model_args, "--model-args"),
+    records = evaluate(args.model, task_names, options, model_args=_model_args(args),
                        engine_settings=settings)
     if machine.rank() != 0:  # a torchrun rank other than 0: rank 0 reports for all
         return 0
     return _print_records(records, args.json)
+
+
+def _model_args(args: argparse.Namespace) -> dict:
+    """--model-args, with --predictions-format as the predictions model's ``format``."""
+    model_args = parse_kv(args.model_args, "--model-args")
+    if args.predictions_format is None:
+        return model_args
+    if args.model.split(":", 1)[0] != "predictions":
+        raise UsageError(f"--predictions-format reads a file of existing outputs; give it with "
+                         f"--model predictions:FILE, not {args.model!r}")
+    if model_args.get("format", args.predictions_format) != args.predictions_format:
+        raise UsageError(f"--predictions-format {args.predictions_format} and --model-args "
+                         f"format={model_args['format']} disagree; give one of them")
+    return {**model_args, "format": args.predictions_format}
+
+
+def _reported_line(rec) -> str:
+    """The other tool's own numbers for the outputs a predictions file held, beside ours
+    where the metric's name is the same (the signatures say whether the settings are)."""
+    ours = {name: score.score for name, score in rec.scores.items()}
+    parts = [f"{name} {value:.2f}" + (f" (here {ours[name]:.2f})" if name in ours else "")
+             for name, value in rec.model.runtime["reported"].items()]
+    return f"{rec.task.name}: {rec.model.runtime['format']} reported {', '.join(parts)}"
 
 
 def _print_records(records: list, as_json: bool) -> int:
@@ -59,6 +81,9 @@ def _print_records(records: list, as_json: bool) -> int:
     for rec in records:
         print(throughput_line(rec), file=sys.stderr)
     print(format_table(records))
+    for rec in records:
+        if rec.model.runtime.get("reported"):
+            print(_reported_line(rec))
     for rec in records:
         if rec.errors:
             first = rec.errors[0]

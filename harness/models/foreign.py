@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -73,6 +74,37 @@ def detect(path: Path) -> str | None:
 def read(path: Path, fmt: str, selection: Selection) -> list[ForeignOutput]:
     reader = {"lm-eval": read_lm_eval, "lighteval": read_lighteval, "inspect": read_inspect}[fmt]
     return list(reader(path, selection))
+
+
+def reported(path: Path, fmt: str, selection: Selection) -> dict[str, float]:
+    """The corpus scores the other tool reported for these outputs, {metric: value}, where
+    the file holds them (inspect's log) or lies beside them (lm-eval's ``results_<date>.json``
+    next to ``samples_<task>_<date>.jsonl``); {} where neither does. Shown next to the
+    harness's own numbers, so a user sees where the two agree."""
+    if fmt == "inspect":
+        results = _inspect_results(path)
+        return {name: m["value"] for scorer in (results or {}).get("scores", [])
+                for name, m in (scorer.get("metrics") or {}).items()
+                if isinstance(m, dict) and isinstance(m.get("value"), (int, float))}
+    named = re.fullmatch(r"samples_(.+)_(\d{4}-\d{2}-\d{2}T[\d.:-]+)\.jsonl", path.name)
+    results_file = path.with_name(f"results_{named.group(2)}.json") if named else None
+    if fmt != "lm-eval" or results_file is None or not results_file.is_file():
+        return {}
+    scores = (_json(results_file.read_bytes(), str(results_file)).get("results") or {}).get(named.group(1), {})
+    chosen = selection.filter or "none"
+    return {key.split(",")[0]: value for key, value in scores.items()
+            if key.endswith(f",{chosen}") and "_stderr" not in key and isinstance(value, (int, float))}
+
+
+def _inspect_results(path: Path) -> dict | None:
+    if path.open("rb").read(4) != ZIP_MAGIC:
+        document = _json(path.read_bytes(), str(path))
+        return document.get("results") if isinstance(document, dict) else None
+    with zipfile.ZipFile(path) as log:
+        if "header.json" not in log.namelist():  # a log still being written
+            return None
+        header = _json(_zip_entry(path, log, log.getinfo("header.json")), f"{path}:header.json")
+    return header.get("results") if isinstance(header, dict) else None
 
 
 def read_lm_eval(path: Path, selection: Selection) -> Iterator[ForeignOutput]:

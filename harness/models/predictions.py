@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from harness.data import check_id
 from harness.data.files import read_rows
@@ -52,6 +52,7 @@ class Predictions(Model, StreamModel):
         self.line: dict[str, int] = {}  # line numbers, not "file:line" strings: 1M of those is 100 MB
         self.lines: list[str] | None = None  # plain text: matched by position in check_examples
         self.foreign: dict[str, foreign.ForeignOutput] = {}
+        self.reported: dict[str, float] = {}  # the other tool's own corpus scores
         self.format = self._format()
         if self.format in foreign.FORMATS:
             self._read_foreign()
@@ -88,6 +89,7 @@ class Predictions(Model, StreamModel):
                                 f"field, name it with --model-args id_field=NAME")
             self.foreign[output.example_id] = output
             self.texts[output.example_id] = output.text
+        self.reported = foreign.reported(self.path, self.format, selection)
 
     def _where(self, key: str) -> str:
         return self.foreign[key].where if self.foreign else f"{self.path}:{self.line[key]}"
@@ -158,8 +160,8 @@ class Predictions(Model, StreamModel):
         self.texts, self.line, self.lines, self.foreign = {}, {}, None, {}
         super().close()
 
-    def describe(self) -> dict[str, str]:
-        return {"format": self.format}
+    def describe(self) -> dict[str, Any]:
+        return {"format": self.format, **({"reported": self.reported} if self.reported else {})}
 
     def generate(self, requests: Sequence[Request]) -> Iterator[Generation]:
         for req in requests:
