@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Rebuild tests/data/foreign/: real output files of lm-evaluation-harness, inspect_ai and
-# lighteval, each run in a throwaway virtual environment of its own (their pins conflict with
-# the project's) on a tiny GPT-2 built offline, over the first 12 segments of WMT17 en-de
-# (tests/data/conformance). No network but PyPI; about 10 minutes on 2 cores, mostly installs.
+# Rebuild tests/data/foreign/: real output files of lm-evaluation-harness 0.4.13, inspect_ai
+# 0.3.285 and lighteval 0.13.0, each run in a throwaway virtual environment of its own (their
+# pins conflict with the project's) on a tiny GPT-2 built offline, over the first 12 segments of WMT17 en-de
+# (tests/data/conformance). No network but PyPI; 15-20 minutes on 2 cores, mostly installs.
 #
 #   bash scripts/make_foreign_fixtures.sh [WORK_DIR]     # default: /tmp/harness-foreign
 #
@@ -120,4 +120,43 @@ for fmt in eval json; do
     cp "$(ls "$WORK"/inspect-$fmt/*.$fmt)" "$OUT/inspect/wmt17_head.$fmt"
 done
 
-echo "written: $(ls "$OUT"/*/* | tr '\n' ' ')"
+# lighteval: a custom task over the same JSONL, --save-details. lighteval 0.13 needs
+# transformers 4 and huggingface_hub 0 (its task registry calls an API hub 1 removed), xxhash 3
+# (4 refuses str), a tokenizer class transformers 4 knows, and no download of tinyBenchmarks.pkl
+# (its registry fetches it at start, for tasks this run does not use: an empty file stands in)
+venv lighteval "lighteval==0.13.0" "transformers<5" "huggingface_hub<1" "xxhash<4"
+touch "$("$WORK/venv-lighteval/bin/python" -c 'import lighteval, os; print(os.path.dirname(lighteval.__file__))')/tasks/tasks/tinyBenchmarks.pkl"
+rm -rf "$WORK/tiny-tf4" && cp -r "$WORK/tiny" "$WORK/tiny-tf4"
+sed -i 's/"TokenizersBackend"/"PreTrainedTokenizerFast"/' "$WORK/tiny-tf4/tokenizer_config.json"
+mkdir -p "$WORK/lighteval-data" && cp "$WORK/data/test.jsonl" "$WORK/lighteval-data/test.jsonl"
+cat > "$WORK/lighteval_wmt17_head.py" <<'EOF'
+import os
+
+from lighteval.metrics.metrics import Metrics
+from lighteval.tasks.lighteval_task import LightevalTaskConfig
+from lighteval.tasks.requests import Doc
+
+
+def prompt(line, task_name: str = ""):
+    return Doc(task_name=task_name, query=line["prefix"], choices=[line["reference"]], gold_index=0,
+               specific={"id": line["id"]})
+
+
+TASKS_TABLE = [LightevalTaskConfig(
+    name="wmt17_head", prompt_function=prompt, hf_repo=os.environ["WMT17_HEAD_DIR"], hf_subset="default",
+    hf_avail_splits=["test"], evaluation_splits=["test"], few_shots_split=None, few_shots_select=None,
+    generation_size=32, stop_sequence=["\n"], metrics=[Metrics.bleu, Metrics.chrf, Metrics.ter], version=0)]
+EOF
+rm -rf "$WORK/lighteval-out"
+(cd "$WORK" && WMT17_HEAD_DIR="$WORK/lighteval-data" venv-lighteval/bin/lighteval accelerate \
+    "model_name=$WORK/tiny-tf4,dtype=float32" "wmt17_head|0" --custom-tasks lighteval_wmt17_head.py \
+    --save-details --output-dir "$WORK/lighteval-out")
+# lighteval names its folders after the model's path; the fixture keeps the layout, under "tiny"
+details=$(find "$WORK/lighteval-out/details" -name 'details_*.parquet')
+results=$(find "$WORK/lighteval-out/results" -name 'results_*.json')
+rm -rf "$OUT/lighteval"
+mkdir -p "$OUT/lighteval/details/tiny/$(basename "$(dirname "$details")")" "$OUT/lighteval/results/tiny"
+cp "$details" "$OUT/lighteval/details/tiny/$(basename "$(dirname "$details")")/"
+cp "$results" "$OUT/lighteval/results/tiny/"
+
+find "$OUT" -type f

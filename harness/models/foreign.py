@@ -86,14 +86,30 @@ def reported(path: Path, fmt: str, selection: Selection) -> dict[str, float]:
         return {name: m["value"] for scorer in (results or {}).get("scores", [])
                 for name, m in (scorer.get("metrics") or {}).items()
                 if isinstance(m, dict) and isinstance(m.get("value"), (int, float))}
-    named = re.fullmatch(r"samples_(.+)_(\d{4}-\d{2}-\d{2}T[\d.:-]+)\.jsonl", path.name)
-    results_file = path.with_name(f"results_{named.group(2)}.json") if named else None
-    if fmt != "lm-eval" or results_file is None or not results_file.is_file():
+    named = re.fullmatch(r"(?:samples|details)_(.+)_(\d{4}-\d{2}-\d{2}T[\d.:-]+)\.(?:jsonl|parquet)",
+                         path.name)
+    results_file = _results_file(path, fmt, named.group(2)) if named else None
+    if results_file is None or not results_file.is_file():
         return {}
     scores = (_json(results_file.read_bytes(), str(results_file)).get("results") or {}).get(named.group(1), {})
+    if fmt == "lighteval":
+        return {key: value for key, value in scores.items()
+                if not key.endswith("_stderr") and isinstance(value, (int, float))}
     chosen = selection.filter or "none"
     return {key.split(",")[0]: value for key, value in scores.items()
             if key.endswith(f",{chosen}") and "_stderr" not in key and isinstance(value, (int, float))}
+
+
+def _results_file(path: Path, fmt: str, date: str) -> Path | None:
+    """lm-eval writes results_<date>.json beside its samples; lighteval writes
+    OUT/details/MODEL/<date>/details_<task>_<date>.parquet and OUT/results/MODEL/results_<date>.json."""
+    if fmt == "lm-eval":
+        return path.with_name(f"results_{date}.json")
+    parts = path.resolve().parts
+    if fmt != "lighteval" or "details" not in parts[:-2]:
+        return None
+    top = len(parts) - 3 - parts[:-2][::-1].index("details")
+    return Path(*parts[:top], "results", *parts[top + 1:-2], f"results_{date}.json")
 
 
 def _inspect_results(path: Path) -> dict | None:
@@ -208,8 +224,9 @@ def _zip_entry(path: Path, log: zipfile.ZipFile, entry: zipfile.ZipInfo) -> byte
 
 
 def read_lighteval(path: Path, selection: Selection) -> Iterator[ForeignOutput]:
-    """A lighteval details parquet (``--save-details``): one row per document; the output is
-    ``model_response.text[0]``, the references the document's gold choices."""
+    """A lighteval details parquet (``--save-details``, lighteval 0.10 and later): one row per
+    document, in no fixed order; the output is ``model_response.text_post_processed[0]`` (else
+    ``text[0]``), the references the document's gold choices."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -224,7 +241,8 @@ def read_lighteval(path: Path, selection: Selection) -> Iterator[ForeignOutput]:
         if not isinstance(doc, dict) or not isinstance(response, dict):
             raise DataError(f"{where}: not a lighteval details row (no 'doc' and 'model_response' "
                             f"columns; details from lighteval before 0.10 are not read)")
-        texts = response.get("text") or []
+        # after lighteval's own post-processing (reasoning tags removed): what its metrics read
+        texts = response.get("text_post_processed") or response.get("text") or []
         if not texts or not isinstance(texts[0], str):
             raise DataError(f"{where}: 'model_response.text' holds no generated text")
         choices, gold = doc.get("choices") or [], doc.get("gold_index")
