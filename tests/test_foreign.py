@@ -130,3 +130,17 @@ def test_inspect_epochs_and_formats_are_checked(capsys, tmp_path):
     broken.write_bytes(INSPECT_EVAL.read_bytes()[:2000])
     with pytest.raises(DataError, match=f"{broken}: not a readable inspect_ai .eval log"):
         Predictions(str(broken))
+
+
+def test_score_takes_them_beside_a_reference_file(capsys, tmp_path):
+    # `harness score` reads each -i as `run` does; the first 12 segments are the reference file
+    for fmt in NEEDS:
+        _needs(fmt)
+    refs = tmp_path / "head12.jsonl"
+    refs.write_text("".join(DATA.read_text(encoding="utf-8").splitlines(True)[:12]), encoding="utf-8")
+    rc, out, err = run_main(capsys, "score", "-r", str(refs), "-i", str(LM_EVAL), str(INSPECT_EVAL), str(LIGHTEVAL),
+                            "-l", "en-de", "-m", "bleu", "--bootstrap", "0", "--output", str(tmp_path / "out"), "--json")
+    assert rc == 0, err
+    records = json.loads(out)
+    assert [(r["model"]["runtime"]["format"], round(r["scores"]["bleu"]["score"], 4)) for r in records] == \
+        [("lm-eval", 64.8538), ("inspect", 0.4337), ("lighteval", 0.999)]
