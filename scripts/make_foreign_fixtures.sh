@@ -65,7 +65,7 @@ rm -rf "$OUT/lm-eval" && mkdir -p "$OUT/lm-eval"
 cp "$WORK"/lmeval-out/*/samples_wmt17_head_de_*.jsonl "$WORK"/lmeval-out/*/results_*.json "$OUT/lm-eval/"
 
 # inspect_ai: a task file whose scorer computes corpus BLEU and chrF with sacrebleu, its hf
-# provider on the local folder
+# provider on the local folder, greedy (it samples by default)
 venv inspect "inspect-ai==0.3.285" transformers accelerate
 cat > "$WORK/inspect_wmt17_head.py" <<'EOF'
 import sacrebleu
@@ -114,7 +114,7 @@ for fmt in eval json; do
     rm -rf "$WORK/inspect-$fmt"
     limit=$([ $fmt = json ] && echo "--limit 3" || true)
     (cd "$WORK" && venv-inspect/bin/inspect eval inspect_wmt17_head.py -T "data=$WORK/data/test.jsonl" \
-        --model hf/local -M "model_path=$WORK/tiny" -M device=cpu --max-tokens 32 $limit \
+        --model hf/local -M "model_path=$WORK/tiny" -M device=cpu -M do_sample=false --max-tokens 32 $limit \
         --log-format $fmt --log-dir "$WORK/inspect-$fmt" --display plain)
     mkdir -p "$OUT/inspect"
     cp "$(ls "$WORK"/inspect-$fmt/*.$fmt)" "$OUT/inspect/wmt17_head.$fmt"

@@ -26,12 +26,13 @@ CASES = [
     (LM_EVAL, "lm-eval", 12, {"bleu": 64.85378640220661, "chrf": 73.43678098169092,
                               "ter": 32.78688524590164}, {}),
     # inspect's log header: the task's own scorer calls sacrebleu.corpus_bleu/corpus_chrf
-    (INSPECT_EVAL, "inspect", 12, {"bleu": 0.43371966345687274, "chrf": 11.906908543071841}, {}),
-    (INSPECT_JSON, "inspect", 3, {"bleu": 0.431571197651212, "chrf": 7.6481791716751975}, {}),
+    (INSPECT_EVAL, "inspect", 12, {"bleu": 0.9989792294928513, "chrf": 14.149117032753011}, {}),
+    (INSPECT_JSON, "inspect", 3, {"bleu": 1.6273189711262068, "chrf": 17.338548786091575}, {}),
     # lighteval's results_<date>.json. Its BLEU agrees; its chrF and TER pass each document's
     # references as one reference stream, so sacrebleu scores the first output alone against
     # 12 references: 4.2756 and 39.34. Ours equal sacrebleu on the transposed references
-    # (corpus_chrf(preds, [refs]) = 14.1491, corpus_ter = 97.95).
+    # (corpus_chrf(preds, [refs]) = 14.1491, corpus_ter = 97.95), and inspect's chrF of the same
+    # greedy outputs (both tools prompt through the chat template) is 14.1491 as well.
     (LIGHTEVAL, "lighteval", 12, {"bleu": 0.9989792294928513, "chrf": 4.275612862992222,
                                   "ter": 39.344262295081975},
      {"chrf": 14.149117032753011, "ter": 97.95081967213115}),
@@ -143,4 +144,4 @@ def test_score_takes_them_beside_a_reference_file(capsys, tmp_path):
     assert rc == 0, err
     records = json.loads(out)
     assert [(r["model"]["runtime"]["format"], round(r["scores"]["bleu"]["score"], 4)) for r in records] == \
-        [("lm-eval", 64.8538), ("inspect", 0.4337), ("lighteval", 0.999)]
+        [("lm-eval", 64.8538), ("inspect", 0.999), ("lighteval", 0.999)]
