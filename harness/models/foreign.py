@@ -113,7 +113,7 @@ def _results_file(path: Path, fmt: str, date: str) -> Path | None:
 
 
 def _inspect_results(path: Path) -> dict | None:
-    if path.open("rb").read(4) != ZIP_MAGIC:
+    if not _is_zip(path):
         document = _json(path.read_bytes(), str(path))
         return document.get("results") if isinstance(document, dict) else None
     with zipfile.ZipFile(path) as log:
@@ -181,7 +181,7 @@ def read_inspect(path: Path, selection: Selection) -> Iterator[ForeignOutput]:
 
 
 def _inspect_samples(path: Path) -> Iterator[tuple[str, Any]]:
-    if path.open("rb").read(4) == ZIP_MAGIC:
+    if _is_zip(path):
         try:
             with zipfile.ZipFile(path) as log:
                 for entry in log.infolist():
@@ -197,6 +197,11 @@ def _inspect_samples(path: Path) -> Iterator[tuple[str, Any]]:
                         f"--log-format json holds eval, results and samples)")
     for i, sample in enumerate(document["samples"]):
         yield f"{path}: samples[{i}]", sample
+
+
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) == ZIP_MAGIC
 
 
 def _zip_entry(path: Path, log: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
