@@ -37,10 +37,12 @@ class PredictionsOptions:
 
 @models.register("predictions")
 class Predictions(Model, StreamModel):
-    """A JSONL of {"id", "prediction"} rows whose ids match the task's examples, or a plain
-    text file with one line per example, in the examples' order."""
+    """A JSONL of {"id", "prediction"} rows whose ids match the task's examples, a plain text
+    file with one line per example, in the examples' order, or another harness's outputs whose
+    ids match the task's examples."""
 
-    description = "existing outputs: a JSONL file of {id, prediction}, or plain text (a line each)"
+    description = ("existing outputs: a JSONL file of {id, prediction}, plain text (a line each), "
+                   "or lm-eval samples, lighteval details, inspect_ai logs")
     input_kind = InputKind.NONE
     cacheable = False
     Options = PredictionsOptions
