@@ -101,7 +101,8 @@ class Predictions(Model, StreamModel):
         if Path(locator).is_file():
             return []
         return [DataError(f"model {spec!r}: {locator}: no such file; give the JSONL file of "
-                          f"{{id, prediction}}, or the plain text file (one output a line), to score")]
+                          f"{{id, prediction}}, the plain text file (one output a line), or the "
+                          f"lm-eval, lighteval or inspect_ai output file to score")]
 
     def fingerprint(self) -> dict[str, str]:
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
