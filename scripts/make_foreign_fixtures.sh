@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Rebuild tests/data/foreign/: real output files of lm-evaluation-harness 0.4.13, inspect_ai
 # 0.3.285 and lighteval 0.13.0, each run in a throwaway virtual environment of its own (their
-# pins conflict with the project's) on a tiny GPT-2 built offline, over the first 12 segments of WMT17 en-de
-# (tests/data/conformance). No network but PyPI; 15-20 minutes on 2 cores, mostly installs
-# (3.5 minutes where the three environments exist). A rebuild gives the same outputs and
-# numbers under new dates: every tool decodes greedily.
+# pins conflict with the project's) on a tiny GPT-2 built offline, over the first 12 segments
+# of WMT17 en-de (tests/data/conformance). No network but PyPI; 15-20 minutes on 2 cores,
+# mostly installs (3.5 minutes where the three environments exist). A rebuild gives the same
+# outputs and numbers under new dates: every tool decodes greedily.
 #
 #   bash scripts/make_foreign_fixtures.sh [WORK_DIR]     # default: /tmp/harness-foreign
 #
