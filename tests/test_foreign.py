@@ -145,3 +145,6 @@ def test_score_takes_them_beside_a_reference_file(capsys, tmp_path):
     records = json.loads(out)
     assert [(r["model"]["runtime"]["format"], round(r["scores"]["bleu"]["score"], 4)) for r in records] == \
         [("lm-eval", 64.8538), ("inspect", 0.999), ("lighteval", 0.999)]
+    rc, out, err = run_main(capsys, "score", "-r", str(refs), "-i", str(LIGHTEVAL), "-l", "en-de", "-m", "chrf",
+                            "--bootstrap", "0", "--output", str(tmp_path / "out"))
+    assert rc == 0 and "head12: lighteval reported bleu 1.00, chrf 4.28 (here 14.15), ter 39.34\n" in out

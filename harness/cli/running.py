@@ -11,7 +11,7 @@ from harness import machine
 from harness.cli.values import parse_kv, parse_metrics
 from harness.engine import EngineSettings
 from harness.errors import UsageError
-from harness.reports.table import format_table, throughput_line
+from harness.reports.table import format_table, reported_lines, throughput_line
 from harness.run.merge import merge_paths
 from harness.run.options import RunOptions
 from harness.run.runner import evaluate
@@ -62,15 +62,6 @@ def _model_args(args: argparse.Namespace) -> dict:
     return {**model_args, "format": args.predictions_format}
 
 
-def _reported_line(rec) -> str:
-    """The other tool's own numbers for the outputs a predictions file held, beside ours
-    where the metric's name is the same (the signatures say whether the settings are)."""
-    ours = {name: score.score for name, score in rec.scores.items()}
-    parts = [f"{name} {value:.2f}" + (f" (here {ours[name]:.2f})" if name in ours else "")
-             for name, value in rec.model.runtime["reported"].items()]
-    return f"{rec.task.name}: {rec.model.runtime['format']} reported {', '.join(parts)}"
-
-
 def _print_records(records: list, as_json: bool) -> int:
     if as_json:
         dicts = [r.to_dict() for r in records]
@@ -81,9 +72,8 @@ def _print_records(records: list, as_json: bool) -> int:
     for rec in records:
         print(throughput_line(rec), file=sys.stderr)
     print(format_table(records))
-    for rec in records:
-        if rec.model.runtime.get("reported"):
-            print(_reported_line(rec))
+    for line in reported_lines(records):
+        print(line)
     for rec in records:
         if rec.errors:
             first = rec.errors[0]
