@@ -5,6 +5,7 @@ import argparse
 from typing import Any, Sequence
 
 from harness.errors import UsageError
+from harness.models.foreign import FORMATS
 from harness.run.options import Shard
 
 DESCRIPTION = """\
@@ -27,6 +28,7 @@ examples:
   harness run --model hf-seq2seq:t5-small --tasks wmt14-en-de,cnn-dailymail --limit 200
   harness run --model hf-causal:./my-checkpoint --tasks xsum --model-args dtype=bfloat16
   harness run --model predictions:preds.jsonl --tasks coco-karpathy --data refs.jsonl
+  harness run --model predictions:samples_wmt14-en-de.jsonl --tasks wmt14-en-de   # lm-eval's outputs
   harness run --model hf-causal:./ckpt --tasks translation --data wmt22-en-zh.jsonl -l en-zh
   harness run --model lead-3 --tasks cnn-dailymail --metrics rouge1,rougeLsum
   harness run --model copy-source --tasks wmt19-zh-en --metrics bleu:tokenize=zh:lowercase=yes,chrf
@@ -124,6 +126,11 @@ def _add_run(sub: Any) -> None:
     p.add_argument("--model-args", metavar="K=V,...",
                    help="model settings, e.g. dtype=bfloat16,revision=main (`harness models` "
                         "lists each kind's; default: the kind's defaults)")
+    p.add_argument("--predictions-format", choices=("jsonl", "text") + FORMATS, metavar="FORMAT",
+                   help="with --model predictions:FILE, the file's format: jsonl ({id, prediction}), "
+                        "text (a line each), lm-eval (samples_*.jsonl from --log_samples), "
+                        "lighteval (details parquet), inspect (a .eval or .json log) (default: "
+                        "detected from the file's content)")
     p.add_argument("--gen-kwargs", metavar="K=V,...",
                    help="generation settings over the task's, e.g. max_new_tokens=64,num_beams=4; "
                         "a list as JSON, e.g. stop='[\"a,b\", \"\\\\n\"]' (default: the task's)")

@@ -12,7 +12,7 @@ from harness import machine
 from harness.cli.values import parse_kv, parse_metrics
 from harness.engine import EngineSettings
 from harness.errors import UsageError
-from harness.reports.table import format_table, throughput_line
+from harness.reports.table import format_table, reported_lines, throughput_line
 from harness.run.clean import clean
 from harness.run.merge import merge_paths
 from harness.run.options import RunOptions
@@ -43,12 +43,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         task_name=args.task_name, language_pair=args.language_pair)
     if args.shard_key and not args.shard:
         raise UsageError("--shard-key names the shards of one run; give --shard I/N with it")
-    records = evaluate(args.model, task_names, options,
-                       model_args=parse_kv(args.model_args, "--model-args"),
+    records = evaluate(args.model, task_names, options, model_args=_model_args(args),
                        engine_settings=settings)
     if machine.rank() != 0:  # a torchrun rank other than 0: rank 0 reports for all
         return 0
     return _print_records(records, args.json)
+
+
+def _model_args(args: argparse.Namespace) -> dict:
+    """--model-args, with --predictions-format as the predictions model's ``format``."""
+    model_args = parse_kv(args.model_args, "--model-args")
+    if args.predictions_format is None:
+        return model_args
+    if args.model.split(":", 1)[0] != "predictions":
+        raise UsageError(f"--predictions-format reads a file of existing outputs; give it with "
+                         f"--model predictions:FILE, not {args.model!r}")
+    if model_args.get("format", args.predictions_format) != args.predictions_format:
+        raise UsageError(f"--predictions-format {args.predictions_format} and --model-args "
+                         f"format={model_args['format']} disagree; give one of them")
+    return {**model_args, "format": args.predictions_format}
 
 
 def _print_records(records: list, as_json: bool) -> int:
@@ -61,6 +74,8 @@ def _print_records(records: list, as_json: bool) -> int:
     for rec in records:
         print(throughput_line(rec), file=sys.stderr)
     print(format_table(records))
+    for line in reported_lines(records):
+        print(line)
     for rec in records:
         if rec.errors:
             first = rec.errors[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.cli.values import parse_metrics
 from harness.engine import EngineSettings
 from harness.errors import UsageError
-from harness.reports.table import format_table
+from harness.reports.table import format_table, reported_lines
 from harness.run.existing import ScoreFiles, score_files
 from harness.run.options import RunOptions
 
@@ -34,6 +34,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
         return 0
     print(format_table(records))
+    for line in reported_lines(records):
+        print(line)
     print("\nrun folders:")
     for rec in records:
         print(f"  {rec.folder}")

@@ -47,6 +47,21 @@ def format_table(records: Iterable[RunRecord], signatures: bool = True) -> str:
     return "\n".join(out)
 
 
+def reported_lines(records: Iterable[RunRecord]) -> list[str]:
+    """For outputs another harness wrote (a predictions file of lm-eval, lighteval or
+    inspect_ai), the numbers that tool reported, beside ours where the metric's name is the
+    same (the signatures say whether the settings are)."""
+    lines = []
+    for rec in records:
+        reported = rec.model.runtime.get("reported")
+        if reported:
+            ours = {name: score.score for name, score in rec.scores.items()}
+            parts = [f"{name} {value:.2f}" + (f" (here {ours[name]:.2f})" if name in ours else "")
+                     for name, value in reported.items()]
+            lines.append(f"{rec.task.name}: {rec.model.runtime['format']} reported {', '.join(parts)}")
+    return lines
+
+
 def throughput_line(record: RunRecord) -> str:
     """One line per task: rates only where the model generated tokens (a predictions file
     or a baseline has none, and its examples/s would time Python, not a model)."""
