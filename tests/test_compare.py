@@ -123,6 +123,14 @@ def test_the_command_prints_every_format(root):
     assert json.loads(run_cli(*args, "--json").stdout)["comparisons"][0]["tests"]["p_bootstrap"] == "paired bootstrap"
 
 
+def test_json_without_a_bootstrap_writes_null_intervals(root):
+    """No resamples, no interval: strict JSON has null where the interval would be."""
+    proc = run_cli("compare", str(model(root, "weak")), str(model(root, "good")), "--bootstrap", "0", "--json")
+    assert proc.returncode == 0, proc.stderr
+    [first, *_] = json.loads(proc.stdout)["comparisons"]
+    assert first["delta_ci95"] == [None, None] and isinstance(first["delta"], float)
+
+
 def test_a_missing_folder_is_an_error_with_the_path(root):
     proc = run_cli("compare", str(root / "nope"), str(model(root, "good")))
     assert proc.returncode == 2 and f"{root / 'nope'}: no such run" in proc.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any, Sequence
 
 FORMATS = ("text", "md", "csv", "latex", "json")
@@ -85,7 +86,22 @@ def _markdown_note(note: str) -> str:
 
 
 def dump_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=_plain)
+    """Strict JSON: a number that is not one (no interval without a bootstrap, a score of an
+    empty selection) is null, never the NaN that JSON readers refuse."""
+    return json.dumps(_finite(obj), indent=2, ensure_ascii=False, allow_nan=False, default=_plain)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) or type(value).__module__ == "numpy" and hasattr(value, "item"):
+        number = value.item() if hasattr(value, "item") else value
+        if isinstance(number, float) and not math.isfinite(number):
+            return None
+        return number
+    return value
 
 
 def _plain(value: Any) -> Any:
