@@ -205,7 +205,10 @@ def _put_away(folder: Path, parts: Sequence[Part], record: RunRecord) -> None:
     for part in parts:
         if part.path.parent == folder:  # parts given from elsewhere (another disk) stay there
             kept.mkdir(parents=True, exist_ok=True)
-            os.replace(part.path, kept / part.path.name)
+            try:
+                os.replace(part.path, kept / part.path.name)
+            except FileNotFoundError:  # the merge that made the run put it away already
+                continue
 
 
 def _written_by(gone: Holder | None, parts: Sequence[Part]) -> RunRecord | None:
