@@ -116,11 +116,15 @@ def parallel_imap(fn: Callable[[Any], Any], jobs: list, workers: int) -> Iterato
         return
     global _FORKED_JOBS
     _FORKED_JOBS = jobs
+    # a worker's garbage collection would write to every object the run holds (a million
+    # examples, their requests and outputs) and so copy all their pages: frozen, it skips them
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             yield from pool.imap(_run_forked, [(fn, i) for i in range(len(jobs))])
     finally:
         _FORKED_JOBS = []
+        gc.unfreeze()
 
 
 def present_refs(refs: Sequence[str | None]) -> list[str]:
