@@ -297,7 +297,9 @@ def measured(cmd: list[str]) -> tuple[str, float, dict]:
     from harness.testing.memory import TreeMemory
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     start = time.perf_counter()
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # run from the repository, so `python -m harness` is this checkout's wherever the bench starts
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=REPO_ROOT)
     with TreeMemory(process.pid) as memory:
         out, err = process.communicate()
     if process.returncode != 0:

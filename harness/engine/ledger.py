@@ -24,25 +24,29 @@ class Ledger:
         self.requests = list(requests)
         self.cache, self.claims = cache, claims
         self.results: list[Generation | None] = [None] * len(self.requests)
-        # a model whose output depends on the example itself (a predictions file, a
-        # baseline) is never cached (``by_content`` false): the request itself, its example
-        # id included, is its key, so a million of them cost no key text
-        self.keys: Sequence[Hashable] = [r.key() for r in self.requests] if by_content \
-            else self.requests
         # request key -> its first position; later positions only for the few keys asked
         # twice (a list per key would be ~80 bytes an example, for nothing, in most runs)
-        self.first: dict[Hashable, int] = {}
+        self.first: dict[Hashable, int] | None = None
         self.repeats: dict[Hashable, list[int]] = {}
-        for position, key in enumerate(self.keys):
-            if key in self.first:
-                self.repeats.setdefault(key, []).append(position)
-            else:
-                self.first[key] = position
-        cached = cache.get_many(self.first) if cache is not None else {}
+        if by_content:
+            self.keys: Sequence[Hashable] = [r.key() for r in self.requests]
+            self.first = {}
+            for position, key in enumerate(self.keys):
+                if key in self.first:
+                    self.repeats.setdefault(key, []).append(position)
+                else:
+                    self.first[key] = position
+        else:
+            # a model whose output depends on the example itself (a predictions file, a
+            # baseline) is never cached: each request is its own, keyed by its position, so
+            # a million of them cost no key and no table
+            self.keys = range(len(self.requests))
+        cached = cache.get_many(self.first) if cache is not None and self.first is not None else {}
         for key, generation in cached.items():
             self._fill(key, generation)
         self.n_cached = sum(r is not None for r in self.results)
-        self.pending = [position for key, position in self.first.items() if key not in cached]
+        self.pending = list(self.keys) if self.first is None else \
+            [position for key, position in self.first.items() if key not in cached]
         self.waiting: list[int] = []  # pending keys another live run has claimed
         self.made: list[int] = []  # positions whose generation this call made
         self.n_errors = 0
@@ -53,6 +57,8 @@ class Ledger:
 
     def positions(self, key: Hashable) -> tuple[int, ...]:
         """Every position whose request has ``key``."""
+        if self.first is None:
+            return (key,)
         return (self.first[key], *self.repeats.get(key, ()))
 
     def _fill(self, key: Hashable, generation: Generation) -> int:

@@ -85,7 +85,7 @@ class TreeMemory:
     """``peak``: the peak of each ``tree_memory`` figure of ``pid``, sampled every ``every_s``
     seconds while in use. A peak shorter than that can be missed; a run's peaks last seconds."""
 
-    def __init__(self, pid: int, every_s: float = 0.2, children: bool = True):
+    def __init__(self, pid: int, every_s: float = 0.25, children: bool = True):
         self.pid, self.every_s, self.children = pid, every_s, children
         self.peak = Usage()
         self._stop = threading.Event()
