@@ -21,7 +21,24 @@ from pathlib import Path
 
 
 def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (children, their children, ...), from /proc."""
+    """Every process below ``pid`` (children, their children, ...), from /proc: each
+    thread's ``children`` file where the kernel has them, else a scan of every process."""
+    if not Path(f"/proc/{pid}/task/{pid}/children").exists():
+        return _scanned_descendants(pid)
+    out, todo = [], [pid]
+    while todo:
+        below = []
+        for children in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            try:
+                below += [int(child) for child in children.read_text().split()]
+            except OSError:
+                continue  # gone meanwhile
+        out += below
+        todo += below
+    return out
+
+
+def _scanned_descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
