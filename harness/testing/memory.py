@@ -10,8 +10,8 @@ scripts sample ``/proc/<pid>/smaps_rollup`` of the process and all its descendan
 
 RSS counts the pages processes share (libraries, pages a forked worker has not written yet)
 once per process, so a tree's RSS overstates it; PSS splits each shared page between its
-sharers, so it sums to what the tree really holds. A cgroup limit counts each page once,
-near the PSS; a limit on each process (``ulimit -v``, some schedulers) sees RSS. Linux only.
+sharers, so it sums to what the tree holds, which is what a cgroup limit (Slurm's, a
+container's) charges. A peak shorter than the sampling period can be missed. Linux only.
 """
 from __future__ import annotations
 
@@ -100,7 +100,8 @@ def tree_memory(pid: int, children: bool = True) -> Usage:
 
 class TreeMemory:
     """``peak``: the peak of each ``tree_memory`` figure of ``pid``, sampled every ``every_s``
-    seconds while in use. A peak shorter than that can be missed; a run's peaks last seconds."""
+    seconds while in use. A peak shorter than that can be missed: a large run's peaks (its
+    records, its statistics) last seconds, a small run's bootstrap blocks do not."""
 
     def __init__(self, pid: int, every_s: float = 0.25, children: bool = True):
         self.pid, self.every_s, self.children = pid, every_s, children
