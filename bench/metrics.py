@@ -292,22 +292,23 @@ def run_command(names: list[str], folder: Path) -> list[str]:
             "--no-progress", "--no-cache", "--output", str(folder / "out")]
 
 
-def measured(cmd: list[str]) -> tuple[str, float, dict]:
-    """``cmd``'s stdout, wall seconds and peak memory (MB) of its whole process tree."""
+def measured(cmd: list[str], every_s: float = 0.25) -> tuple[str, float, dict]:
+    """``cmd``'s stdout, wall seconds and peak memory (MB) of its whole process tree, sampled
+    every ``every_s`` seconds."""
     from harness.testing.memory import TreeMemory
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     start = time.perf_counter()
     # run from the repository, so `python -m harness` is this checkout's wherever the bench starts
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                cwd=REPO_ROOT)
-    with TreeMemory(process.pid) as memory:
+    with TreeMemory(process.pid, every_s) as memory:
         out, err = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} exited {process.returncode}:\n{err[-3000:]}")
     return out, time.perf_counter() - start, memory.peak.mb()
 
 
-def memory_row(label: str, names: list[str], n: int, run: bool = False) -> dict:
+def memory_row(label: str, names: list[str], n: int, run: bool = False, every_s: float = 0.25) -> dict:
     """One metric set in a fresh interpreter, so each peak is its own: scoring alone, or
     (``run``) a whole ``harness run`` whose input files are written first, so making the
     text is not in its peak."""
@@ -315,10 +316,11 @@ def memory_row(label: str, names: list[str], n: int, run: bool = False) -> dict:
     from harness.record.store import load_runs
     with tempfile.TemporaryDirectory(prefix="harness-bench-memory-") as tmp:
         if not run:
-            out, _, memory = measured([sys.executable, __file__, "--memory-child", ",".join(names), str(n)])
+            out, _, memory = measured([sys.executable, __file__, "--memory-child", ",".join(names), str(n)],
+                                      every_s)
             return {"set": label, "n": n, **memory, **json.loads(out.strip().splitlines()[-1])}
         write_synthetic(Path(tmp), n)
-        _, seconds, memory = measured(run_command(names, Path(tmp)))
+        _, seconds, memory = measured(run_command(names, Path(tmp)), every_s)
         record, = load_runs(Path(tmp) / "out")
         return {"set": label + " (run)", "n": n, **memory, "seconds": seconds, "data_mb": 0.0,
                 "scores": {name: s.score for name, s in record.scores.items()}}

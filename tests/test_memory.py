@@ -34,7 +34,8 @@ def test_a_harness_run_tree_counts_its_scoring_workers(tmp_path):
     """``harness run`` with BLEU in 2 forked workers, sampled from outside: the workers are in
     the tree's figures and not in the main process's, and the score is sacrebleu's."""
     bench = _bench()
-    row = bench.memory_row("bleu", ["bleu:workers=2"], 1000, run=True)
+    # sampled every 10 ms: on a quiet machine the workers live a few tenths of a second
+    row = bench.memory_row("bleu", ["bleu:workers=2"], 1000, run=True, every_s=0.01)
     preds, refs = bench.synthetic_pairs(1000)
     assert row["scores"]["bleu"] == BLEU().corpus_score(preds, [[r[0] for r in refs]]).score
     assert 0 < row["worker_rss"] and row["main_rss"] < row["rss"]
