@@ -2,8 +2,10 @@
 
     python bench/metrics.py            # 1k / 10k examples (CIDEr 1k / 5k / 25k images); minutes
     python bench/metrics.py --quick    # small sizes, well under a minute
-    python bench/metrics.py --memory   # peak memory and time per metric set, 10k / 100k examples
-    python bench/metrics.py --memory --million   # and a whole `harness run` of BLEU+chrF on 1M examples
+    python bench/metrics.py --memory   # peak memory and time per metric set and of a whole
+                                       # `harness run`, 10k / 100k examples: the main process,
+                                       # its largest worker, the whole process tree (PSS, RSS)
+    python bench/metrics.py --memory --only run --million   # the runs, and one of BLEU+chrF on 1M
     python bench/metrics.py --learned [--quick] [--device cuda]   # BERTScore, CLIPScore (bench/learned.py)
 
 Data: real system outputs from ``<repo>/../shared/data`` or ``$HARNESS_SHARED_DATA`` (WMT21 de-en,
@@ -283,7 +285,8 @@ def bench_bootstrap(pairs, n: int, repeat: int) -> dict:
 
 MEMORY_SETS = {"bleu+chrf+ter": ["bleu", "chrf", "ter"], "bleu": ["bleu"], "chrf": ["chrf"],
                "chrf++": ["chrf++"], "ter": ["ter"]}
-MILLION_SET = ("bleu+chrf", ["bleu", "chrf"])
+RUN_SET = ("bleu+chrf+ter", ["bleu", "chrf", "ter"])  # a whole `harness run` at each size
+MILLION_SET = ("bleu+chrf", ["bleu", "chrf"])  # TER on 1M examples would take hours
 
 
 def synthetic_pairs(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
@@ -303,22 +306,17 @@ def synthetic_pairs(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
     return preds, refs
 
 
-def peak_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
-
-
 def memory_child(names: list[str], n: int) -> dict:
     """Score n synthetic examples as a run does (statistics, then a 1,000-resample bootstrap)."""
     from harness.metrics.scoring import score
     preds, refs = synthetic_pairs(n)
-    data_mb = peak_mb(resource.RUSAGE_SELF)
+    data_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
     start = time.perf_counter()
     scores = {}
     for name in names:
         result, _ = score(build_metric(name), Corpus(preds, refs), data_fingerprint="0" * 8)
         scores[name] = result.score
-    return {"seconds": time.perf_counter() - start, "data_mb": data_mb, "peak_mb": peak_mb(resource.RUSAGE_SELF),
-            "worker_mb": peak_mb(resource.RUSAGE_CHILDREN), "scores": scores}
+    return {"seconds": time.perf_counter() - start, "data_mb": data_mb, "scores": scores}
 
 
 def write_synthetic(folder: Path, n: int) -> tuple[Path, Path]:
@@ -332,52 +330,65 @@ def write_synthetic(folder: Path, n: int) -> tuple[Path, Path]:
     return data, outputs
 
 
-def pipeline_child(names: list[str], folder: Path) -> dict:
+def run_command(names: list[str], folder: Path) -> list[str]:
     """``harness run --model predictions:FILE`` on the files ``write_synthetic`` left in
-    ``folder``: loading, checking, the engine, scoring with a 1,000-resample bootstrap,
-    samples.jsonl and the record. Its metric workers are forked from the run, so their peak
-    counts the pages they share with it."""
-    from harness.cli import main
-    from harness.record.store import load_runs
+    ``folder``, as a user types it: loading, checking, the engine, scoring with a
+    1,000-resample bootstrap in worker processes, samples.jsonl and the record."""
+    return [sys.executable, "-m", "harness", "run", "--model", f"predictions:{folder / 'preds.jsonl'}",
+            "--tasks", "wmt14-de-en", "--data", str(folder / "refs.jsonl"), "--metrics", ",".join(names),
+            "--no-progress", "--no-cache", "--output", str(folder / "out")]
+
+
+def measured(cmd: list[str], every_s: float = 0.25) -> tuple[str, float, dict]:
+    """``cmd``'s stdout, wall seconds and peak memory (MB) of its whole process tree, sampled
+    every ``every_s`` seconds."""
+    from harness.testing.memory import TreeMemory
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = main(["run", "--model", f"predictions:{folder / 'preds.jsonl'}", "--tasks", "wmt14-de-en",
-                     "--data", str(folder / "refs.jsonl"), "--metrics", ",".join(names), "--no-progress",
-                     "--no-cache", "--output", str(folder / "out")])
-    seconds = time.perf_counter() - start
-    if code != 0:
-        raise SystemExit(f"harness run exited {code}")
-    record, = load_runs(folder / "out")
-    return {"seconds": seconds, "data_mb": 0.0, "peak_mb": peak_mb(resource.RUSAGE_SELF),
-            "worker_mb": peak_mb(resource.RUSAGE_CHILDREN),
-            "scores": {name: s.score for name, s in record.scores.items()}}
+    # run from the repository, so `python -m harness` is this checkout's wherever the bench starts
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=REPO_ROOT)
+    with TreeMemory(process.pid, every_s) as memory:
+        out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {process.returncode}:\n{err[-3000:]}")
+    return out, time.perf_counter() - start, memory.peak.mb()
 
 
-def memory_row(label: str, names: list[str], n: int, pipeline: bool = False) -> dict:
-    """One metric set in a fresh interpreter, so each peak is its own (a run's input files
-    are written here, so making the text is not in the run's peak)."""
+def memory_row(label: str, names: list[str], n: int, run: bool = False, every_s: float = 0.25) -> dict:
+    """One metric set in a fresh interpreter, so each peak is its own: scoring alone, or
+    (``run``) a whole ``harness run`` whose input files are written first, so making the
+    text is not in its peak."""
     import tempfile
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    from harness.record.store import load_runs
     with tempfile.TemporaryDirectory(prefix="harness-bench-memory-") as tmp:
-        if pipeline:
-            write_synthetic(Path(tmp), n)
-        cmd = [sys.executable, __file__, "--pipeline-child" if pipeline else "--memory-child", ",".join(names),
-               tmp if pipeline else str(n)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-    return {"set": label + (" (run)" if pipeline else ""), "n": n, **json.loads(out.strip().splitlines()[-1])}
+        if not run:
+            out, _, memory = measured([sys.executable, __file__, "--memory-child", ",".join(names), str(n)],
+                                      every_s)
+            return {"set": label, "n": n, **memory, **json.loads(out.strip().splitlines()[-1])}
+        write_synthetic(Path(tmp), n)
+        _, seconds, memory = measured(run_command(names, Path(tmp)), every_s)
+        record, = load_runs(Path(tmp) / "out")
+        return {"set": label + " (run)", "n": n, **memory, "seconds": seconds, "data_mb": 0.0,
+                "scores": {name: s.score for name, s in record.scores.items()}}
 
 
-def run_memory(sizes: list[int], million: bool) -> None:
-    fmt = "{:<21} {:>9} {:>9} {:>9} {:>11} {:>10}  {}"
-    print(fmt.format("metrics", "n", "seconds", "peak MB", "workers MB", "data MB", "scores"))
-    jobs = [(label, names, n, False) for n in sizes for label, names in MEMORY_SETS.items()]
+def run_memory(sizes: list[int], only: str | None, million: bool) -> None:
+    """A row per metric set and size: seconds, the peaks of the main process, of its largest
+    worker and of the whole tree (PSS and RSS), sampled from outside."""
+    fmt = "{:<21} {:>9} {:>8} {:>8} {:>10} {:>9} {:>9} {:>8}  {}"
+    print(fmt.format("metrics", "n", "seconds", "main MB", "worker MB", "tree PSS", "tree RSS",
+                     "data MB", "scores"))
+    jobs = [(label, names, n, False) for n in sizes for label, names in MEMORY_SETS.items()] \
+        if only != "run" else []
+    jobs += [(*RUN_SET, n, True) for n in sizes] if only != "scoring" else []
     if million:
         jobs.append((*MILLION_SET, 1_000_000, True))
-    for label, names, n, pipeline in jobs:
-        r = memory_row(label, names, n, pipeline)
-        print(fmt.format(r["set"], r["n"], f"{r['seconds']:.1f}", f"{r['peak_mb']:.0f}", f"{r['worker_mb']:.0f}",
-                         f"{r['data_mb']:.0f}", " ".join(f"{k}={v:.4f}" for k, v in r["scores"].items())),
-              flush=True)
+    for label, names, n, run in jobs:
+        r = memory_row(label, names, n, run)
+        print(fmt.format(r["set"], r["n"], f"{r['seconds']:.1f}", f"{r['main_rss']:.0f}",
+                         f"{r['worker_rss']:.0f}", f"{r['pss']:.0f}", f"{r['rss']:.0f}", f"{r['data_mb']:.0f}",
+                         " ".join(f"{k}={v:.4f}" for k, v in r["scores"].items())), flush=True)
 
 
 def print_table(rows: list[dict | None]) -> None:
@@ -412,19 +423,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu", help="with --learned: where the scoring models run")
     parser.add_argument("--bertscore-model", help="with --learned: a hub id or folder (default: a tiny RoBERTa)")
     parser.add_argument("--clip-model", help="with --learned: a hub id or folder (default: a tiny CLIP)")
+    parser.add_argument("--only", choices=["scoring", "run"],
+                        help="with --memory: the metric sets scored alone, or the whole `harness run`s")
     parser.add_argument("--memory-child", nargs=2, metavar=("METRICS", "N"), help=argparse.SUPPRESS)
-    parser.add_argument("--pipeline-child", nargs=2, metavar=("METRICS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.memory_child or args.pipeline_child:
-        if args.memory_child:
-            names, n = args.memory_child
-            print(json.dumps(memory_child(names.split(","), int(n))))
-        else:
-            names, folder = args.pipeline_child
-            print(json.dumps(pipeline_child(names.split(","), Path(folder))))
+    if args.memory_child:
+        names, n = args.memory_child
+        print(json.dumps(memory_child(names.split(","), int(n))))
         return
     if args.memory:
-        run_memory([1000, 10000] if args.quick else [10000, 100000], args.million)
+        run_memory([1000, 10000] if args.quick else [10000, 100000], args.only, args.million)
         return
     origin = data_origin()
     if args.learned:

@@ -36,6 +36,7 @@ from generation import agreement, corpus, engine_run, make_prompts  # noqa: E402
 
 from harness.testing import tiny_models  # noqa: E402
 from harness.testing import vllm_oracle  # noqa: E402
+from harness.testing.memory import TreeMemory  # noqa: E402
 from harness.types import GenerateConfig, Request  # noqa: E402
 
 MIB = 1 << 20
@@ -52,9 +53,9 @@ def measure(folder: Path, requests: list[Request], args) -> dict:
     env = dict(item.split("=", 1) for item in args.vllm_env)
     started = time.perf_counter()
     worker = vllm_oracle.VLLMWorker(str(folder), model_args, env=env)
-    hf_memory = vllm_oracle.TreeMemory(os.getpid(), children=False)  # this process, not vLLM's
+    hf_memory = TreeMemory(os.getpid(), children=False)  # this process, not vLLM's
     try:
-        with vllm_oracle.TreeMemory(worker.pid) as vllm_memory, hf_memory:
+        with TreeMemory(worker.pid) as vllm_memory, hf_memory:
             worker.ready  # noqa: B018 - the process, vLLM's imports and the model
             vllm_load_s = time.perf_counter() - started
             started = time.perf_counter()
@@ -76,10 +77,10 @@ def measure(folder: Path, requests: list[Request], args) -> dict:
             model.close()
     finally:
         worker.close()
-    return {"hf": {"threads": hf, "load_s": hf_load_s, "rss": hf_memory.peak_rss,
-                   "pss": hf_memory.peak_pss},
-            "vllm": {**vllm, "load_s": vllm_load_s, "rss": vllm_memory.peak_rss,
-                     "pss": vllm_memory.peak_pss, "model_load_s": worker.ready["load_s"]}}
+    return {"hf": {"threads": hf, "load_s": hf_load_s, "rss": hf_memory.peak.rss,
+                   "pss": hf_memory.peak.pss},
+            "vllm": {**vllm, "load_s": vllm_load_s, "rss": vllm_memory.peak.rss,
+                     "pss": vllm_memory.peak.pss, "model_load_s": worker.ready["load_s"]}}
 
 
 def main(argv=None) -> int:

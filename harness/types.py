@@ -12,8 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from harness.errors import UsageError, did_you_mean
 
@@ -34,29 +33,60 @@ class InputKind(str, Enum):
     NONE = "none"  # nothing: a file of existing predictions is matched by example id
 
 
-@dataclass(frozen=True)
+class _NoExtra(Mapping[str, Any]):
+    """What an example without other fields keeps: one shared empty mapping, not a dict
+    apiece (64 bytes each); read-only, and pickled or copied as itself."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __reduce__(self) -> str:
+        return "NO_EXTRA"
+
+
+NO_EXTRA: Mapping[str, Any] = _NoExtra()
+
+
+@dataclass(frozen=True, slots=True)
 class Example:
     """One evaluation item: a text and/or image input and its references.
 
     Both inputs may be absent: scoring a file of existing predictions needs only the id and
     the references; building a request for a model that reads a missing input is the error.
+    Slotted, as are ``Request`` and ``Generation``: a run holds one of each per example, and
+    an instance's ``__dict__`` would double its size (a million examples: ~350 MB).
     """
 
     id: str
     references: tuple[str, ...]
     source: str | None = None
     image: str | None = None  # where to read it: an absolute path or a URL; never hashed
-    extra: Mapping[str, Any] = field(default_factory=dict)  # other fields of the row, kept
+    extra: Mapping[str, Any] = NO_EXTRA  # other fields of the row, kept
     origin: str = ""  # "file.jsonl:17" or "dataset:split[17]", for error messages
     image_name: str | None = None  # the image as the data names it: relative path or URL
+    _digest: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def image_digest(self) -> str | None:
         """The image's content: ``sha256:<hex>`` of its bytes, or a URL as written (it
         cannot be read offline). Read on first use and kept, so a run hashes each file once."""
         if self.image is None:
             return None
-        return Example.digest_image(self.image, self.image_name)
+        if self._digest is None:
+            object.__setattr__(self, "_digest", Example.digest_image(self.image, self.image_name))
+        return self._digest
 
     @staticmethod
     def digest_image(location: str, name: str | None = None) -> str:
@@ -227,7 +257,7 @@ _SETTING_TYPES = {"max_new_tokens": _int_setting, "min_new_tokens": _int_setting
                   "repetition_penalty": _float_setting, "stop": _stop_setting, "seed": _int_setting}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     """What a model is asked: one example's prompt (or image) under one config."""
 
@@ -248,7 +278,7 @@ class Request:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Generation:
     """A model's output for one request."""
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from harness.data.files import read_rows
 from harness.errors import DataError, MissingDependency
 from harness.paths import cache_root
-from harness.types import Example
+from harness.types import NO_EXTRA, Example
 
 LOCAL_SCHEMA = {"id": "id", "source": "source", "image": "image", "references": "references"}
 
@@ -69,7 +69,7 @@ def row_to_example(row: Mapping[str, Any], fields: Mapping[str, Any], index: int
     used = {str(p).split(".")[0] for p in _flat(fields.values())}
     extra = {k: v for k, v in row.items() if k not in used and _plain(v)}
     return Example(id=example_id, references=references, source=source,
-                   image=image, extra=extra, origin=origin, image_name=image_name)
+                   image=image, extra=extra or NO_EXTRA, origin=origin, image_name=image_name)
 
 
 def check_id(value: Any, where: str, field: str | None = None, owner: str = "example") -> str:

@@ -7,9 +7,8 @@ ones never are, so a rerun retries exactly those.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Callable, Hashable, Sequence
 
 from harness.engine.cache import GenerationCache, SharedCache
 from harness.engine.claims import Claims
@@ -25,18 +24,29 @@ class Ledger:
         self.requests = list(requests)
         self.cache, self.claims = cache, claims
         self.results: list[Generation | None] = [None] * len(self.requests)
-        # a model whose output depends on the example itself (a predictions file, a
-        # baseline) is keyed by example too
-        self.keys = [r.key() if by_content else f"{r.example_id}\0{r.key()}"
-                     for r in self.requests]
-        self.copies: dict[str, list[int]] = defaultdict(list)  # request key -> positions
-        for position, key in enumerate(self.keys):
-            self.copies[key].append(position)
-        cached = cache.get_many(self.copies) if cache is not None else {}
+        # request key -> its first position; later positions only for the few keys asked
+        # twice (a list per key would be ~80 bytes an example, for nothing, in most runs)
+        self.first: dict[Hashable, int] | None = None
+        self.repeats: dict[Hashable, list[int]] = {}
+        if by_content:
+            self.keys: Sequence[Hashable] = [r.key() for r in self.requests]
+            self.first = {}
+            for position, key in enumerate(self.keys):
+                if key in self.first:
+                    self.repeats.setdefault(key, []).append(position)
+                else:
+                    self.first[key] = position
+        else:
+            # a model whose output depends on the example itself (a predictions file, a
+            # baseline) is never cached: each request is its own, keyed by its position, so
+            # a million of them cost no key and no table
+            self.keys = range(len(self.requests))
+        cached = cache.get_many(self.first) if cache is not None and self.first is not None else {}
         for key, generation in cached.items():
             self._fill(key, generation)
         self.n_cached = sum(r is not None for r in self.results)
-        self.pending = [positions[0] for key, positions in self.copies.items() if key not in cached]
+        self.pending = list(self.keys) if self.first is None else \
+            [position for key, position in self.first.items() if key not in cached]
         self.waiting: list[int] = []  # pending keys another live run has claimed
         self.made: list[int] = []  # positions whose generation this call made
         self.n_errors = 0
@@ -45,18 +55,26 @@ class Ledger:
     def n_done(self) -> int:
         return sum(r is not None for r in self.results)
 
-    def _fill(self, key: str, generation: Generation) -> int:
-        for position in self.copies[key]:
+    def positions(self, key: Hashable) -> tuple[int, ...]:
+        """Every position whose request has ``key``."""
+        if self.first is None:
+            return (key,)
+        return (self.first[key], *self.repeats.get(key, ()))
+
+    def _fill(self, key: Hashable, generation: Generation) -> int:
+        positions = self.positions(key)
+        for position in positions:
             example_id = self.requests[position].example_id
-            self.results[position] = replace(generation, example_id=example_id)
-        return len(self.copies[key])
+            self.results[position] = generation if generation.example_id == example_id \
+                else replace(generation, example_id=example_id)
+        return len(positions)
 
     def commit(self, positions: Sequence[int], generations: Sequence[Generation]) -> int:
         """Store finished generations (one transaction); returns how many results they fill."""
         keyed = [(self.keys[p], g) for p, g in zip(positions, generations)]
         if self.cache is not None:
             self.cache.put_many([(k, g) for k, g in keyed if g.error is None])
-        self.n_errors += sum(len(self.copies[k]) for k, g in keyed if g.error is not None)
+        self.n_errors += sum(len(self.positions(k)) for k, g in keyed if g.error is not None)
         self.made += [p for p, g in zip(positions, generations) if g.error is None]
         return sum(self._fill(key, g) for key, g in keyed)
 

@@ -88,6 +88,7 @@ def chunk_bounds(n: int, workers: int, max_size: int | None = None) -> list[tupl
 
 
 _FORKED_JOBS: list = []
+TASKS_PER_WORKER = 8  # chunks a forked worker scores before a fresh one replaces it
 
 
 def _run_forked(task: tuple[Callable, int]) -> Any:
@@ -116,11 +117,18 @@ def parallel_imap(fn: Callable[[Any], Any], jobs: list, workers: int) -> Iterato
         return
     global _FORKED_JOBS
     _FORKED_JOBS = jobs
+    # a worker's garbage collection would write to every object the run holds (a million
+    # examples, their requests and outputs) and so copy all their pages: frozen, it skips them
+    gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        # reading a text writes its reference count, so a worker that lived through every
+        # chunk would end up with its own copy of every page of text it read (~350 MB a
+        # worker for 1M examples); a fresh fork every few chunks gives those pages back
+        with multiprocessing.get_context("fork").Pool(processes, maxtasksperchild=TASKS_PER_WORKER) as pool:
             yield from pool.imap(_run_forked, [(fn, i) for i in range(len(jobs))])
     finally:
         _FORKED_JOBS = []
+        gc.unfreeze()
 
 
 def present_refs(refs: Sequence[str | None]) -> list[str]:

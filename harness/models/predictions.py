@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -51,7 +52,9 @@ class Predictions(Model, StreamModel):
         super().__init__(locator, **args)
         self.path = Path(locator)
         self.texts: dict[str, str] = {}
-        self.line: dict[str, int] = {}  # line numbers, not "file:line" strings: 1M of those is 100 MB
+        # the line of each text, in the order of ``texts``: an array, not "file:line" strings
+        # (1M of those is 100 MB) nor a second dict (~70 MB)
+        self.line_numbers = array("q")
         self.lines: list[str] | None = None  # plain text: matched by position in check_examples
         self.foreign: dict[str, foreign.ForeignOutput] = {}
         self.reported: dict[str, float] = {}  # the other tool's own corpus scores
@@ -77,8 +80,9 @@ class Predictions(Model, StreamModel):
                 raise DataError(f"{where}: missing string field {text_field!r}")
             key = check_id(row.get("id"), where, owner="prediction")
             if key in self.texts:
-                raise DataError(f"{where}: duplicate id {key!r} (first at {self.path}:{self.line[key]})")
-            self.texts[key], self.line[key] = row[text_field], line
+                raise DataError(f"{where}: duplicate id {key!r} (first at {self.path}:{self.line(key)})")
+            self.texts[key] = row[text_field]
+            self.line_numbers.append(line)
 
     def _read_foreign(self) -> None:
         selection = foreign.Selection(id_field=self.options.id_field, filter=self.options.filter,
@@ -93,8 +97,12 @@ class Predictions(Model, StreamModel):
             self.texts[output.example_id] = output.text
         self.reported = foreign.reported(self.path, self.format, selection)
 
+    def line(self, key: str) -> int:
+        """The line of ``key``'s prediction (for error messages: a scan of the ids)."""
+        return self.line_numbers[list(self.texts).index(key)]
+
     def _where(self, key: str) -> str:
-        return self.foreign[key].where if self.foreign else f"{self.path}:{self.line[key]}"
+        return self.foreign[key].where if self.foreign else f"{self.path}:{self.line(key)}"
 
     @classmethod
     def location_problems(cls, spec: str, locator: str, revision: str | None) -> list[HarnessError]:
@@ -155,12 +163,12 @@ class Predictions(Model, StreamModel):
                             f"examples; a plain text file holds one output a line, in the "
                             f"examples' order (an empty line is an empty output)")
         self.texts = {ex.id: text for ex, text in zip(examples, self.lines or [])}
-        self.line = {ex.id: i for i, ex in enumerate(examples, 1)}
+        self.line_numbers = array("q", range(1, len(self.texts) + 1))
 
     def close(self) -> None:
         # the generations hold the texts now; the tables by id (~45 MB per 100k examples) are
         # free for scoring to reuse
-        self.texts, self.line, self.lines, self.foreign = {}, {}, None, {}
+        self.texts, self.line_numbers, self.lines, self.foreign = {}, array("q"), None, {}
         super().close()
 
     def describe(self) -> dict[str, Any]:

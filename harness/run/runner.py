@@ -54,11 +54,9 @@ def evaluate(model_spec: str, task_names: Sequence[str | Task], options: RunOpti
         started = time.perf_counter()
         model = model or load_model(model_spec, model_args)
         load_s = time.perf_counter() - started
-        try:
-            outputs = []
-            for plan in plans:
-                outputs.append(generate_task(model, model_spec, plan, options, settings, load_s))
-                load_s = 0.0
+        try:  # the load time counts once, in the first task's record
+            outputs = [generate_task(model, model_spec, plan, options, settings, load_s if i == 0 else 0.0)
+                       for i, plan in enumerate(plans)]
         finally:
             model.close()
     if not ranks.is_main:
@@ -67,6 +65,7 @@ def evaluate(model_spec: str, task_names: Sequence[str | Task], options: RunOpti
     if options.shard is not None:  # a part of the run: kept until all parts are in, then scored
         parts = shard.write_parts(outputs, plans, task_names, options, run_id)
         return _merge_complete(parts, plans, options, settings, stats_cache)
+    del plans  # their requests: scoring a million examples can use the room
     return [score_and_record(out, options, run_id, stats_cache, settings.progress) for out in outputs]
 
 

@@ -56,17 +56,20 @@ def score_and_record(out: Generated, options: RunOptions, run_id: str,
     predictions: list[str] | None = None
     try:
         predictions = [out.post.apply(g.text) if g.error is None else "" for g in out.generations]
-        scored = [i for i, g in enumerate(out.generations) if g.error is None]
+        whole = all(g.error is None for g in out.generations)
+        # a range, not a million ints, when every example has an output (the usual run)
+        scored = range(len(out.generations)) if whole else \
+            [i for i, g in enumerate(out.generations) if g.error is None]
         if not scored:
             first = out.generations[0] if out.generations else None
             raise DataError(f"task {out.task.name!r}: no example to score; every one failed"
                             + (f", e.g. {first.example_id!r}: {first.error}" if first else ""))
-        examples = [out.examples[i] for i in scored]
+        examples = out.examples if whole else [out.examples[i] for i in scored]
         # the signatures name the data actually scored, so a partial run never matches a whole one
-        fingerprint = out.info.data_fingerprint if len(scored) == len(out.examples) \
-            else data.fingerprint(examples)
-        scoring = score_predictions(out.task, examples, [predictions[i] for i in scored],
-                                    fingerprint, options, stats_cache, progress)
+        fingerprint = out.info.data_fingerprint if whole else data.fingerprint(examples)
+        texts = predictions if whole else [predictions[i] for i in scored]
+        scoring = score_predictions(out.task, examples, texts, fingerprint, options, stats_cache,
+                                    progress)
         scores = {r.metric: score_entry(spec, r) for spec, r, _ in scoring}
         record = build_record(out, options, run_id, scores, len(scored), time.perf_counter() - started)
         stats = {r.metric: matrix for _, r, matrix in scoring}
@@ -125,7 +128,8 @@ def score_predictions(task: Task, examples: Sequence[Example], predictions: Sequ
     """(spec, result, statistics matrix) per metric the run asks for; ``progress``: a line
     per metric on stderr, with its size, its time, and an estimate where it may be slow."""
     sources, images = [e.source for e in examples], [e.image for e in examples]
-    corpus = Corpus(predictions=list(predictions), references=[list(e.references) for e in examples],
+    # the examples' own tuples of references: a list apiece would be ~80 MB a million
+    corpus = Corpus(predictions=list(predictions), references=[e.references for e in examples],
                     ids=[e.id for e in examples],
                     sources=sources if all(s is not None for s in sources) else None,
                     images=images if all(i is not None for i in images) else None)

@@ -5,9 +5,8 @@ runs in the environment ``scripts/vllm-env.sh`` builds (``HARNESS_VLLM_VENV``, d
 ``${XDG_CACHE_HOME:-~/.cache}/harness/vllm-env``), while the caller stays in its own. This
 module says where that environment is (``vllm_python``, ``missing_reason``), drives a worker
 there (``VLLMWorker``: ``python -m harness.testing.vllm_oracle`` loads the model once and runs
-the harness engine on each list of requests it is sent, one JSON line per list), and measures
-the memory of a process with all its children (``TreeMemory``), since vLLM spawns an engine
-process and a worker process of its own.
+the harness engine on each list of requests it is sent, one JSON line per list). vLLM spawns
+an engine process and a worker process of its own: ``harness.testing.memory`` measures the tree.
 """
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -140,67 +138,6 @@ class VLLMWorker:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _children(pid: int) -> list[int]:
-    """Every descendant of ``pid`` (Linux /proc)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-            parents.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def tree_memory(pid: int, children: bool = True) -> tuple[int, int]:
-    """(RSS, PSS) in bytes of ``pid`` and all its descendants (or ``pid`` alone). RSS counts
-    pages shared between them (libraries, vLLM's shared memory) once per process; PSS splits
-    them, so it sums right."""
-    rss = pss = 0
-    for member in [pid, *(_children(pid) if children else [])]:
-        try:
-            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1]) * 1024
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1]) * 1024
-        except (OSError, ValueError):
-            continue  # gone meanwhile
-    return rss, pss
-
-
-class TreeMemory:
-    """Peak ``tree_memory`` of a process, sampled every ``every_s`` seconds while in use."""
-
-    def __init__(self, pid: int, every_s: float = 0.25, children: bool = True):
-        self.pid, self.every_s, self.children = pid, every_s, children
-        self.peak_rss = self.peak_pss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while True:
-            rss, pss = tree_memory(self.pid, self.children)
-            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
-            if self._stop.wait(self.every_s):
-                return
-
-    def __enter__(self) -> "TreeMemory":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _reply(payload: dict) -> None:
