@@ -1,0 +1,256 @@
+"""COMET: a learned translation metric, computed in the harness from COMET's own checkpoints.
+
+A COMET checkpoint folder holds ``hparams.yaml`` and ``checkpoints/model.ckpt`` (a Lightning
+checkpoint: encoder weights, layer mix, estimator). The forward pass is unbabel-comet 2.2.7's
+for its regression models (wmt22-comet-da, wmt20-comet-da, the reference-free
+wmt20/21-comet-qe-da), rewritten on today's transformers, because unbabel-comet pins
+transformers < 5, numpy < 2 and an old jsonargparse that the harness's environment does not
+keep: each of source, translation and reference is encoded alone by the XLM-R encoder
+(truncated to 510 tokens), its layers mixed by learned weights (sparsemax or softmax),
+mean-pooled over its tokens, and the estimator reads
+[mt, ref, mt·ref, |mt−ref|, mt·src, |mt−src|] (reference-free: [mt, src, mt·src, |mt−src|]).
+``tests/test_metrics_comet.py`` holds it equal to unbabel-comet's ``predict`` per segment.
+
+Several references: each is scored, and the example's score is their mean (COMET's own
+command line scores each reference set separately); the signature says ``refs:mean``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from harness.errors import UsageError
+from harness.metrics.base import Corpus
+from harness.metrics.common import MeanMetric, nrefs, present_refs
+from harness.metrics.neural import (LearnedOptions, Placement, Weights, locate, model_licence,
+                                    network_fields, pad)
+from harness.options import option
+from harness.registry import metrics
+from harness.signature import Signature
+
+DEFAULT_MODEL = "Unbabel/wmt22-comet-da"
+LICENCES = {  # as the model cards say, for listings made before a model is fetched
+    "Unbabel/wmt22-comet-da": "apache-2.0", "Unbabel/wmt20-comet-da": "apache-2.0",
+    "Unbabel/wmt20-comet-qe-da": "apache-2.0", "Unbabel/wmt21-comet-qe-da": "apache-2.0",
+    "Unbabel/wmt22-cometkiwi-da": "cc-by-nc-sa-4.0 (gated)", "Unbabel/XCOMET-XL": "cc-by-nc-sa-4.0",
+    "Unbabel/XCOMET-XXL": "cc-by-nc-sa-4.0"}
+SUPPORTED = {"regression_metric": True, "referenceless_regression_metric": False}  # → reads refs
+
+
+@dataclass(frozen=True)
+class CometOptions(LearnedOptions):
+    model: str = option(DEFAULT_MODEL, "a COMET checkpoint: hub id or folder holding hparams.yaml "
+                                       "and checkpoints/model.ckpt")
+
+
+class CometCheckpoint:
+    """A COMET regression checkpoint, loaded into transformers' XLM-R plus COMET's head."""
+
+    def __init__(self, weights: Weights, what: str):
+        import yaml
+        self.weights, self.what = weights, what
+        hparams_file = weights.folder / "hparams.yaml"
+        self.ckpt = weights.folder / "checkpoints" / "model.ckpt"
+        if not hparams_file.is_file() or not self.ckpt.is_file():
+            raise UsageError(f"{what}: {weights.folder} is not a COMET checkpoint (it needs "
+                             f"hparams.yaml and checkpoints/model.ckpt)")
+        self.hparams = yaml.safe_load(hparams_file.read_text(encoding="utf-8"))
+        kind = self.hparams.get("class_identifier")
+        if kind not in SUPPORTED:
+            raise UsageError(f"{what}: {weights.model} is a {kind!r} COMET model; the harness "
+                             f"computes {', '.join(SUPPORTED)} (wmt22-comet-da, wmt20/21 "
+                             f"comet(-qe)-da); CometKiwi and xCOMET are not supported yet")
+        if self.hparams.get("encoder_model") != "XLM-RoBERTa":
+            raise UsageError(f"{what}: encoder {self.hparams.get('encoder_model')!r} is not "
+                             f"supported; the harness runs COMET's XLM-RoBERTa checkpoints")
+        self.reads_references = SUPPORTED[kind]
+
+    @cached_property
+    def encoder_folder(self) -> Weights:
+        """Where the encoder's config and tokenizer are (COMET's ``pretrained_model``)."""
+        return locate(str(self.hparams["pretrained_model"]), f"{self.what}: its encoder")
+
+    def load(self, placement: Placement) -> "CometNetwork":
+        return CometNetwork(self, placement)
+
+
+class CometNetwork:
+    """The encoder, layer mix, pooling and estimator, on the placement's device and dtype."""
+
+    def __init__(self, checkpoint: CometCheckpoint, placement: Placement):
+        import torch
+        from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaModel
+
+        hp, folder = checkpoint.hparams, checkpoint.encoder_folder.folder
+        self.hp, self.placement = hp, placement
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        config = XLMRobertaConfig.from_pretrained(folder)
+        state = torch.load(checkpoint.ckpt, map_location="cpu", weights_only=True, mmap=True)["state_dict"]
+        self.encoder = XLMRobertaModel(config, add_pooling_layer=False)
+        encoder_state = {k.removeprefix("encoder.model."): v for k, v in state.items()
+                         if k.startswith("encoder.model.")}
+        missing, _ = self.encoder.load_state_dict(encoder_state, strict=False)
+        if [k for k in missing if not k.endswith("position_ids")]:
+            raise UsageError(f"{checkpoint.what}: {checkpoint.ckpt} lacks encoder weights "
+                             f"({missing[0]}, ...); is it a COMET checkpoint of this encoder?")
+        self.mix = None
+        if hp.get("layer", "mix") == "mix":
+            self.mix = torch.cat([state[f"layerwise_attention.scalar_parameters.{i}"]
+                                  for i in range(config.num_hidden_layers + 1)])
+            self.gamma = state["layerwise_attention.gamma"]
+        self.estimator = estimator_from(state, hp)
+        # COMET truncates to the encoder's positions less XLM-R's padding offset and the two
+        # special tokens
+        self.max_length = config.max_position_embeddings - 4
+        self.encoder.to(placement.device, placement.dtype).eval()
+        self.estimator.to(placement.device, placement.dtype).eval()
+        if self.mix is not None:
+            self.weights = _normalize(self.mix.float(), hp.get("layer_transformation", "softmax"))
+            self.weights = self.weights.to(placement.device, placement.dtype)
+            self.gamma = self.gamma.to(placement.device, placement.dtype)
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        return self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+
+    def embed(self, rows: Sequence[Sequence[int]]):
+        import torch
+        ids, mask = pad(rows, self.tokenizer.pad_token_id, self.placement.device)
+        out = self.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+        layers = out.hidden_states
+        if self.mix is None:
+            embeddings = layers[int(self.hp["layer"])]
+        else:
+            if self.hp.get("layer_norm"):
+                layers = [_masked_norm(t, mask) for t in layers]
+            embeddings = self.gamma * sum(w * t for w, t in zip(self.weights, layers))
+        pool = self.hp.get("pool", "avg")
+        if pool == "avg":
+            kept = ids.ne(self.tokenizer.pad_token_id).unsqueeze(-1)
+            summed = torch.sum(embeddings.float().masked_fill(~kept, 0.0).type_as(embeddings), 1)
+            return summed / mask.unsqueeze(-1).expand(embeddings.size()).float().sum(1)
+        if pool == "max":
+            kept = ids.ne(self.tokenizer.pad_token_id).unsqueeze(-1)
+            return embeddings.float().masked_fill(~kept, float("-inf")).type_as(embeddings).max(dim=1)[0]
+        if pool in ("cls", "default"):  # default: the last layer's first token, COMET's sentemb
+            return (embeddings if pool == "cls" else out.last_hidden_state)[:, 0, :]
+        raise UsageError(f"COMET pooling {pool!r} is not supported")
+
+    def score(self, src: Sequence[Sequence[int]], mt: Sequence[Sequence[int]],
+              ref: Sequence[Sequence[int]] | None) -> list[float]:
+        import torch
+        with torch.inference_mode():
+            s, m = self.embed(src), self.embed(mt)
+            if ref is None:
+                features = (m, s, m * s, torch.abs(m - s))
+            else:
+                r = self.embed(ref)
+                features = (m, r, m * r, torch.abs(m - r), m * s, torch.abs(m - s))
+            return self.estimator(torch.cat(features, dim=1)).view(-1).float().tolist()
+
+
+def estimator_from(state: dict, hp: dict):
+    """COMET's feed-forward head: Linear, activation (and dropout, idle here) per hidden size,
+    then a Linear to one output and the optional final activation."""
+    import torch
+    nn = torch.nn
+    n_hidden = len(hp.get("hidden_sizes", [3072, 1024]))
+    modules = []
+    for i in range(n_hidden + 1):
+        weight, bias = state[f"estimator.ff.{3 * i}.weight"], state[f"estimator.ff.{3 * i}.bias"]
+        linear = nn.Linear(weight.shape[1], weight.shape[0])
+        linear.load_state_dict({"weight": weight, "bias": bias})
+        modules.append(linear)
+        if i < n_hidden:
+            modules.append(getattr(nn, hp.get("activations", "Tanh").title())())
+    if hp.get("final_activation"):
+        modules.append(getattr(nn, hp["final_activation"].title())())
+    return nn.Sequential(*modules)
+
+
+def _normalize(weights, how: str):
+    import torch
+    if how == "softmax" or how == "sparsemax_patch":  # COMET ≥ 2.2.4 reads the patch as softmax
+        return torch.softmax(weights, dim=0)
+    if how != "sparsemax":
+        raise UsageError(f"COMET layer_transformation {how!r} is not supported")
+    # sparsemax (Martins & Astudillo 2016): the Euclidean projection onto the simplex
+    z, _ = torch.sort(weights, descending=True)
+    k = torch.arange(1, len(z) + 1, dtype=weights.dtype)
+    cumulative = z.cumsum(0) - 1
+    support = int((k * z > cumulative).sum())
+    tau = cumulative[support - 1] / support
+    return torch.clamp(weights - tau, min=0)
+
+
+def _masked_norm(tensor, mask):
+    """COMET's per-sentence layer norm over the unpadded positions of every hidden unit."""
+    import torch
+    m = mask.unsqueeze(-1).to(tensor.dtype)
+    count = mask.sum(1) * tensor.shape[-1]
+    mean = (tensor * m).view(len(tensor), -1).sum(1) / count
+    mean = mean.view(-1, 1, 1)
+    var = (((tensor * m - mean) * m) ** 2).view(len(tensor), -1).sum(1) / count
+    return (tensor - mean) / torch.sqrt(var + 1e-12).view(-1, 1, 1)
+
+
+@metrics.register("comet")
+class Comet(MeanMetric):
+    """COMET per segment (0-1, shown ×100); the corpus score is the mean."""
+
+    description = ("COMET (default Unbabel/wmt22-comet-da, Apache-2.0; CometKiwi and xCOMET are "
+                   "CC-BY-NC-SA) from COMET checkpoints, equal to unbabel-comet 2.2.7 (mean, ×100)")
+    licence = "per model: wmt22-comet-da apache-2.0; CometKiwi, xCOMET cc-by-nc-sa-4.0"
+    Options = CometOptions
+    needs_accelerator = True
+    reads_sources = True
+
+    @cached_property
+    def checkpoint(self) -> CometCheckpoint:
+        return CometCheckpoint(locate(self.options.model, "metric 'comet'"), "metric 'comet'")
+
+    def check_installed(self) -> None:
+        self.checkpoint.encoder_folder  # noqa: B018 - fetches (or names) the encoder too
+
+    def statistics(self, corpus: Corpus) -> np.ndarray:
+        placement = Placement(self.options, "metric 'comet'")
+        network = self.checkpoint.load(placement)
+        refs = [present_refs(r) for r in corpus.references] if self.checkpoint.reads_references \
+            else [[None] for _ in corpus.predictions]
+        # one input per (example, reference); an example's score is its references' mean
+        owner = [i for i, rs in enumerate(refs) for _ in rs]
+        src = network.tokenize([corpus.sources[i] for i in owner])
+        mt = network.tokenize([corpus.predictions[i] for i in owner])
+        ref = network.tokenize([r for rs in refs for r in rs]) if self.checkpoint.reads_references else None
+        lengths = [max(len(src[j]), len(mt[j]), len(ref[j]) if ref else 0) for j in range(len(owner))]
+
+        def forward(batch: list[int]) -> list[float]:
+            pick = lambda rows: [rows[j] for j in batch]  # noqa: E731
+            return network.score(pick(src), pick(mt), pick(ref) if ref else None)
+
+        scores = placement.run(lengths, forward, lambda j: _where(corpus, owner[j]))
+        totals = np.bincount(owner, weights=scores, minlength=len(corpus))
+        return (totals / np.bincount(owner, minlength=len(corpus)))[:, None]
+
+    def signature(self, corpus: Corpus) -> Signature:
+        weights = self.checkpoint.weights
+        fields = {"nrefs": nrefs(corpus.references) if self.checkpoint.reads_references else "0"}
+        if self.checkpoint.reads_references:
+            fields["refs"] = "mean"
+        precision = Placement(self.options, "metric 'comet'").precision
+        fields.update(network_fields(weights, precision, self.options.batch_size))
+        fields["licence"] = model_licence(weights.folder, LICENCES, weights.model).split()[0]
+        fields["version"] = "comet-2.2.7-exact"
+        return Signature("comet", tuple(fields.items()))
+
+    def details(self, stats: np.ndarray) -> dict:
+        weights = self.checkpoint.weights
+        return {"model": weights.model, "licence": model_licence(weights.folder, LICENCES, weights.model),
+                "reference_free": not self.checkpoint.reads_references}
+
+
+def _where(corpus: Corpus, i: int) -> str:
+    return f"example {corpus.ids[i]!r}" if i < len(corpus.ids) else f"example #{i}"
+

@@ -1,0 +1,149 @@
+"""Tiny random-initialized checkpoints of the learned translation metrics, in their real formats.
+
+``build_comet`` writes what unbabel-comet's ``load_from_checkpoint`` reads: ``hparams.yaml``
+and ``checkpoints/model.ckpt`` (a Lightning checkpoint whose state dict holds the encoder
+under ``encoder.model.``, the layer mix and the estimator), with the encoder's config and an
+XLM-R-format tokenizer in ``encoder/``, which ``pretrained_model`` names (COMET reads the
+config and tokenizer from there, the weights from the checkpoint). ``build_metricx`` writes a
+transformers folder of MetricX-24's architecture: an mT5 encoder-decoder whose first decoder
+step's logit of one vocabulary entry is the score (``MT5ForConditionalGeneration``).
+
+The weights are seeded random, so scores mean nothing; they exist so that the harness and the
+reference implementations can be run on the same model and compared number for number.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+from harness.testing.tiny_models import (DEFAULT_TEXTS, OneThread, already_built, build_params,
+                                         import_libraries)
+
+# XLM-R's special tokens, in its vocabulary's order
+XLMR_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")
+ENCODER = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+               max_position_embeddings=514)
+# wmt22-comet-da's head and layer mix, narrowed (its hidden_sizes are 3072, 1024)
+COMET_HPARAMS = dict(
+    activations="Tanh", batch_size=16, class_identifier="regression_metric", dropout=0.1,
+    encoder_learning_rate=1.0e-06, encoder_model="XLM-RoBERTa", final_activation=None,
+    hidden_sizes=[48, 16], keep_embeddings_frozen=True, layer="mix", layer_norm=False,
+    layer_transformation="sparsemax", layerwise_decay=0.95, learning_rate=1.5e-05,
+    load_pretrained_weights=False, loss="mse", nr_frozen_epochs=0.3, optimizer="AdamW",
+    pool="avg", train_data=[], validation_data=[], warmup_steps=0)
+METRICX_SIZE = dict(d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=1, num_heads=4)
+
+
+def xlmr_tokenizer(texts: Sequence[str], vocab_size: int = 1000):
+    """A SentencePiece-style Unigram tokenizer with XLM-R's specials, template and class."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import XLMRobertaTokenizerFast
+
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=[*XLMR_SPECIALS],
+                                      unk_token="<unk>", show_progress=False)
+    tok.train_from_iterator(list(texts), trainer)
+    tok.add_special_tokens(["<mask>"])
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", 0), ("</s>", 2)])
+    return XLMRobertaTokenizerFast(tokenizer_object=tok, model_max_length=512)
+
+
+def _layer_weights(n: int, generator) -> list[float]:
+    import torch
+    # spread so that sparsemax keeps some layers and zeroes others, as trained mixes do
+    return (torch.randn(n, generator=generator) * 0.6).tolist()
+
+
+def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
+                reference_free: bool = False) -> Path:
+    """A COMET regression checkpoint (wmt22-comet-da's shape, or wmt20-comet-qe-da's
+    reference-free one) with a tiny XLM-R encoder, loadable by unbabel-comet and the harness."""
+    out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
+    params = build_params("comet", texts, seed=seed, reference_free=reference_free)
+    if already_built(out_dir, params):
+        return out_dir
+    import_libraries()
+    import torch
+    import yaml
+    from transformers import XLMRobertaConfig, XLMRobertaModel
+
+    encoder_dir = (out_dir / "encoder").resolve()
+    tokenizer = xlmr_tokenizer(texts)
+    with OneThread():
+        generator = torch.Generator().manual_seed(seed)
+        torch.manual_seed(seed)
+        config = XLMRobertaConfig(vocab_size=len(tokenizer), pad_token_id=1, bos_token_id=0,
+                                  eos_token_id=2, **ENCODER)
+        encoder = XLMRobertaModel(config, add_pooling_layer=False)
+        state = {f"encoder.model.{k}": v for k, v in encoder.state_dict().items()}
+        n_layers = config.num_hidden_layers + 1  # the embeddings count as a layer
+        for i, w in enumerate(_layer_weights(n_layers, generator)):
+            state[f"layerwise_attention.scalar_parameters.{i}"] = torch.tensor([w])
+        state["layerwise_attention.gamma"] = torch.tensor([1.0 + 0.1 * torch.randn(1, generator=generator).item()])
+        hparams = dict(COMET_HPARAMS, pretrained_model=str(encoder_dir))
+        if reference_free:
+            hparams["class_identifier"] = "referenceless_regression_metric"
+        sizes = [config.hidden_size * (4 if reference_free else 6), *hparams["hidden_sizes"], 1]
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layer = torch.nn.Linear(fan_in, fan_out)
+            state[f"estimator.ff.{3 * i}.weight"] = layer.weight.detach().clone()
+            state[f"estimator.ff.{3 * i}.bias"] = layer.bias.detach().clone()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    encoder_dir.mkdir(exist_ok=True)
+    config.save_pretrained(encoder_dir)
+    tokenizer.save_pretrained(encoder_dir)
+    (out_dir / "checkpoints").mkdir(exist_ok=True)
+    # the keys Lightning's load_from_checkpoint reads; the version is the one COMET's
+    # published checkpoints were saved with
+    torch.save({"state_dict": state, "hyper_parameters": hparams, "epoch": 0, "global_step": 0,
+                "pytorch-lightning_version": "1.9.5"}, out_dir / "checkpoints" / "model.ckpt")
+    (out_dir / "hparams.yaml").write_text(yaml.safe_dump(hparams, sort_keys=True))
+    (out_dir / "harness_build.json").write_text(json.dumps(params, indent=1, sort_keys=True))
+    return out_dir
+
+
+def build_metricx(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0) -> Path:
+    """A MetricX-24-architecture checkpoint (mT5) with a tiny tokenizer, as transformers saves it."""
+    out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
+    params = build_params("metricx", texts, seed=seed)
+    if already_built(out_dir, params):
+        return out_dir
+    import_libraries()
+    import torch
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import MT5Config, MT5ForConditionalGeneration, T5TokenizerFast
+
+    # mT5's vocabulary starts <pad>, </s>, <unk>; its tokenizer appends </s> to every input
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    tok.train_from_iterator(list(texts), trainers.UnigramTrainer(
+        vocab_size=1000, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>",
+        show_progress=False))
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>",
+                                                       special_tokens=[("</s>", 1)])
+    tokenizer = T5TokenizerFast(tokenizer_object=tok, extra_ids=0, model_max_length=1536)
+    with OneThread():
+        torch.manual_seed(seed)
+        # MetricX reads the logit of vocabulary entry 250089 of mT5's 250112; the tiny model
+        # keeps the index a real one reads, with a narrow vocabulary around it
+        config = MT5Config(vocab_size=max(len(tokenizer), 250112), decoder_start_token_id=0,
+                           pad_token_id=0, eos_token_id=1, tie_word_embeddings=False,
+                           **METRICX_SIZE)
+        model = MT5ForConditionalGeneration(config).eval()
+    staging = out_dir.with_name(f".{out_dir.name}.building")
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    (staging / "harness_build.json").write_text(json.dumps(params, indent=1, sort_keys=True))
+    if out_dir.exists():
+        import shutil
+        shutil.rmtree(out_dir)
+    staging.rename(out_dir)
+    return out_dir
