@@ -1,0 +1,122 @@
+"""COMET computed by the harness equals unbabel-comet 2.2.7's own ``predict``, per segment, on
+tiny checkpoints of COMET's real format, over real WMT text; and runs through the CLI.
+
+The oracle runs in the environment scripts/comet-env.sh builds; without it the equality tests
+skip with the reason. Data: WMT21 de-en (German sources, two references) from the shared data,
+else the shipped WMT17 en-de subset, whose snapshot has no English sources: another system's
+output stands in the source slot there (the equality does not depend on what the texts mean).
+"""
+import json
+
+import numpy as np
+import pytest
+
+from conftest import GOOD, REFS, run_cli, write_jsonl
+from harness.metrics import build_metric
+from harness.metrics.base import Corpus
+from harness.metrics.scoring import compute_statistics
+from harness.testing import comet_oracle, golden
+from harness.testing.tiny import main as tiny_cli
+from harness.testing.tiny_metric_models import build_comet
+
+N = 48  # segments: every length bucket of a news test set, in a few seconds
+needs_comet = pytest.mark.skipif(comet_oracle.comet_python() is None, reason=comet_oracle.missing_reason())
+
+
+@pytest.fixture(scope="module")
+def wmt():
+    """(sources, predictions, references) of N real segments."""
+    shared = golden.golden_root("shared")
+    folder = shared / "translation" / "wmt21_newstest2021_de-en" if shared else None
+    if folder and folder.is_dir():
+        test = golden.load_jsonl(folder / "test.jsonl")[:N]
+        system = {str(r["id"]): r["prediction"] for r in golden.load_jsonl(folder / "systems" / "Facebook-AI.jsonl")}
+        return [r["source"] for r in test], [system[str(r["id"])] for r in test], [r["references"] for r in test]
+    [case, other, *_] = golden.golden_translation_cases("wmt17_newstest2017_en-de", origin="shipped")
+    return list(other.predictions[:N]), list(case.predictions[:N]), [list(r) for r in case.references[:N]]
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory, wmt):
+    root = tmp_path_factory.mktemp("comet")
+    texts = [t for part in (wmt[0], wmt[1]) for t in part] + [r for refs in wmt[2] for r in refs]
+    return {"da": build_comet(root / "da", texts), "qe": build_comet(root / "qe", texts, reference_free=True)}
+
+
+def harness_scores(checkpoint, wmt, references=None, **options) -> np.ndarray:
+    sources, predictions, refs = wmt
+    metric = build_metric({"name": "comet", "model": str(checkpoint), "device": "cpu", **options})
+    corpus = Corpus(predictions, references or refs, sources=sources)
+    return compute_statistics(metric, corpus)[:, 0]
+
+
+@needs_comet
+def test_per_segment_scores_equal_unbabel_comet(checkpoints, wmt):
+    sources, predictions, refs = wmt
+    width = min(len(r) for r in refs)
+    jobs = [comet_oracle.Job(checkpoints["da"], [{"src": s, "mt": m, "ref": r[j]} for s, m, r in
+                                                 zip(sources, predictions, refs)]) for j in range(width)]
+    jobs.append(comet_oracle.Job(checkpoints["qe"], [{"src": s, "mt": m} for s, m in zip(sources, predictions)]))
+    *per_reference, (qe, _) = comet_oracle.comet_predict(jobs)
+    first = harness_scores(checkpoints["da"], wmt, [[r[0]] for r in refs])
+    np.testing.assert_allclose(first, per_reference[0][0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(harness_scores(checkpoints["qe"], wmt), qe, rtol=0, atol=1e-6)
+    # several references: the mean of COMET's score against each
+    every = harness_scores(checkpoints["da"], wmt, [r[:width] for r in refs])
+    np.testing.assert_allclose(every, np.mean([s for s, _ in per_reference], axis=0), rtol=0, atol=1e-6)
+    assert np.ptp(first) > 0.01  # the tiny network tells segments apart: a real check
+
+
+def test_scores_do_not_depend_on_the_batch(checkpoints, wmt):
+    """Length-sorted batches pad differently at each size; float32 scores stay put."""
+    one, seven, auto = (harness_scores(checkpoints["da"], wmt, batch_size=b) for b in ("1", "7", "auto"))
+    np.testing.assert_allclose(seven, one, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(auto, one, rtol=0, atol=1e-6)
+
+
+def test_signature_names_the_network(checkpoints, wmt):
+    metric = build_metric({"name": "comet", "model": str(checkpoints["da"]), "device": "cpu"})
+    fields = dict(metric.signature(Corpus(wmt[1], wmt[2], sources=wmt[0])).fields)
+    assert fields["model"] == "da" and fields["rev"] == "local" and len(fields["weights"]) == 12
+    assert fields["dtype"] == "float32" and "bs" not in fields and fields["refs"] == "mean"
+    assert fields["nrefs"] == str(len(wmt[2][0]))
+    qe = build_metric({"name": "comet", "model": str(checkpoints["qe"]), "device": "cpu"})
+    assert dict(qe.signature(Corpus(wmt[1], wmt[2], sources=wmt[0])).fields)["nrefs"] == "0"
+
+
+WEAK = ["A house.", "Dog.", "Coffee I.", "Rain.", "Home.", "Cat.", "Car.", "Book."] * 4
+
+
+def test_score_and_compare_through_the_cli(tmp_path):
+    """What a user checking an installation runs: a tiny checkpoint, two systems scored by
+    `harness score` with COMET among the metrics, then `harness compare` on their records."""
+    tiny = tmp_path / "tiny-comet"
+    assert tiny_cli(["comet", str(tiny)]) == 0
+    files = {name: tmp_path / f"{name}.txt" for name in ("src", "ref", "good", "weak")}
+    for name, lines in (("src", [r["source"] for r in REFS]), ("ref", [r["references"][0] for r in REFS]),
+                        ("good", GOOD), ("weak", WEAK)):
+        files[name].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_cli("score", "-r", str(files["ref"]), "-s", str(files["src"]), "-i", str(files["weak"]),
+                   str(files["good"]), "-m", f"comet:model={tiny}:batch_size=7", "bleu",
+                   "--output", str(tmp_path / "out"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    runs = sorted(p for p in (tmp_path / "out").rglob("run.json"))
+    assert len(runs) == 2
+    comet = json.loads(runs[0].read_text())["scores"]["comet"]
+    assert comet["signature"].startswith("comet|nrefs:1|refs:mean|model:tiny-comet|rev:local|weights:")
+    assert comet["ci95"] is not None
+    compared = run_cli("compare", *(str(r.parent) for r in runs), "--json")
+    assert compared.returncode == 0, compared.stderr
+    assert {c["metric"] for c in json.loads(compared.stdout)["comparisons"]} == {"comet", "bleu"}
+
+
+def test_offline_without_weights_stops_before_the_run_naming_the_download(tmp_path):
+    data = write_jsonl(tmp_path / "refs.jsonl", REFS[:2])
+    preds = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "prediction": "x"} for r in REFS[:2]])
+    proc = run_cli("run", "--model", f"predictions:{preds}", "--tasks", "demo-translation", "--data",
+                   str(data), "--metrics", "comet", "--output", str(tmp_path / "out"),
+                   env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")})
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "'Unbabel/wmt22-comet-da' is not in the local Hugging Face cache" in proc.stderr
+    assert "hf download Unbabel/wmt22-comet-da" in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
