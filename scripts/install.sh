@@ -43,6 +43,6 @@ phase "[3/3] installing harness (editable) and the ~95 packages it and its tests
 echo "harness:   transformers, datasets, sacrebleu, rouge-score, pycocoevalcap, pandas, matplotlib," \
      "selenium, pytest and what they need" >&2
 # every extra the tests use: the models and the hub data besides the light scoring install
-"$PY" -m pip install -q --disable-pip-version-check "${constraints[@]}" -e ".[models,hub,test]"
+"$PY" -m pip install -q --disable-pip-version-check "${constraints[@]}" -e ".[models,hub,test,comet,metricx]"
 done_in
 touch "$stamp"
