@@ -2,9 +2,8 @@
 tiny checkpoints of COMET's real format, over real WMT text; and runs through the CLI.
 
 The oracle runs in the environment scripts/comet-env.sh builds; without it the equality tests
-skip with the reason. Data: WMT21 de-en (German sources, two references) from the shared data,
-else the shipped WMT17 en-de subset, whose snapshot has no English sources: another system's
-output stands in the source slot there (the equality does not depend on what the texts mean).
+skip with the reason. Data: ``golden.wmt_with_sources``: WMT21 de-en with its two references where
+the shared data is, else the shipped WMT17 subset.
 """
 import json
 
@@ -25,15 +24,7 @@ needs_comet = pytest.mark.skipif(comet_oracle.comet_python() is None, reason=com
 
 @pytest.fixture(scope="module")
 def wmt():
-    """(sources, predictions, references) of N real segments."""
-    shared = golden.golden_root("shared")
-    folder = shared / "translation" / "wmt21_newstest2021_de-en" if shared else None
-    if folder and folder.is_dir():
-        test = golden.load_jsonl(folder / "test.jsonl")[:N]
-        system = {str(r["id"]): r["prediction"] for r in golden.load_jsonl(folder / "systems" / "Facebook-AI.jsonl")}
-        return [r["source"] for r in test], [system[str(r["id"])] for r in test], [r["references"] for r in test]
-    [case, other, *_] = golden.golden_translation_cases("wmt17_newstest2017_en-de", origin="shipped")
-    return list(other.predictions[:N]), list(case.predictions[:N]), [list(r) for r in case.references[:N]]
+    return golden.wmt_with_sources(N)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from harness.errors import UsageError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs, present_refs
 from harness.metrics.neural import (LearnedOptions, Placement, Weights, locate, model_licence,
-                                    network_fields, pad)
+                                    network_fields, pad, quiet_loading)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -86,8 +86,9 @@ class CometNetwork:
 
         hp, folder = checkpoint.hparams, checkpoint.encoder_folder.folder
         self.hp, self.placement = hp, placement
-        self.tokenizer = AutoTokenizer.from_pretrained(folder)
-        config = XLMRobertaConfig.from_pretrained(folder)
+        with quiet_loading():
+            self.tokenizer = AutoTokenizer.from_pretrained(folder)
+            config = XLMRobertaConfig.from_pretrained(folder)
         state = torch.load(checkpoint.ckpt, map_location="cpu", weights_only=True, mmap=True)["state_dict"]
         self.encoder = XLMRobertaModel(config, add_pooling_layer=False)
         encoder_state = {k.removeprefix("encoder.model."): v for k, v in state.items()
@@ -200,9 +201,9 @@ def _masked_norm(tensor, mask):
 class Comet(MeanMetric):
     """COMET per segment (0-1, shown ×100); the corpus score is the mean."""
 
-    description = ("COMET (default Unbabel/wmt22-comet-da, Apache-2.0; CometKiwi and xCOMET are "
-                   "CC-BY-NC-SA) from COMET checkpoints, equal to unbabel-comet 2.2.7 (mean, ×100)")
-    licence = "per model: wmt22-comet-da apache-2.0; CometKiwi, xCOMET cc-by-nc-sa-4.0"
+    description = ("COMET's regression checkpoints (wmt22-comet-da; reference-free: "
+                   "wmt20/21-comet-qe-da), equal to unbabel-comet 2.2.7 per segment (mean, x100)")
+    licence = "per model, in the signature: wmt22-comet-da apache-2.0"
     Options = CometOptions
     needs_accelerator = True
     reads_sources = True

@@ -10,6 +10,7 @@ an error naming its example.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -153,6 +154,21 @@ class Placement:
             for i, value in zip(batch, values):
                 scores[i] = float(value)
         return scores
+
+
+@contextmanager
+def quiet_loading():
+    """transformers' loading bars and reports (an output layer a metric reads itself shows as
+    UNEXPECTED) stay off the run's screen, whose progress lines are the harness's own."""
+    from transformers.utils import logging as hf_logging
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.enable_progress_bar()
+        hf_logging.set_verbosity(level)
 
 
 def network_fields(weights: Weights, precision: str, batch_size: str) -> dict[str, str]:

@@ -32,7 +32,8 @@ COMET_HPARAMS = dict(
     layer_transformation="sparsemax", layerwise_decay=0.95, learning_rate=1.5e-05,
     load_pretrained_weights=False, loss="mse", nr_frozen_epochs=0.3, optimizer="AdamW",
     pool="avg", train_data=[], validation_data=[], warmup_steps=0)
-METRICX_SIZE = dict(d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=1, num_heads=4)
+METRICX_SIZE = dict(d_model=16, d_kv=8, d_ff=32, num_layers=2, num_decoder_layers=1, num_heads=2)
+METRICX_SCORE_ID = 250089  # <extra_id_10> of mT5's 250,112-entry vocabulary: the score's logit
 
 
 def xlmr_tokenizer(texts: Sequence[str], vocab_size: int = 1000):
@@ -109,22 +110,27 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
 
 
 def build_metricx(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0) -> Path:
-    """A MetricX-24-architecture checkpoint (mT5) with a tiny tokenizer, as transformers saves it."""
+    """A MetricX-24-architecture checkpoint: mT5 weights with an output layer of their own
+    (``lm_head.weight``, untied from the input embeddings, as Google's checkpoints have it) and
+    a tiny mT5-format tokenizer."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
     params = build_params("metricx", texts, seed=seed)
     if already_built(out_dir, params):
         return out_dir
     import_libraries()
+    import shutil
+
     import torch
+    from safetensors.torch import load_file, save_file
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import MT5Config, MT5ForConditionalGeneration, T5TokenizerFast
+    from transformers import MT5Config, MT5Model, T5TokenizerFast
 
     # mT5's vocabulary starts <pad>, </s>, <unk>; its tokenizer appends </s> to every input
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.NFKC()
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
     tok.decoder = decoders.Metaspace()
-    tok.train_from_iterator(list(texts), trainers.UnigramTrainer(
+    tok.train_from_iterator(texts, trainers.UnigramTrainer(
         vocab_size=1000, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>",
         show_progress=False))
     tok.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>",
@@ -132,18 +138,41 @@ def build_metricx(out_dir: str | Path, texts: Sequence[str] | None = None, *, se
     tokenizer = T5TokenizerFast(tokenizer_object=tok, extra_ids=0, model_max_length=1536)
     with OneThread():
         torch.manual_seed(seed)
-        # MetricX reads the logit of vocabulary entry 250089 of mT5's 250112; the tiny model
-        # keeps the index a real one reads, with a narrow vocabulary around it
-        config = MT5Config(vocab_size=max(len(tokenizer), 250112), decoder_start_token_id=0,
-                           pad_token_id=0, eos_token_id=1, tie_word_embeddings=False,
-                           **METRICX_SIZE)
-        model = MT5ForConditionalGeneration(config).eval()
+        # the vocabulary keeps a real checkpoint's size, so the score's logit is where MetricX
+        # reads it; the tokenizer uses only its first entries
+        config = MT5Config(vocab_size=250112, decoder_start_token_id=0, pad_token_id=0,
+                           eos_token_id=1, **METRICX_SIZE)
+        model = MT5Model(config).eval()
+        lm_head = torch.randn(config.vocab_size, config.d_model) * config.d_model ** -0.5
+        lm_head[METRICX_SCORE_ID] = _spread_scores(model, tokenizer, texts)
     staging = out_dir.with_name(f".{out_dir.name}.building")
+    shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
+    weights = load_file(staging / "model.safetensors")
+    weights["lm_head.weight"] = lm_head.contiguous()
+    save_file(weights, staging / "model.safetensors", metadata={"format": "pt"})
+    config_file = staging / "config.json"
+    saved = json.loads(config_file.read_text())
+    # as Google's checkpoints declare it (transformers 5 writes true for every mT5)
+    saved.update(tie_word_embeddings=False, architectures=["MT5ForConditionalGeneration"])
+    config_file.write_text(json.dumps(saved, indent=2, sort_keys=True))
     (staging / "harness_build.json").write_text(json.dumps(params, indent=1, sort_keys=True))
     if out_dir.exists():
-        import shutil
         shutil.rmtree(out_dir)
     staging.rename(out_dir)
     return out_dir
+
+
+def _spread_scores(model, tokenizer, texts: Sequence[str]):
+    """The score's row of the output layer, set so that the texts' raw scores spread over about
+    -10..35: some clipped at 0, some at 25, most between, as a test of MetricX needs."""
+    import torch
+    enc = tokenizer(list(texts), return_tensors="pt", padding=True)
+    with torch.no_grad():
+        start = torch.zeros((len(texts), 1), dtype=torch.long)
+        hidden = model(**enc, decoder_input_ids=start).last_hidden_state[:, 0]
+        mean = hidden.mean(0)
+        _, _, directions = torch.linalg.svd(hidden - mean, full_matrices=False)
+        spread = (hidden - mean) @ directions[0]
+        return 12 * mean / mean.dot(mean) + 12 * directions[0] / spread.std()
