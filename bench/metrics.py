@@ -4,6 +4,7 @@
     python bench/metrics.py --quick    # small sizes, well under a minute
     python bench/metrics.py --memory   # peak memory and time per metric set, 10k / 100k examples
     python bench/metrics.py --memory --million   # and a whole `harness run` of BLEU+chrF on 1M examples
+    python bench/metrics.py --learned  # and COMET, MetricX on tiny checkpoints (bench/learned.py)
 
 Data: real system outputs from ``<repo>/../shared/data`` or ``$HARNESS_SHARED_DATA`` (WMT21 de-en,
 REALSumm CNN/DM, MAGIC MSCOCO); without it, the subset shipped in ``tests/data/conformance``
@@ -350,6 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory", action="store_true", help="peak memory and time per metric set (synthetic data)")
     parser.add_argument("--million", action="store_true",
                         help="with --memory: also a whole `harness run` of BLEU+chrF over 1M predictions")
+    parser.add_argument("--learned", action="store_true", help="add the learned metrics' rows (bench/learned.py)")
     parser.add_argument("--memory-child", nargs=2, metavar=("METRICS", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--pipeline-child", nargs=2, metavar=("METRICS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -385,6 +387,9 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(bench_coco(caps, n, max(repeat, 2), "cider"))
     rows.append(bench_bootstrap(mt, 3000, repeat))
     rows.append(bench_ptb(caps, 5000 if args.quick else 25000))
+    if args.learned:
+        from bench.learned import learned_rows
+        rows += learned_rows(200 if args.quick else 1000)
     print_table(rows)
 
 

@@ -25,8 +25,9 @@ import numpy as np
 from harness.errors import UsageError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs, present_refs
-from harness.metrics.neural import (LearnedOptions, Placement, Weights, locate, model_licence,
-                                    network_fields, pad, quiet_loading)
+from harness.metrics.neural import (CONFIG_AND_TOKENIZER, LearnedOptions, Placement, TextEncoder,
+                                    Weights, locate, model_licence, network_fields, pad,
+                                    quiet_loading)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -71,7 +72,8 @@ class CometCheckpoint:
     @cached_property
     def encoder_folder(self) -> Weights:
         """Where the encoder's config and tokenizer are (COMET's ``pretrained_model``)."""
-        return locate(str(self.hparams["pretrained_model"]), f"{self.what}: its encoder")
+        return locate(str(self.hparams["pretrained_model"]), f"{self.what}: its encoder",
+                      CONFIG_AND_TOKENIZER)
 
     def load(self, placement: Placement) -> "CometNetwork":
         return CometNetwork(self, placement)
@@ -82,12 +84,12 @@ class CometNetwork:
 
     def __init__(self, checkpoint: CometCheckpoint, placement: Placement):
         import torch
-        from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaModel
+        from transformers import XLMRobertaConfig, XLMRobertaModel
 
         hp, folder = checkpoint.hparams, checkpoint.encoder_folder.folder
         self.hp, self.placement = hp, placement
+        self.tokenizer = TextEncoder(folder, "<pad>")
         with quiet_loading():
-            self.tokenizer = AutoTokenizer.from_pretrained(folder)
             config = XLMRobertaConfig.from_pretrained(folder)
         state = torch.load(checkpoint.ckpt, map_location="cpu", weights_only=True, mmap=True)["state_dict"]
         self.encoder = XLMRobertaModel(config, add_pooling_layer=False)
@@ -114,11 +116,11 @@ class CometNetwork:
             self.gamma = self.gamma.to(placement.device, placement.dtype)
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        return self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        return self.tokenizer.encode(texts, self.max_length)
 
     def embed(self, rows: Sequence[Sequence[int]]):
         import torch
-        ids, mask = pad(rows, self.tokenizer.pad_token_id, self.placement.device)
+        ids, mask = pad(rows, self.tokenizer.pad_id, self.placement.device)
         out = self.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True)
         layers = out.hidden_states
         if self.mix is None:
@@ -129,11 +131,11 @@ class CometNetwork:
             embeddings = self.gamma * sum(w * t for w, t in zip(self.weights, layers))
         pool = self.hp.get("pool", "avg")
         if pool == "avg":
-            kept = ids.ne(self.tokenizer.pad_token_id).unsqueeze(-1)
+            kept = ids.ne(self.tokenizer.pad_id).unsqueeze(-1)
             summed = torch.sum(embeddings.float().masked_fill(~kept, 0.0).type_as(embeddings), 1)
             return summed / mask.unsqueeze(-1).expand(embeddings.size()).float().sum(1)
         if pool == "max":
-            kept = ids.ne(self.tokenizer.pad_token_id).unsqueeze(-1)
+            kept = ids.ne(self.tokenizer.pad_id).unsqueeze(-1)
             return embeddings.float().masked_fill(~kept, float("-inf")).type_as(embeddings).max(dim=1)[0]
         if pool in ("cls", "default"):  # default: the last layer's first token, COMET's sentemb
             return (embeddings if pool == "cls" else out.last_hidden_state)[:, 0, :]

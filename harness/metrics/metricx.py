@@ -27,8 +27,8 @@ import numpy as np
 from harness.errors import UsageError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs, present_refs
-from harness.metrics.neural import (LearnedOptions, Placement, locate, model_licence,
-                                    network_fields, pad, quiet_loading)
+from harness.metrics.neural import (CONFIG_AND_TOKENIZER, LearnedOptions, Placement, TextEncoder,
+                                    locate, model_licence, network_fields, pad, quiet_loading)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -62,24 +62,24 @@ class MetricXNetwork:
     read the wrong weights."""
 
     def __init__(self, options: MetricXOptions, placement: Placement, what: str):
-        from transformers import AutoTokenizer, MT5Model
+        from transformers import MT5Model
 
         weights = locate(options.model, what)
-        tokenizer = weights if options.tokenizer == "model" else locate(options.tokenizer, f"{what}: tokenizer")
+        tokenizer = weights if options.tokenizer == "model" else locate(options.tokenizer, f"{what}: tokenizer",
+                                                                              CONFIG_AND_TOKENIZER)
+        self.tokenizer = TextEncoder(tokenizer.folder, "<pad>")
         with quiet_loading():
-            self.tokenizer = AutoTokenizer.from_pretrained(tokenizer.folder)
             self.model = MT5Model.from_pretrained(weights.folder, dtype=placement.dtype)
         self.model.to(placement.device).eval()
         self.row = score_row(weights.folder, what).to(placement.device, placement.dtype)
         self.device = placement.device
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)["input_ids"]
-        return [row[:-1] for row in ids]
+        return [row[:-1] for row in self.tokenizer.encode(texts, MAX_TOKENS)]
 
     def score(self, rows: Sequence[Sequence[int]]) -> list[float]:
         import torch
-        ids, mask = pad(rows, self.tokenizer.pad_token_id, self.device)
+        ids, mask = pad(rows, self.tokenizer.pad_id, self.device)
         start = torch.zeros((len(rows), 1), dtype=torch.long, device=self.device)
         with torch.inference_mode():
             hidden = self.model(input_ids=ids, attention_mask=mask, decoder_input_ids=start).last_hidden_state
@@ -135,7 +135,7 @@ class MetricX(MeanMetric):
     def check_installed(self) -> None:
         self.weights  # noqa: B018 - fetches (or names) the weights before a run's model loads
         if self.options.tokenizer != "model":
-            locate(self.options.tokenizer, "metric 'metricx': tokenizer")
+            locate(self.options.tokenizer, "metric 'metricx': tokenizer", CONFIG_AND_TOKENIZER)
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
         placement = Placement(self.options, "metric 'metricx'")

@@ -28,7 +28,10 @@ from harness.options import option
 # tokens, not its rows, so bigger batches gain nothing
 AUTO_TOKENS = {"cpu": 8192, "cuda": 65536}
 DTYPES = ("float32", "bfloat16", "float16", "auto")
-HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")  # legacy ids have no owner: xlm-roberta-large
+# what a tokenizer and a config are made of: an encoder whose weights come from elsewhere
+# (COMET's checkpoint) is fetched without its own
+CONFIG_AND_TOKENIZER = ["*.json", "*.model", "*.txt"]
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,10 @@ class Weights:
         return folder_sha256(self.folder).removeprefix("sha256:")[:12]
 
 
-def locate(model: str, what: str) -> Weights:
+def locate(model: str, what: str, only: list[str] | None = None) -> Weights:
     """The folder of ``model`` (a folder, or a hub id: the local hub cache, else a download),
-    or a UsageError naming the model and the command that fetches it."""
+    or a UsageError naming the model and the command that fetches it. ``only``: the file
+    patterns needed (default: every file)."""
     path = Path(model).expanduser()
     if path.is_dir():
         return Weights(model, path.resolve(), "local")
@@ -65,20 +69,21 @@ def locate(model: str, what: str) -> Weights:
         raise UsageError(f"{what}: model {model!r} is neither a folder nor a hub id (org/name)")
     from huggingface_hub import snapshot_download
     try:
-        folder = Path(snapshot_download(model, local_files_only=True))
+        folder = Path(snapshot_download(model, local_files_only=True, allow_patterns=only))
     except Exception:  # noqa: BLE001 - not cached: fetched below, or named in the error
         folder = None
     if folder is None and not hub_offline():
         try:
-            folder = Path(snapshot_download(model))
+            folder = Path(snapshot_download(model, allow_patterns=only))
         except Exception as exc:  # noqa: BLE001 - the message says what to do
             raise UsageError(f"{what}: could not download {model!r} ({type(exc).__name__}); "
                              f"gated models need `hf auth login` and the licence accepted on "
                              f"the model's page; or pass model=FOLDER") from exc
     if folder is None:
+        include = "".join(f" --include '{p}'" for p in only or ())
         raise UsageError(f"{what}: {model!r} is not in the local Hugging Face cache and the hub "
-                         f"is offline (HF_HUB_OFFLINE=1); fetch it first with: hf download {model} "
-                         f"(or pass model=FOLDER)")
+                         f"is offline (HF_HUB_OFFLINE=1); fetch it first with: hf download {model}"
+                         f"{include} (or pass model=FOLDER)")
     return Weights(model, folder, folder.name if folder.parent.name == "snapshots" else "local")
 
 
@@ -169,6 +174,31 @@ def quiet_loading():
     finally:
         hf_logging.enable_progress_bar()
         hf_logging.set_verbosity(level)
+
+
+class TextEncoder:
+    """A checkpoint's tokenizer as the reference implementations ran it, on transformers 4:
+    ``tokenizer.json``'s pipeline verbatim. transformers 5 rebuilds the pipelines of XLM-R's
+    and T5's tokenizers in code, keeping only a SentencePiece normalizer, so a checkpoint's
+    own normalizer or pre-tokenizer would be replaced (measured: ``½`` reached COMET's tiny
+    encoder as one piece through transformers 5, NFKC-split through unbabel-comet)."""
+
+    def __init__(self, folder: Path, pad_token: str):
+        path = folder / "tokenizer.json"
+        if path.is_file():
+            from tokenizers import Tokenizer
+            self.backend = Tokenizer.from_file(str(path))
+        else:  # a SentencePiece model only: transformers converts it, as it did for them
+            from transformers import AutoTokenizer
+            with quiet_loading():
+                self.backend = AutoTokenizer.from_pretrained(folder).backend_tokenizer
+        self.backend.no_padding()
+        self.pad_id = self.backend.token_to_id(pad_token)
+
+    def encode(self, texts: Sequence[str], max_length: int) -> list[list[int]]:
+        """Token ids with the special tokens, cut to ``max_length`` tokens in all."""
+        self.backend.enable_truncation(max_length)
+        return [e.ids for e in self.backend.encode_batch(list(texts))]
 
 
 def network_fields(weights: Weights, precision: str, batch_size: str) -> dict[str, str]:

@@ -22,13 +22,18 @@ from harness.testing.tiny_models import (DEFAULT_TEXTS, OneThread, already_built
 
 # XLM-R's special tokens, in its vocabulary's order
 XLMR_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")
-ENCODER = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
-               max_position_embeddings=514)
-# wmt22-comet-da's head and layer mix, narrowed (its hidden_sizes are 3072, 1024)
+COMET_SIZES = {  # XLM-R encoder dimensions and the estimator's hidden sizes
+    "tiny": (dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                  max_position_embeddings=514), [48, 16]),
+    # wmt22-comet-da's own (xlm-roberta-large) but the vocabulary: for GPU timings
+    "large-like": (dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+                        intermediate_size=4096, max_position_embeddings=514), [3072, 1024]),
+}
+# wmt22-comet-da's head and layer mix
 COMET_HPARAMS = dict(
     activations="Tanh", batch_size=16, class_identifier="regression_metric", dropout=0.1,
     encoder_learning_rate=1.0e-06, encoder_model="XLM-RoBERTa", final_activation=None,
-    hidden_sizes=[48, 16], keep_embeddings_frozen=True, layer="mix", layer_norm=False,
+    keep_embeddings_frozen=True, layer="mix", layer_norm=False,
     layer_transformation="sparsemax", layerwise_decay=0.95, learning_rate=1.5e-05,
     load_pretrained_weights=False, loss="mse", nr_frozen_epochs=0.3, optimizer="AdamW",
     pool="avg", train_data=[], validation_data=[], warmup_steps=0)
@@ -62,11 +67,12 @@ def _layer_weights(n: int, generator) -> list[float]:
 
 
 def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
-                reference_free: bool = False) -> Path:
+                reference_free: bool = False, size: str = "tiny") -> Path:
     """A COMET regression checkpoint (wmt22-comet-da's shape, or wmt20-comet-qe-da's
     reference-free one) with a tiny XLM-R encoder, loadable by unbabel-comet and the harness."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
-    params = build_params("comet", texts, seed=seed, reference_free=reference_free)
+    params = build_params("comet", texts, seed=seed, reference_free=reference_free, size=size)
+    dims, hidden_sizes = COMET_SIZES[size]
     if already_built(out_dir, params):
         return out_dir
     import_libraries()
@@ -80,14 +86,14 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
         generator = torch.Generator().manual_seed(seed)
         torch.manual_seed(seed)
         config = XLMRobertaConfig(vocab_size=len(tokenizer), pad_token_id=1, bos_token_id=0,
-                                  eos_token_id=2, **ENCODER)
+                                  eos_token_id=2, **dims)
         encoder = XLMRobertaModel(config, add_pooling_layer=False)
         state = {f"encoder.model.{k}": v for k, v in encoder.state_dict().items()}
         n_layers = config.num_hidden_layers + 1  # the embeddings count as a layer
         for i, w in enumerate(_layer_weights(n_layers, generator)):
             state[f"layerwise_attention.scalar_parameters.{i}"] = torch.tensor([w])
         state["layerwise_attention.gamma"] = torch.tensor([1.0 + 0.1 * torch.randn(1, generator=generator).item()])
-        hparams = dict(COMET_HPARAMS, pretrained_model=str(encoder_dir))
+        hparams = dict(COMET_HPARAMS, pretrained_model=str(encoder_dir), hidden_sizes=hidden_sizes)
         if reference_free:
             hparams["class_identifier"] = "referenceless_regression_metric"
         sizes = [config.hidden_size * (4 if reference_free else 6), *hparams["hidden_sizes"], 1]
