@@ -67,10 +67,11 @@ def bench_comet(folder: Path, data, batch_size: int, threads: int, device: str) 
 def google_batches(folder: Path, texts: list[str], batch_size: int, device: str) -> tuple[float, np.ndarray]:
     """Google's predict restated: file order, each batch padded to its longest."""
     import torch
-    from transformers import AutoTokenizer, MT5Model
+    from transformers import MT5Model, PreTrainedTokenizerFast
 
     from harness.metrics.metricx import score_row
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    # the tokenizer file as transformers 4 read it (transformers 5's T5Tokenizer rebuilds it)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"))
     model = MT5Model.from_pretrained(folder).to(device).eval()
     row_ = score_row(folder, "bench").to(device)
     started, scores = time.perf_counter(), []
