@@ -24,10 +24,10 @@ import numpy as np
 
 from harness.errors import UsageError
 from harness.metrics.base import Corpus
-from harness.metrics.common import MeanMetric, nrefs, present_refs
-from harness.metrics.neural import (CONFIG_AND_TOKENIZER, LearnedOptions, Placement, TextEncoder,
-                                    Weights, locate, model_licence, network_fields, pad,
-                                    quiet_loading)
+from harness.metrics.common import MeanMetric, nrefs
+from harness.metrics.neural import (CONFIG_AND_TOKENIZER, Inputs, LearnedOptions, Placement,
+                                    TextEncoder, Weights, locate, model_licence, network_fields,
+                                    pad, quiet_loading)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -220,22 +220,18 @@ class Comet(MeanMetric):
     def statistics(self, corpus: Corpus) -> np.ndarray:
         placement = Placement(self.options, "metric 'comet'")
         network = self.checkpoint.load(placement)
-        refs = [present_refs(r) for r in corpus.references] if self.checkpoint.reads_references \
-            else [[None] for _ in corpus.predictions]
-        # one input per (example, reference); an example's score is its references' mean
-        owner = [i for i, rs in enumerate(refs) for _ in rs]
-        src = network.tokenize([corpus.sources[i] for i in owner])
-        mt = network.tokenize([corpus.predictions[i] for i in owner])
-        ref = network.tokenize([r for rs in refs for r in rs]) if self.checkpoint.reads_references else None
-        lengths = [max(len(src[j]), len(mt[j]), len(ref[j]) if ref else 0) for j in range(len(owner))]
+        inputs = Inputs.of(corpus, self.checkpoint.reads_references)
+        src = network.tokenize([corpus.sources[i] for i in inputs.owner])
+        mt = network.tokenize([corpus.predictions[i] for i in inputs.owner])
+        ref = network.tokenize(inputs.references) if self.checkpoint.reads_references else None
+        lengths = [max(len(src[j]), len(mt[j]), len(ref[j]) if ref else 0) for j in range(len(mt))]
 
         def forward(batch: list[int]) -> list[float]:
             pick = lambda rows: [rows[j] for j in batch]  # noqa: E731
             return network.score(pick(src), pick(mt), pick(ref) if ref else None)
 
-        scores = placement.run(lengths, forward, lambda j: _where(corpus, owner[j]))
-        totals = np.bincount(owner, weights=scores, minlength=len(corpus))
-        return (totals / np.bincount(owner, minlength=len(corpus)))[:, None]
+        scores = placement.run(lengths, forward, lambda j: inputs.example(corpus, j))
+        return inputs.means(scores, len(corpus))
 
     def signature(self, corpus: Corpus) -> Signature:
         weights = self.checkpoint.weights
@@ -252,8 +248,4 @@ class Comet(MeanMetric):
         weights = self.checkpoint.weights
         return {"model": weights.model, "licence": model_licence(weights.folder, LICENCES, weights.model),
                 "reference_free": not self.checkpoint.reads_references}
-
-
-def _where(corpus: Corpus, i: int) -> str:
-    return f"example {corpus.ids[i]!r}" if i < len(corpus.ids) else f"example #{i}"
 

@@ -26,9 +26,10 @@ import numpy as np
 
 from harness.errors import UsageError
 from harness.metrics.base import Corpus
-from harness.metrics.common import MeanMetric, nrefs, present_refs
-from harness.metrics.neural import (CONFIG_AND_TOKENIZER, LearnedOptions, Placement, TextEncoder,
-                                    locate, model_licence, network_fields, pad, quiet_loading)
+from harness.metrics.common import MeanMetric, nrefs
+from harness.metrics.neural import (CONFIG_AND_TOKENIZER, Inputs, LearnedOptions, Placement,
+                                    TextEncoder, locate, model_licence, network_fields, pad,
+                                    quiet_loading)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -140,16 +141,12 @@ class MetricX(MeanMetric):
     def statistics(self, corpus: Corpus) -> np.ndarray:
         placement = Placement(self.options, "metric 'metricx'")
         network = MetricXNetwork(self.options, placement, "metric 'metricx'")
-        refs = [[None] if self.qe else present_refs(r) for r in corpus.references]
-        owner = [i for i, rs in enumerate(refs) for _ in rs]
-        texts = [metricx_input(corpus.sources[i], corpus.predictions[i], r)
-                 for i, rs in enumerate(refs) for r in rs]
-        rows = network.tokenize(texts)
-        ids = corpus.ids
+        inputs = Inputs.of(corpus, not self.qe)
+        rows = network.tokenize([metricx_input(corpus.sources[i], corpus.predictions[i], r)
+                                 for i, r in zip(inputs.owner, inputs.references)])
         scores = placement.run([len(r) for r in rows], lambda batch: network.score([rows[j] for j in batch]),
-                               lambda j: f"example {ids[owner[j]]!r}" if ids else f"example #{owner[j]}")
-        totals = np.bincount(owner, weights=scores, minlength=len(corpus))
-        return (totals / np.bincount(owner, minlength=len(corpus)))[:, None]
+                               lambda j: inputs.example(corpus, j))
+        return inputs.means(scores, len(corpus))
 
     def signature(self, corpus: Corpus) -> Signature:
         fields = {"nrefs": "0" if self.qe else nrefs(corpus.references)}

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+import numpy as np
+
 from harness.errors import DataError, UsageError
-from harness.metrics.base import AcceleratorOptions
-from harness.metrics.common import package_version
+from harness.metrics.base import AcceleratorOptions, Corpus
+from harness.metrics.common import package_version, present_refs
 from harness.models.hf.common import (free_accelerator_memory, hub_offline, is_out_of_memory,
                                       resolve_device, resolve_dtype)
 from harness.models.hf.weights import folder_sha256
@@ -199,6 +201,30 @@ class TextEncoder:
         """Token ids with the special tokens, cut to ``max_length`` tokens in all."""
         self.backend.enable_truncation(max_length)
         return [e.ids for e in self.backend.encode_batch(list(texts))]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """One scored input per (example, reference): an example's score is the mean over its
+    references; reference-free, one input per example, its reference None."""
+
+    owner: list[int]  # the example of each input
+    references: list[str | None]
+
+    @classmethod
+    def of(cls, corpus: Corpus, with_references: bool) -> "Inputs":
+        refs = [present_refs(r) if with_references else [None] for r in corpus.references]
+        return cls([i for i, rs in enumerate(refs) for _ in rs], [r for rs in refs for r in rs])
+
+    def example(self, corpus: Corpus, j: int) -> str:
+        """Input ``j``'s example, as errors name it."""
+        i = self.owner[j]
+        return f"example {corpus.ids[i]!r}" if i < len(corpus.ids) else f"example #{i}"
+
+    def means(self, scores: Sequence[float], n_examples: int) -> np.ndarray:
+        """(n_examples, 1) statistics: each example's mean score over its inputs."""
+        totals = np.bincount(self.owner, weights=scores, minlength=n_examples)
+        return (totals / np.bincount(self.owner, minlength=n_examples))[:, None]
 
 
 def network_fields(weights: Weights, precision: str, batch_size: str) -> dict[str, str]:
