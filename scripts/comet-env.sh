@@ -11,23 +11,14 @@
 # Default place: ${XDG_CACHE_HOME:-~/.cache}/harness/comet-env. The last line on stdout is the
 # interpreter; everything else goes to stderr. About a minute from a warm pip cache.
 set -euo pipefail
+source "$(dirname "$0")/oracle-venv.sh"
 COMET_VERSION=${HARNESS_COMET_VERSION:-2.2.7}
 VENV=${HARNESS_COMET_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/harness/comet-env}
 PY="$VENV/bin/python"
 stamp="$VENV/.harness-comet-installed"
 want="unbabel-comet==$COMET_VERSION torch==2.13.0"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    echo "harness: $VENV is up to date (delete $stamp to reinstall)" >&2
-    echo "$PY"
-    exit 0
-fi
-started=$(date +%s)
-if [ ! -x "$PY" ]; then
-    echo "harness: creating $VENV" >&2
-    mkdir -p "$(dirname "$VENV")"
-    "${PYTHON:-python3}" -m venv "$VENV"
-fi
-rm -f "$stamp"
+exit_if_current
+start_build
 pip=("$PY" -m pip install -q --disable-pip-version-check)
 # torch first, at the project's version: unbabel-comet would otherwise pull a CUDA build (GBs)
 "${pip[@]}" torch==2.13.0 >&2
