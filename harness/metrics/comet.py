@@ -3,12 +3,14 @@
 A COMET checkpoint folder holds ``hparams.yaml`` and ``checkpoints/model.ckpt`` (a Lightning
 checkpoint: encoder weights, layer mix, estimator). The forward pass is unbabel-comet 2.2.7's
 for its regression models (wmt22-comet-da, wmt20-comet-da, the reference-free
-wmt20/21-comet-qe-da), rewritten on today's transformers, because unbabel-comet pins
+wmt20/21-comet-qe-da) and for CometKiwi, rewritten on today's transformers, because unbabel-comet pins
 transformers < 5, numpy < 2 and an old jsonargparse that the harness's environment does not
 keep: each of source, translation and reference is encoded alone by the XLM-R encoder
 (truncated to 510 tokens), its layers mixed by learned weights (sparsemax or softmax),
 mean-pooled over its tokens, and the estimator reads
 [mt, ref, mt·ref, |mt−ref|, mt·src, |mt−src|] (reference-free: [mt, src, mt·src, |mt−src|]).
+CometKiwi (COMET's unified model reading translation and source) encodes
+``<s> mt </s></s> src </s>`` as one sequence and scores its first token's mixed embedding.
 ``tests/test_metrics_comet.py`` holds it equal to unbabel-comet's ``predict`` per segment.
 
 Several references: each is scored, and the example's score is their mean (COMET's own
@@ -36,9 +38,10 @@ DEFAULT_MODEL = "Unbabel/wmt22-comet-da"
 LICENCES = {  # as the model cards say, for listings made before a model is fetched
     "Unbabel/wmt22-comet-da": "apache-2.0", "Unbabel/wmt20-comet-da": "apache-2.0",
     "Unbabel/wmt20-comet-qe-da": "apache-2.0", "Unbabel/wmt21-comet-qe-da": "apache-2.0",
-    "Unbabel/wmt22-cometkiwi-da": "cc-by-nc-sa-4.0 (gated)", "Unbabel/XCOMET-XL": "cc-by-nc-sa-4.0",
-    "Unbabel/XCOMET-XXL": "cc-by-nc-sa-4.0"}
-SUPPORTED = {"regression_metric": True, "referenceless_regression_metric": False}  # → reads refs
+    "Unbabel/wmt22-cometkiwi-da": "cc-by-nc-sa-4.0 (gated)",
+    "Unbabel/wmt23-cometkiwi-da-xl": "cc-by-nc-sa-4.0 (gated)",
+    "Unbabel/XCOMET-XL": "cc-by-nc-sa-4.0", "Unbabel/XCOMET-XXL": "cc-by-nc-sa-4.0"}
+SUPPORTED = ("regression_metric", "referenceless_regression_metric", "unified_metric")
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class CometOptions(LearnedOptions):
 
 
 class CometCheckpoint:
-    """A COMET regression checkpoint, loaded into transformers' XLM-R plus COMET's head."""
+    """A COMET checkpoint (regression or CometKiwi), read into transformers' XLM-R plus COMET's head."""
 
     def __init__(self, weights: Weights, what: str):
         import yaml
@@ -60,14 +63,19 @@ class CometCheckpoint:
                              f"hparams.yaml and checkpoints/model.ckpt)")
         self.hparams = yaml.safe_load(hparams_file.read_text(encoding="utf-8"))
         kind = self.hparams.get("class_identifier")
-        if kind not in SUPPORTED:
-            raise UsageError(f"{what}: {weights.model} is a {kind!r} COMET model; the harness "
-                             f"computes {', '.join(SUPPORTED)} (wmt22-comet-da, wmt20/21 "
-                             f"comet(-qe)-da); CometKiwi and xCOMET are not supported yet")
+        # a unified model reading the reference too, or tagging error spans, is xCOMET's kind
+        self.joint = kind == "unified_metric"
+        segments = self.hparams.get("input_segments")
+        if kind not in SUPPORTED or self.joint and (
+                self.hparams.get("word_level_training") or segments != ["mt", "src"]):
+            raise UsageError(f"{what}: {weights.model} is a {kind!r} COMET model"
+                             f"{f' reading {segments}' if segments else ''}; the harness computes "
+                             f"the regression models (wmt22-comet-da, wmt20/21-comet-qe-da) and "
+                             f"CometKiwi; xCOMET is not supported yet")
         if self.hparams.get("encoder_model") != "XLM-RoBERTa":
             raise UsageError(f"{what}: encoder {self.hparams.get('encoder_model')!r} is not "
                              f"supported; the harness runs COMET's XLM-RoBERTa checkpoints")
-        self.reads_references = SUPPORTED[kind]
+        self.reads_references = kind == "regression_metric"
 
     @cached_property
     def encoder_folder(self) -> Weights:
@@ -100,14 +108,17 @@ class CometNetwork:
             raise UsageError(f"{checkpoint.what}: {checkpoint.ckpt} lacks encoder weights "
                              f"({missing[0]}, ...); is it a COMET checkpoint of this encoder?")
         self.mix = None
-        if hp.get("layer", "mix") == "mix":
+        self.joint = checkpoint.joint
+        self.layer = hp.get("sent_layer" if self.joint else "layer", "mix")
+        if self.layer == "mix":
             self.mix = torch.cat([state[f"layerwise_attention.scalar_parameters.{i}"]
                                   for i in range(config.num_hidden_layers + 1)])
             self.gamma = state["layerwise_attention.gamma"]
         self.estimator = estimator_from(state, hp)
-        # COMET truncates to the encoder's positions less XLM-R's padding offset and the two
-        # special tokens
-        self.max_length = config.max_position_embeddings - 4
+        # COMET's "max positions" are the encoder's less XLM-R's padding offset; each text is
+        # cut to them less its two special tokens
+        self.positions = config.max_position_embeddings - 2
+        self.max_length = self.positions - 2
         self.encoder.to(placement.device, placement.dtype).eval()
         self.estimator.to(placement.device, placement.dtype).eval()
         if self.mix is not None:
@@ -124,12 +135,12 @@ class CometNetwork:
         out = self.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True)
         layers = out.hidden_states
         if self.mix is None:
-            embeddings = layers[int(self.hp["layer"])]
+            embeddings = layers[int(self.layer)]
         else:
             if self.hp.get("layer_norm"):
                 layers = [_masked_norm(t, mask) for t in layers]
             embeddings = self.gamma * sum(w * t for w, t in zip(self.weights, layers))
-        pool = self.hp.get("pool", "avg")
+        pool = "cls" if self.joint else self.hp.get("pool", "avg")
         if pool == "avg":
             kept = ids.ne(self.tokenizer.pad_id).unsqueeze(-1)
             summed = torch.sum(embeddings.float().masked_fill(~kept, 0.0).type_as(embeddings), 1)
@@ -152,6 +163,17 @@ class CometNetwork:
                 r = self.embed(ref)
                 features = (m, r, m * r, torch.abs(m - r), m * s, torch.abs(m - s))
             return self.estimator(torch.cat(features, dim=1)).view(-1).float().tolist()
+
+    def score_joint(self, mt: Sequence[Sequence[int]], src: Sequence[Sequence[int]]) -> list[float]:
+        """CometKiwi: ``<s> mt </s></s> src </s>`` encoded as one sequence, cut at the
+        encoder's positions only when the two texts overflow them (COMET's concat_sequences)."""
+        import torch
+        rows = []
+        for m, s in zip(mt, src):
+            row = m[:-1] + m[-1:] * 2 + s[1:]  # XLM-R's pair template
+            rows.append(row[:self.positions] if len(m) + len(s) - 4 > self.positions - 5 else row)
+        with torch.inference_mode():
+            return self.estimator(self.embed(rows)).view(-1).float().tolist()
 
 
 def estimator_from(state: dict, hp: dict):
@@ -203,9 +225,9 @@ def _masked_norm(tensor, mask):
 class Comet(MeanMetric):
     """COMET per segment (0-1, shown ×100); the corpus score is the mean."""
 
-    description = ("COMET's regression checkpoints (wmt22-comet-da; reference-free: "
-                   "wmt20/21-comet-qe-da), equal to unbabel-comet 2.2.7 per segment (mean, x100)")
-    licence = "per model, in the signature: wmt22-comet-da apache-2.0"
+    description = ("COMET checkpoints (wmt22-comet-da; reference-free: wmt20/21-comet-qe-da, "
+                   "CometKiwi), equal to unbabel-comet 2.2.7 per segment (mean, x100)")
+    licence = "per model, in the signature: wmt22-comet-da apache-2.0, CometKiwi cc-by-nc-sa-4.0"
     Options = CometOptions
     needs_accelerator = True
     reads_sources = True
@@ -224,10 +246,13 @@ class Comet(MeanMetric):
         src = network.tokenize([corpus.sources[i] for i in inputs.owner])
         mt = network.tokenize([corpus.predictions[i] for i in inputs.owner])
         ref = network.tokenize(inputs.references) if self.checkpoint.reads_references else None
-        lengths = [max(len(src[j]), len(mt[j]), len(ref[j]) if ref else 0) for j in range(len(mt))]
+        lengths = [len(src[j]) + len(mt[j]) if self.checkpoint.joint else
+                   max(len(src[j]), len(mt[j]), len(ref[j]) if ref else 0) for j in range(len(mt))]
 
         def forward(batch: list[int]) -> list[float]:
             pick = lambda rows: [rows[j] for j in batch]  # noqa: E731
+            if self.checkpoint.joint:
+                return network.score_joint(pick(mt), pick(src))
             return network.score(pick(src), pick(mt), pick(ref) if ref else None)
 
         scores = placement.run(lengths, forward, lambda j: inputs.example(corpus, j))

@@ -66,12 +66,26 @@ def _layer_weights(n: int, generator) -> list[float]:
     return (torch.randn(n, generator=generator) * 0.6).tolist()
 
 
+# the COMET model kinds: class_identifier, input width of the estimator in encoder widths,
+# and what the hparams add
+COMET_KINDS = {
+    "da": ("regression_metric", 6, {}),  # wmt22-comet-da
+    "qe": ("referenceless_regression_metric", 4, {}),  # wmt20/21-comet-qe-da
+    # CometKiwi (wmt22-cometkiwi-da): translation and source read as one sequence, the first
+    # token's mixed (and layer-normed) embedding scored
+    "kiwi": ("unified_metric", 1, dict(input_segments=["mt", "src"], word_level_training=False,
+                                       sent_layer="mix", layer_norm=True, word_layer=2,
+                                       loss_lambda=0.65, error_labels=["minor", "major"])),
+}
+
+
 def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
-                reference_free: bool = False, size: str = "tiny") -> Path:
-    """A COMET regression checkpoint (wmt22-comet-da's shape, or wmt20-comet-qe-da's
-    reference-free one) with a tiny XLM-R encoder, loadable by unbabel-comet and the harness."""
+                kind: str = "da", size: str = "tiny") -> Path:
+    """A COMET checkpoint of one of ``COMET_KINDS`` with a tiny XLM-R encoder, loadable by
+    unbabel-comet and the harness."""
     out_dir, texts = Path(out_dir), list(texts or DEFAULT_TEXTS)
-    params = build_params("comet", texts, seed=seed, reference_free=reference_free, size=size)
+    params = build_params("comet", texts, seed=seed, comet_kind=kind, size=size)
+    class_identifier, width, extra = COMET_KINDS[kind]
     dims, hidden_sizes = COMET_SIZES[size]
     if already_built(out_dir, params):
         return out_dir
@@ -94,9 +108,10 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
             state[f"layerwise_attention.scalar_parameters.{i}"] = torch.tensor([w])
         state["layerwise_attention.gamma"] = torch.tensor([1.0 + 0.1 * torch.randn(1, generator=generator).item()])
         hparams = dict(COMET_HPARAMS, pretrained_model=str(encoder_dir), hidden_sizes=hidden_sizes)
-        if reference_free:
-            hparams["class_identifier"] = "referenceless_regression_metric"
-        sizes = [config.hidden_size * (4 if reference_free else 6), *hparams["hidden_sizes"], 1]
+        hparams.update(extra, class_identifier=class_identifier)
+        if kind == "kiwi":  # the unified model names its layer mix sent_layer, and pools the first token
+            del hparams["layer"], hparams["pool"]
+        sizes = [config.hidden_size * width, *hparams["hidden_sizes"], 1]
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layer = torch.nn.Linear(fan_in, fan_out)
             state[f"estimator.ff.{3 * i}.weight"] = layer.weight.detach().clone()
