@@ -237,6 +237,7 @@ class Comet(MeanMetric):
         return CometCheckpoint(locate(self.options.model, "metric 'comet'"), "metric 'comet'")
 
     def check_installed(self) -> None:
+        Placement(self.options, "metric 'comet'")  # device and batch size usable here
         self.checkpoint.encoder_folder  # noqa: B018 - fetches (or names) the encoder too
 
     def statistics(self, corpus: Corpus) -> np.ndarray:

@@ -134,6 +134,7 @@ class MetricX(MeanMetric):
         return locate(self.options.model, "metric 'metricx'")
 
     def check_installed(self) -> None:
+        Placement(self.options, "metric 'metricx'")  # device and batch size usable here
         self.weights  # noqa: B018 - fetches (or names) the weights before a run's model loads
         if self.options.tokenizer != "model":
             locate(self.options.tokenizer, "metric 'metricx': tokenizer", CONFIG_AND_TOKENIZER)

@@ -104,8 +104,11 @@ class Placement:
     """Device, dtype and batching of one scoring network, resolved from the options."""
 
     def __init__(self, options: LearnedOptions, what: str):
-        self.device = resolve_device(options.device)
-        self.dtype_name = options.dtype
+        try:
+            self.device = resolve_device(options.device)
+        except UsageError:  # worded for a generation model's --model-args
+            raise UsageError(f"{what}: device={options.device}: no CUDA device is available "
+                             f"here; use device=cpu or auto") from None
         self.dtype = resolve_dtype(options.dtype, self.device)
         if options.batch_size == "auto":
             self.rows, self.tokens = None, AUTO_TOKENS["cpu" if self.device == "cpu" else "cuda"]
