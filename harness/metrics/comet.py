@@ -99,7 +99,7 @@ class CometNetwork:
         self.tokenizer = TextEncoder(folder, "<pad>")
         with quiet_loading():
             config = XLMRobertaConfig.from_pretrained(folder)
-        state = torch.load(checkpoint.ckpt, map_location="cpu", weights_only=True, mmap=True)["state_dict"]
+        state = _read_checkpoint(checkpoint.ckpt)["state_dict"]
         self.encoder = XLMRobertaModel(config, add_pooling_layer=False)
         encoder_state = {k.removeprefix("encoder.model."): v for k, v in state.items()
                          if k.startswith("encoder.model.")}
@@ -174,6 +174,19 @@ class CometNetwork:
             rows.append(row[:self.positions] if len(m) + len(s) - 4 > self.positions - 5 else row)
         with torch.inference_mode():
             return self.estimator(self.embed(rows)).view(-1).float().tolist()
+
+
+def _read_checkpoint(path):
+    import pickle
+
+    import torch
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except (pickle.UnpicklingError, RuntimeError):
+        # a Lightning checkpoint whose hyper-parameters hold objects the restricted loader
+        # refuses, or an older torch format that cannot be memory-mapped: unbabel-comet
+        # unpickles its checkpoints unrestricted, and so does this, for them alone
+        return torch.load(path, map_location="cpu", weights_only=False)
 
 
 def estimator_from(state: dict, hp: dict):
