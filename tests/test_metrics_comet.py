@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import GOOD, REFS, run_cli, write_jsonl
+from conftest import GOOD, REFS, run_cli, run_main, write_jsonl
 from harness.metrics import build_metric
 from harness.metrics.base import Corpus
 from harness.metrics.scoring import compute_statistics
@@ -120,3 +120,14 @@ def test_offline_without_weights_stops_before_the_run_naming_the_download(tmp_pa
     assert "'Unbabel/wmt22-comet-da' is not in the local Hugging Face cache" in proc.stderr
     assert "hf download Unbabel/wmt22-comet-da" in proc.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_harness_metrics_lists_them_with_their_options_and_licences(capsys):
+    rc, out, _ = run_main(capsys, "metrics")
+    assert rc == 0
+    comet = out[out.index("\ncomet  ("):out.index("\n\n", out.index("\ncomet  ("))]
+    assert "licence: per model, in the signature: wmt22-comet-da apache-2.0, CometKiwi cc-by-nc-sa-4.0" in comet
+    for option in ("model", "device", "batch_size", "dtype"):
+        assert f"\n    {option} " in comet
+    assert "default Unbabel/wmt22-comet-da" in comet
+    assert "metricx  (better: lower, licence: apache-2.0" in out
