@@ -27,7 +27,7 @@ def wmt():
     sources, predictions, references = golden.wmt_with_sources(N)
     # and two rows the plain segments lack: one past the encoder's 510 tokens, cut as COMET
     # cuts it; one whose characters the tokenizer's NFKC normalizer changes and whose spacing
-    # SentencePiece's pre-tokenizer collapses (transformers 5 would drop the one, unbabel-comet keeps it)
+    # SentencePiece's pre-tokenizer collapses (transformers 5 rebuilds that pipeline; unbabel-comet reads it)
     sources += [" ".join(sources), sources[1]]
     predictions += [predictions[0], predictions[1] + "  (3½ Jahre,\tca. ﬁnal)"]
     references += [references[0], references[1]]

@@ -66,9 +66,9 @@ class MetricXNetwork:
         from transformers import MT5Model
 
         weights = locate(options.model, what)
-        tokenizer = weights if options.tokenizer == "model" else locate(options.tokenizer, f"{what}: tokenizer",
-                                                                              CONFIG_AND_TOKENIZER)
-        self.tokenizer = TextEncoder(tokenizer.folder, "<pad>")
+        tokenizer = weights.folder if options.tokenizer == "model" else \
+            locate(options.tokenizer, f"{what}: tokenizer", CONFIG_AND_TOKENIZER).folder
+        self.tokenizer = TextEncoder(tokenizer, "<pad>")
         with quiet_loading():
             self.model = MT5Model.from_pretrained(weights.folder, dtype=placement.dtype)
         self.model.to(placement.device).eval()

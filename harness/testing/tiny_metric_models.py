@@ -6,7 +6,8 @@ under ``encoder.model.``, the layer mix and the estimator), with the encoder's c
 XLM-R-format tokenizer in ``encoder/``, which ``pretrained_model`` names (COMET reads the
 config and tokenizer from there, the weights from the checkpoint). ``build_metricx`` writes a
 transformers folder of MetricX-24's architecture: an mT5 encoder-decoder whose first decoder
-step's logit of one vocabulary entry is the score (``MT5ForConditionalGeneration``).
+step's logit of one vocabulary entry is the score, its output layer untied from its input
+embeddings as in Google's checkpoints.
 
 The weights are seeded random, so scores mean nothing; they exist so that the harness and the
 reference implementations can be run on the same model and compared number for number.
@@ -121,8 +122,7 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
     config.save_pretrained(encoder_dir)
     tokenizer.save_pretrained(encoder_dir)
     (out_dir / "checkpoints").mkdir(exist_ok=True)
-    # the keys Lightning's load_from_checkpoint reads; the version is the one COMET's
-    # published checkpoints were saved with
+    # the keys Lightning's load_from_checkpoint reads (it migrates a checkpoint by its version)
     torch.save({"state_dict": state, "hyper_parameters": hparams, "epoch": 0, "global_step": 0,
                 "pytorch-lightning_version": "1.9.5"}, out_dir / "checkpoints" / "model.ckpt")
     (out_dir / "hparams.yaml").write_text(yaml.safe_dump(hparams, sort_keys=True))
