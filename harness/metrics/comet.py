@@ -29,7 +29,7 @@ from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs
 from harness.metrics.neural import (CONFIG_AND_TOKENIZER, Inputs, LearnedOptions, Placement,
                                     TextEncoder, Weights, locate, model_licence, network_fields,
-                                    pad, quiet_loading)
+                                    pad, quiet_loading, require_libraries)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -250,6 +250,7 @@ class Comet(MeanMetric):
         return CometCheckpoint(locate(self.options.model, "metric 'comet'"), "metric 'comet'")
 
     def check_installed(self) -> None:
+        require_libraries("comet", "to compute COMET")
         Placement(self.options, "metric 'comet'")  # device and batch size usable here
         self.checkpoint.encoder_folder  # noqa: B018 - fetches (or names) the encoder too
 

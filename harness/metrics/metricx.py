@@ -29,7 +29,7 @@ from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs
 from harness.metrics.neural import (CONFIG_AND_TOKENIZER, Inputs, LearnedOptions, Placement,
                                     TextEncoder, locate, model_licence, network_fields, pad,
-                                    quiet_loading)
+                                    quiet_loading, require_libraries)
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -134,6 +134,7 @@ class MetricX(MeanMetric):
         return locate(self.options.model, "metric 'metricx'")
 
     def check_installed(self) -> None:
+        require_libraries("metricx", "to compute MetricX")
         Placement(self.options, "metric 'metricx'")  # device and batch size usable here
         self.weights  # noqa: B018 - fetches (or names) the weights before a run's model loads
         if self.options.tokenizer != "model":

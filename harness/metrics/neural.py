@@ -17,7 +17,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from harness.errors import DataError, UsageError
+from harness.errors import DataError, MissingDependency, UsageError
 from harness.metrics.base import AcceleratorOptions, Corpus
 from harness.metrics.common import package_version, present_refs
 from harness.models.hf.common import (free_accelerator_memory, hub_offline, is_out_of_memory,
@@ -98,6 +98,15 @@ def model_licence(folder: Path, known: dict[str, str], model: str) -> str:
         if found:
             return found.group(1)
     return known.get(model, "unknown")
+
+
+def require_libraries(extra: str, why: str) -> None:
+    """MissingDependency naming the metric's extra where torch or transformers is absent, found
+    without importing them (a light install lists and plans without them)."""
+    import importlib.util
+    missing = tuple(n for n in ("torch", "transformers", "tokenizers") if importlib.util.find_spec(n) is None)
+    if missing:
+        raise MissingDependency(missing, extra=extra, why=why)
 
 
 class Placement:
