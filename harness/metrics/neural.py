@@ -104,7 +104,8 @@ def require_libraries(extra: str, why: str) -> None:
     """MissingDependency naming the metric's extra where torch or transformers is absent, found
     without importing them (a light install lists and plans without them)."""
     import importlib.util
-    missing = tuple(n for n in ("torch", "transformers", "tokenizers") if importlib.util.find_spec(n) is None)
+    missing = tuple(name for name in ("torch", "transformers", "tokenizers")
+                    if importlib.util.find_spec(name) is None)
     if missing:
         raise MissingDependency(missing, extra=extra, why=why)
 
