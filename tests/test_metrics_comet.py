@@ -38,7 +38,7 @@ def wmt():
 def checkpoints(tmp_path_factory, wmt):
     root = tmp_path_factory.mktemp("comet")
     texts = [t for part in (wmt[0], wmt[1]) for t in part] + [r for refs in wmt[2] for r in refs]
-    return {kind: build_comet(root / kind, texts, kind=kind) for kind in ("da", "qe", "kiwi")}
+    return {kind: build_comet(root / kind, texts, kind=kind) for kind in ("da", "qe", "kiwi", "kiwi-xl")}
 
 
 def harness_scores(checkpoint, wmt, references=None, **options) -> np.ndarray:
@@ -55,12 +55,13 @@ def test_per_segment_scores_equal_unbabel_comet(checkpoints, wmt):
     jobs = [comet_oracle.Job(checkpoints["da"], [{"src": s, "mt": m, "ref": r[j]} for s, m, r in
                                                  zip(sources, predictions, refs)]) for j in range(width)]
     without_references = [{"src": s, "mt": m} for s, m in zip(sources, predictions)]
-    jobs += [comet_oracle.Job(checkpoints[kind], without_references) for kind in ("qe", "kiwi")]
-    *per_reference, (qe, _), (kiwi, _) = comet_oracle.comet_predict(jobs)
+    jobs += [comet_oracle.Job(checkpoints[kind], without_references) for kind in ("qe", "kiwi", "kiwi-xl")]
+    *per_reference, (qe, _), (kiwi, _), (kiwi_xl, _) = comet_oracle.comet_predict(jobs)
     first = harness_scores(checkpoints["da"], wmt, [[r[0]] for r in refs])
     np.testing.assert_allclose(first, per_reference[0][0], rtol=0, atol=1e-6)
     np.testing.assert_allclose(harness_scores(checkpoints["qe"], wmt), qe, rtol=0, atol=1e-6)
     np.testing.assert_allclose(harness_scores(checkpoints["kiwi"], wmt), kiwi, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(harness_scores(checkpoints["kiwi-xl"], wmt), kiwi_xl, rtol=0, atol=1e-6)
     # several references: the mean of COMET's score against each
     every = harness_scores(checkpoints["da"], wmt, [r[:width] for r in refs])
     np.testing.assert_allclose(every, np.mean([s for s, _ in per_reference], axis=0), rtol=0, atol=1e-6)

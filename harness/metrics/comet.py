@@ -41,6 +41,8 @@ LICENCES = {  # as the model cards say, for listings made before a model is fetc
     "Unbabel/wmt22-cometkiwi-da": "cc-by-nc-sa-4.0 (gated)",
     "Unbabel/wmt23-cometkiwi-da-xl": "cc-by-nc-sa-4.0 (gated)",
     "Unbabel/XCOMET-XL": "cc-by-nc-sa-4.0", "Unbabel/XCOMET-XXL": "cc-by-nc-sa-4.0"}
+ENCODERS = {"XLM-RoBERTa": ("XLMRobertaConfig", "XLMRobertaModel"),  # COMET's name → transformers'
+            "XLM-RoBERTa-XL": ("XLMRobertaXLConfig", "XLMRobertaXLModel")}  # wmt23-cometkiwi-da-xl, xCOMET
 SUPPORTED = ("regression_metric", "referenceless_regression_metric", "unified_metric")
 
 
@@ -72,9 +74,9 @@ class CometCheckpoint:
                              f"{f' reading {segments}' if segments else ''}; the harness computes "
                              f"the regression models (wmt22-comet-da, wmt20/21-comet-qe-da) and "
                              f"CometKiwi; xCOMET is not supported yet")
-        if self.hparams.get("encoder_model") != "XLM-RoBERTa":
+        if self.hparams.get("encoder_model") not in ENCODERS:
             raise UsageError(f"{what}: encoder {self.hparams.get('encoder_model')!r} is not "
-                             f"supported; the harness runs COMET's XLM-RoBERTa checkpoints")
+                             f"supported; the harness runs COMET's {' and '.join(ENCODERS)} checkpoints")
         self.reads_references = kind == "regression_metric"
 
     @cached_property
@@ -92,15 +94,16 @@ class CometNetwork:
 
     def __init__(self, checkpoint: CometCheckpoint, placement: Placement):
         import torch
-        from transformers import XLMRobertaConfig, XLMRobertaModel
+        import transformers
 
         hp, folder = checkpoint.hparams, checkpoint.encoder_folder.folder
         self.hp, self.placement = hp, placement
         self.tokenizer = TextEncoder(folder, "<pad>")
         with quiet_loading():
-            config = XLMRobertaConfig.from_pretrained(folder)
+            config_class, model_class = (getattr(transformers, name) for name in ENCODERS[hp["encoder_model"]])
+            config = config_class.from_pretrained(folder)
         state = _read_checkpoint(checkpoint.ckpt)["state_dict"]
-        self.encoder = XLMRobertaModel(config, add_pooling_layer=False)
+        self.encoder = model_class(config, add_pooling_layer=False)
         encoder_state = {k.removeprefix("encoder.model."): v for k, v in state.items()
                          if k.startswith("encoder.model.")}
         missing, _ = self.encoder.load_state_dict(encoder_state, strict=False)

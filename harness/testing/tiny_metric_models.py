@@ -78,6 +78,7 @@ COMET_KINDS = {
                                        sent_layer="mix", layer_norm=True, word_layer=2,
                                        loss_lambda=0.65, error_labels=["minor", "major"])),
 }
+COMET_KINDS["kiwi-xl"] = (*COMET_KINDS["kiwi"][:2], dict(COMET_KINDS["kiwi"][2], encoder_model="XLM-RoBERTa-XL"))
 
 
 def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
@@ -93,16 +94,17 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
     import_libraries()
     import torch
     import yaml
-    from transformers import XLMRobertaConfig, XLMRobertaModel
+    from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaXLConfig, XLMRobertaXLModel
 
     encoder_dir = (out_dir / "encoder").resolve()
     tokenizer = xlmr_tokenizer(texts)
     with OneThread():
         generator = torch.Generator().manual_seed(seed)
         torch.manual_seed(seed)
-        config = XLMRobertaConfig(vocab_size=len(tokenizer), pad_token_id=1, bos_token_id=0,
-                                  eos_token_id=2, **dims)
-        encoder = XLMRobertaModel(config, add_pooling_layer=False)
+        xl = extra.get("encoder_model") == "XLM-RoBERTa-XL"  # pre-layer-norm blocks, as xCOMET's
+        config = (XLMRobertaXLConfig if xl else XLMRobertaConfig)(
+            vocab_size=len(tokenizer), pad_token_id=1, bos_token_id=0, eos_token_id=2, **dims)
+        encoder = (XLMRobertaXLModel if xl else XLMRobertaModel)(config, add_pooling_layer=False)
         state = {f"encoder.model.{k}": v for k, v in encoder.state_dict().items()}
         n_layers = config.num_hidden_layers + 1  # the embeddings count as a layer
         for i, w in enumerate(_layer_weights(n_layers, generator)):
