@@ -3,7 +3,7 @@
 A COMET checkpoint folder holds ``hparams.yaml`` and ``checkpoints/model.ckpt`` (a Lightning
 checkpoint: encoder weights, layer mix, estimator). The forward pass is unbabel-comet 2.2.7's
 for its regression models (wmt22-comet-da, wmt20-comet-da, the reference-free
-wmt20/21-comet-qe-da) and for CometKiwi, rewritten on today's transformers, because unbabel-comet pins
+wmt20/21-comet-qe-da) and for CometKiwi, rewritten on today's transformers (XLM-R and XLM-R XL encoders), because unbabel-comet pins
 transformers < 5, numpy < 2 and an old jsonargparse that the harness's environment does not
 keep: each of source, translation and reference is encoded alone by the XLM-R encoder
 (truncated to 510 tokens), its layers mixed by learned weights (sparsemax or softmax),
@@ -41,8 +41,9 @@ LICENCES = {  # as the model cards say, for listings made before a model is fetc
     "Unbabel/wmt22-cometkiwi-da": "cc-by-nc-sa-4.0 (gated)",
     "Unbabel/wmt23-cometkiwi-da-xl": "cc-by-nc-sa-4.0 (gated)",
     "Unbabel/XCOMET-XL": "cc-by-nc-sa-4.0", "Unbabel/XCOMET-XXL": "cc-by-nc-sa-4.0"}
-ENCODERS = {"XLM-RoBERTa": ("XLMRobertaConfig", "XLMRobertaModel"),  # COMET's name → transformers'
-            "XLM-RoBERTa-XL": ("XLMRobertaXLConfig", "XLMRobertaXLModel")}  # wmt23-cometkiwi-da-xl, xCOMET
+# COMET's encoder names → transformers' classes (XL: wmt23-cometkiwi-da-xl and -xxl, xCOMET)
+ENCODERS = {"XLM-RoBERTa": ("XLMRobertaConfig", "XLMRobertaModel"),
+            "XLM-RoBERTa-XL": ("XLMRobertaXLConfig", "XLMRobertaXLModel")}
 SUPPORTED = ("regression_metric", "referenceless_regression_metric", "unified_metric")
 
 
@@ -100,7 +101,7 @@ class CometNetwork:
         self.hp, self.placement = hp, placement
         self.tokenizer = TextEncoder(folder, "<pad>")
         with quiet_loading():
-            config_class, model_class = (getattr(transformers, name) for name in ENCODERS[hp["encoder_model"]])
+            config_class, model_class = (getattr(transformers, n) for n in ENCODERS[hp["encoder_model"]])
             config = config_class.from_pretrained(folder)
         state = _read_checkpoint(checkpoint.ckpt)["state_dict"]
         self.encoder = model_class(config, add_pooling_layer=False)

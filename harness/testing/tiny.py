@@ -20,6 +20,7 @@ BUILDERS = {
     "comet": lambda folder: tiny_metric_models.build_comet(folder),
     "comet-qe": lambda folder: tiny_metric_models.build_comet(folder, kind="qe"),
     "cometkiwi": lambda folder: tiny_metric_models.build_comet(folder, kind="kiwi"),
+    "cometkiwi-xl": lambda folder: tiny_metric_models.build_comet(folder, kind="kiwi-xl"),
     "metricx": lambda folder: tiny_metric_models.build_metricx(folder),
 }
 

@@ -78,7 +78,8 @@ COMET_KINDS = {
                                        sent_layer="mix", layer_norm=True, word_layer=2,
                                        loss_lambda=0.65, error_labels=["minor", "major"])),
 }
-COMET_KINDS["kiwi-xl"] = (*COMET_KINDS["kiwi"][:2], dict(COMET_KINDS["kiwi"][2], encoder_model="XLM-RoBERTa-XL"))
+# the same with XLM-R XL's encoder (pre-layer-norm blocks): wmt23-cometkiwi-da-xl's shape
+COMET_KINDS["kiwi-xl"] = ("unified_metric", 1, dict(COMET_KINDS["kiwi"][2], encoder_model="XLM-RoBERTa-XL"))
 
 
 def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
@@ -101,7 +102,7 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
     with OneThread():
         generator = torch.Generator().manual_seed(seed)
         torch.manual_seed(seed)
-        xl = extra.get("encoder_model") == "XLM-RoBERTa-XL"  # pre-layer-norm blocks, as xCOMET's
+        xl = extra.get("encoder_model") == "XLM-RoBERTa-XL"
         config = (XLMRobertaXLConfig if xl else XLMRobertaConfig)(
             vocab_size=len(tokenizer), pad_token_id=1, bos_token_id=0, eos_token_id=2, **dims)
         encoder = (XLMRobertaXLModel if xl else XLMRobertaModel)(config, add_pooling_layer=False)
