@@ -3,9 +3,9 @@
 A COMET checkpoint folder holds ``hparams.yaml`` and ``checkpoints/model.ckpt`` (a Lightning
 checkpoint: encoder weights, layer mix, estimator). The forward pass is unbabel-comet 2.2.7's
 for its regression models (wmt22-comet-da, wmt20-comet-da, the reference-free
-wmt20/21-comet-qe-da) and for CometKiwi, rewritten on today's transformers (XLM-R and XLM-R XL encoders), because unbabel-comet pins
-transformers < 5, numpy < 2 and an old jsonargparse that the harness's environment does not
-keep: each of source, translation and reference is encoded alone by the XLM-R encoder
+wmt20/21-comet-qe-da) and for CometKiwi, on XLM-R or XLM-R XL encoders, rewritten on today's
+transformers, because unbabel-comet pins transformers < 5, numpy < 2 and an old jsonargparse
+that the harness's environment does not keep: each of source, translation and reference is encoded alone by the XLM-R encoder
 (truncated to 510 tokens), its layers mixed by learned weights (sparsemax or softmax),
 mean-pooled over its tokens, and the estimator reads
 [mt, ref, mt·ref, |mt−ref|, mt·src, |mt−src|] (reference-free: [mt, src, mt·src, |mt−src|]).

@@ -110,7 +110,8 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
         n_layers = config.num_hidden_layers + 1  # the embeddings count as a layer
         for i, w in enumerate(_layer_weights(n_layers, generator)):
             state[f"layerwise_attention.scalar_parameters.{i}"] = torch.tensor([w])
-        state["layerwise_attention.gamma"] = torch.tensor([1.0 + 0.1 * torch.randn(1, generator=generator).item()])
+        gamma = 1.0 + 0.1 * torch.randn(1, generator=generator).item()
+        state["layerwise_attention.gamma"] = torch.tensor([gamma])
         hparams = dict(COMET_HPARAMS, pretrained_model=str(encoder_dir), hidden_sizes=hidden_sizes)
         hparams.update(extra, class_identifier=class_identifier)
         if kind == "kiwi":  # the unified model names its layer mix sent_layer, and pools the first token
