@@ -152,11 +152,15 @@ class Placement:
 
     def run(self, lengths: Sequence[int], forward: Callable[[list[int]], Sequence[float]],
             example_of: Callable[[int], str]) -> list[float]:
-        """``forward(indices)`` over every batch, halving a batch that runs out of memory."""
+        """``forward(indices)`` over every batch, halving a batch that runs out of memory; the
+        batches after it are held to the size that fitted (sorted longest first, none is longer)."""
         scores: list[float] = [0.0] * len(lengths)
-        pending = list(self.batches(lengths))
+        pending, cap = list(self.batches(lengths)), None
         while pending:
             batch = pending.pop(0)
+            if cap is not None and len(batch) > cap:
+                pending[:0] = [batch[i:i + cap] for i in range(0, len(batch), cap)]
+                continue
             try:
                 values = forward(batch)
             except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled here
@@ -165,7 +169,7 @@ class Placement:
                 if len(batch) == 1:
                     raise DataError(f"{example_of(batch[0])}: out of memory on {self.device} even "
                                     f"alone; score on a larger device or with dtype=bfloat16") from None
-                half = len(batch) // 2
+                cap = half = len(batch) // 2
                 pending[:0] = [batch[:half], batch[half:]]
                 values = None
             if values is None:
