@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import GOOD, REFS, run_cli, run_main, write_jsonl
+from conftest import GOOD, REFS, run_main, write_jsonl
 from harness.errors import DataError
 from harness.metrics import build_metric
 from harness.metrics.base import Corpus
@@ -90,38 +90,41 @@ def test_signature_names_the_network(checkpoints, wmt):
 WEAK = ["A house.", "Dog.", "Coffee I.", "Rain.", "Home.", "Cat.", "Car.", "Book."] * 4
 
 
-def test_score_and_compare_through_the_cli(tmp_path):
+def test_score_and_compare_through_the_cli(tmp_path, capsys):
     """What a user checking an installation runs: a tiny checkpoint, two systems scored by
-    `harness score` with COMET among the metrics, then `harness compare` on their records."""
+    `harness score` with COMET among the metrics, then `harness compare` on their records (the
+    CLI in-process: the subprocess would import torch and transformers again)."""
     tiny = tmp_path / "tiny-comet"
     assert tiny_cli(["comet", str(tiny)]) == 0
     files = {name: tmp_path / f"{name}.txt" for name in ("src", "ref", "good", "weak")}
     for name, lines in (("src", [r["source"] for r in REFS]), ("ref", [r["references"][0] for r in REFS]),
                         ("good", GOOD), ("weak", WEAK)):
         files[name].write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = run_cli("score", "-r", str(files["ref"]), "-s", str(files["src"]), "-i", str(files["weak"]),
-                   str(files["good"]), "-m", f"comet:model={tiny}:batch_size=7", "bleu",
-                   "--output", str(tmp_path / "out"), "--json")
-    assert proc.returncode == 0, proc.stderr
+    rc, _, err = run_main(capsys, "score", "-r", str(files["ref"]), "-s", str(files["src"]), "-i",
+                          str(files["weak"]), str(files["good"]), "-m", f"comet:model={tiny}:batch_size=7",
+                          "bleu", "--output", str(tmp_path / "out"), "--json")
+    assert rc == 0, err
     runs = sorted(p for p in (tmp_path / "out").rglob("run.json"))
     assert len(runs) == 2
     comet = json.loads(runs[0].read_text())["scores"]["comet"]
     assert comet["signature"].startswith("comet|nrefs:1|refs:mean|model:tiny-comet|rev:local|weights:")
     assert comet["ci95"] is not None
-    compared = run_cli("compare", *(str(r.parent) for r in runs), "--json")
-    assert compared.returncode == 0, compared.stderr
-    assert {c["metric"] for c in json.loads(compared.stdout)["comparisons"]} == {"comet", "bleu"}
+    rc, out, err = run_main(capsys, "compare", *(str(r.parent) for r in runs), "--json")
+    assert rc == 0, err
+    assert {c["metric"] for c in json.loads(out)["comparisons"]} == {"comet", "bleu"}
 
 
-def test_offline_without_weights_stops_before_the_run_naming_the_download(tmp_path):
+def test_offline_without_weights_stops_before_the_run_naming_the_download(tmp_path, capsys, monkeypatch):
+    from huggingface_hub import constants
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))  # an empty cache
     data = write_jsonl(tmp_path / "refs.jsonl", REFS[:2])
     preds = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "prediction": "x"} for r in REFS[:2]])
-    proc = run_cli("run", "--model", f"predictions:{preds}", "--tasks", "demo-translation", "--data",
-                   str(data), "--metrics", "comet", "--output", str(tmp_path / "out"),
-                   env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")})
-    assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert "'Unbabel/wmt22-comet-da' is not in the local Hugging Face cache" in proc.stderr
-    assert "hf download Unbabel/wmt22-comet-da" in proc.stderr
+    rc, _, err = run_main(capsys, "run", "--model", f"predictions:{preds}", "--tasks", "demo-translation",
+                          "--data", str(data), "--metrics", "comet", "--output", str(tmp_path / "out"))
+    assert rc != 0 and "Traceback" not in err
+    assert "'Unbabel/wmt22-comet-da' is not in the local Hugging Face cache" in err
+    assert "hf download Unbabel/wmt22-comet-da" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
