@@ -54,7 +54,8 @@ def bench_comet(folder: Path, data, batch_size: int, threads: int, device: str) 
     corpus = Corpus(predictions, [[r] for r in references], sources=sources)
     rows = [{"src": s, "mt": m, "ref": r} for s, m, r in zip(*data)]
     gpus = 1 if device.startswith("cuda") else 0
-    [(theirs, their_s)] = comet_oracle.comet_predict([comet_oracle.Job(folder, rows, batch_size, threads, gpus)])
+    [reply] = comet_oracle.comet_predict([comet_oracle.Job(folder, rows, batch_size, threads, gpus)])
+    theirs, their_s = reply.scores, reply.seconds
     out = []
     for bs in (str(batch_size), "auto"):
         ours_s, ours = harness_time({"name": "comet", "model": str(folder), "batch_size": bs,

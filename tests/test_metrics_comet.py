@@ -40,33 +40,43 @@ def wmt():
 def checkpoints(tmp_path_factory, wmt):
     root = tmp_path_factory.mktemp("comet")
     texts = [t for part in (wmt[0], wmt[1]) for t in part] + [r for refs in wmt[2] for r in refs]
-    return {kind: build_comet(root / kind, texts, kind=kind) for kind in ("da", "qe", "kiwi", "kiwi-xl")}
+    return {kind: build_comet(root / kind, texts, kind=kind) for kind in ("da", "qe", "kiwi", "kiwi-xl", "xcomet")}
+
+
+def harness_statistics(checkpoint, wmt, references=None, **options) -> np.ndarray:
+    sources, predictions, refs = wmt
+    metric = build_metric({"name": "comet", "model": str(checkpoint), "device": "cpu", **options})
+    return compute_statistics(metric, Corpus(predictions, references or refs, sources=sources))
 
 
 def harness_scores(checkpoint, wmt, references=None, **options) -> np.ndarray:
-    sources, predictions, refs = wmt
-    metric = build_metric({"name": "comet", "model": str(checkpoint), "device": "cpu", **options})
-    corpus = Corpus(predictions, references or refs, sources=sources)
-    return compute_statistics(metric, corpus)[:, 0]
+    return harness_statistics(checkpoint, wmt, references, **options)[:, 0]
 
 
 @needs_comet
 def test_per_segment_scores_equal_unbabel_comet(checkpoints, wmt):
     sources, predictions, refs = wmt
     width = min(len(r) for r in refs)
-    jobs = [comet_oracle.Job(checkpoints["da"], [{"src": s, "mt": m, "ref": r[j]} for s, m, r in
-                                                 zip(sources, predictions, refs)]) for j in range(width)]
+    with_reference = [[{"src": s, "mt": m, "ref": r[j]} for s, m, r in zip(sources, predictions, refs)]
+                      for j in range(width)]
     without_references = [{"src": s, "mt": m} for s, m in zip(sources, predictions)]
+    jobs = [comet_oracle.Job(checkpoints["da"], rows) for rows in with_reference]
     jobs += [comet_oracle.Job(checkpoints[kind], without_references) for kind in ("qe", "kiwi", "kiwi-xl")]
-    *per_reference, (qe, _), (kiwi, _), (kiwi_xl, _) = comet_oracle.comet_predict(jobs)
+    jobs.append(comet_oracle.Job(checkpoints["xcomet"], with_reference[0]))
+    *per_reference, qe, kiwi, kiwi_xl, xcomet = comet_oracle.comet_predict(jobs)
     first = harness_scores(checkpoints["da"], wmt, [[r[0]] for r in refs])
-    np.testing.assert_allclose(first, per_reference[0][0], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(harness_scores(checkpoints["qe"], wmt), qe, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(harness_scores(checkpoints["kiwi"], wmt), kiwi, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(harness_scores(checkpoints["kiwi-xl"], wmt), kiwi_xl, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(first, per_reference[0].scores, rtol=0, atol=1e-6)
+    for kind, reply in (("qe", qe), ("kiwi", kiwi), ("kiwi-xl", kiwi_xl)):
+        np.testing.assert_allclose(harness_scores(checkpoints[kind], wmt), reply.scores, rtol=0, atol=1e-6)
+    # xCOMET: its score, and its error spans counted by severity (the statistics' other columns)
+    stats = harness_statistics(checkpoints["xcomet"], wmt, [[r[0]] for r in refs])
+    np.testing.assert_allclose(stats[:, 0], xcomet.scores, rtol=0, atol=1e-6)
+    counted = [[spans.count(s) for s in ("minor", "major", "critical")] for spans in xcomet.spans]
+    np.testing.assert_array_equal(stats[:, 1:], counted)
+    assert stats[:, 1:].sum() > 0  # the tiny network tags some spans: a real check
     # several references: the mean of COMET's score against each
     every = harness_scores(checkpoints["da"], wmt, [r[:width] for r in refs])
-    np.testing.assert_allclose(every, np.mean([s for s, _ in per_reference], axis=0), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(every, np.mean([r.scores for r in per_reference], axis=0), rtol=0, atol=1e-6)
     assert np.ptp(first) > 0.01  # the tiny network tells segments apart: a real check
 
 

@@ -44,7 +44,11 @@ LICENCES = {  # as the model cards say, for listings made before a model is fetc
 # COMET's encoder names → transformers' classes (XL: wmt23-cometkiwi-da-xl and -xxl, xCOMET)
 ENCODERS = {"XLM-RoBERTa": ("XLMRobertaConfig", "XLMRobertaModel"),
             "XLM-RoBERTa-XL": ("XLMRobertaXLConfig", "XLMRobertaXLModel")}
-SUPPORTED = ("regression_metric", "referenceless_regression_metric", "unified_metric")
+SUPPORTED = ("regression_metric", "referenceless_regression_metric", "unified_metric", "xcomet_metric")
+# xCOMET: the weights of its three inputs' regressions and of the score its error spans give,
+# of the inputs' span probabilities, and each severity's MQM penalty (constants of its code)
+XCOMET_SCORE_WEIGHTS, XCOMET_SPAN_WEIGHTS = (0.12, 0.33, 0.33, 0.22), (0.1667, 0.3333, 0.5)
+SEVERITIES = {"minor": 1, "major": 5, "critical": 10}
 
 
 @dataclass(frozen=True)
@@ -66,19 +70,19 @@ class CometCheckpoint:
                              f"hparams.yaml and checkpoints/model.ckpt)")
         self.hparams = yaml.safe_load(hparams_file.read_text(encoding="utf-8"))
         kind = self.hparams.get("class_identifier")
-        # a unified model reading the reference too, or tagging error spans, is xCOMET's kind
-        self.joint = kind == "unified_metric"
+        # CometKiwi and xCOMET read the texts joined into one sequence; xCOMET tags error spans
+        self.joint, self.spans = kind in ("unified_metric", "xcomet_metric"), kind == "xcomet_metric"
         segments = self.hparams.get("input_segments")
-        if kind not in SUPPORTED or self.joint and (
+        if kind not in SUPPORTED or kind == "unified_metric" and (
                 self.hparams.get("word_level_training") or segments != ["mt", "src"]):
             raise UsageError(f"{what}: {weights.model} is a {kind!r} COMET model"
                              f"{f' reading {segments}' if segments else ''}; the harness computes "
-                             f"the regression models (wmt22-comet-da, wmt20/21-comet-qe-da) and "
-                             f"CometKiwi; xCOMET is not supported yet")
+                             f"the regression models (wmt22-comet-da, wmt20/21-comet-qe-da), "
+                             f"CometKiwi and xCOMET")
         if self.hparams.get("encoder_model") not in ENCODERS:
             raise UsageError(f"{what}: encoder {self.hparams.get('encoder_model')!r} is not "
                              f"supported; the harness runs COMET's {' and '.join(ENCODERS)} checkpoints")
-        self.reads_references = kind == "regression_metric"
+        self.reads_references = kind in ("regression_metric", "xcomet_metric")
 
     @cached_property
     def encoder_folder(self) -> Weights:
@@ -119,6 +123,11 @@ class CometNetwork:
                                   for i in range(config.num_hidden_layers + 1)])
             self.gamma = state["layerwise_attention.gamma"]
         self.estimator = estimator_from(state, hp)
+        if checkpoint.spans:  # the word-level head: O, then I-<severity> per error label
+            self.tagger = torch.nn.Linear(*state["hidden2tag.weight"].shape[::-1])
+            self.tagger.load_state_dict({"weight": state["hidden2tag.weight"], "bias": state["hidden2tag.bias"]})
+            self.tagger.to(placement.device, placement.dtype).eval()
+            self.labels = ["O", *(f"I-{label}" for label in hp.get("error_labels", SEVERITIES))]
         # COMET's "max positions" are the encoder's less XLM-R's padding offset; each text is
         # cut to them less its two special tokens
         self.positions = config.max_position_embeddings - 2
@@ -133,11 +142,18 @@ class CometNetwork:
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         return self.tokenizer.encode(texts, self.max_length)
 
-    def embed(self, rows: Sequence[Sequence[int]]):
+    def embed(self, rows: Sequence[Sequence[int]], words: bool = False):
+        """Pooled embeddings; ``words``: also the word-level head's logits (xCOMET)."""
         import torch
         ids, mask = pad(rows, self.tokenizer.pad_id, self.placement.device)
         out = self.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True)
         layers = out.hidden_states
+        if words:
+            return self.embed_layers(ids, mask, out, layers), self.tagger(layers[int(self.hp.get("word_layer", 24))])
+        return self.embed_layers(ids, mask, out, layers)
+
+    def embed_layers(self, ids, mask, out, layers):
+        import torch
         if self.mix is None:
             embeddings = layers[int(self.layer)]
         else:
@@ -172,12 +188,51 @@ class CometNetwork:
         """CometKiwi: ``<s> mt </s></s> src </s>`` encoded as one sequence, cut at the
         encoder's positions only when the two texts overflow them (COMET's concat_sequences)."""
         import torch
-        rows = []
-        for m, s in zip(mt, src):
-            row = m[:-1] + m[-1:] * 2 + s[1:]  # XLM-R's pair template
-            rows.append(row[:self.positions] if len(m) + len(s) - 4 > self.positions - 5 else row)
         with torch.inference_mode():
-            return self.estimator(self.embed(rows)).view(-1).float().tolist()
+            return self.estimator(self.embed([self.joined(p) for p in zip(mt, src)])).view(-1).float().tolist()
+
+    def joined(self, parts: Sequence[Sequence[int]]) -> list[int]:
+        """XLM-R's pair template applied part after part (``<s> a </s></s> b </s></s> c </s>``),
+        cut at the encoder's positions when the parts' own tokens overflow them."""
+        row = list(parts[0])
+        for part in parts[1:]:
+            row = row[:-1] + row[-1:] * 2 + list(part[1:])
+        inner = sum(len(p) - 2 for p in parts)
+        return row[:self.positions] if inner > self.positions - 1 - 2 * len(parts) else row
+
+    def score_xcomet(self, mt, src, ref) -> list[list[float]]:
+        """xCOMET: regressions over mt+src, mt+ref and mt+src+ref, and the error spans their
+        weighted word-level probabilities tag in the translation; per input, [score, minor,
+        major, critical span counts]."""
+        import torch
+        with torch.inference_mode():
+            outputs = [self.embed([self.joined(p) for p in zip(*parts)], words=True)
+                       for parts in ((mt, src), (mt, ref), (mt, src, ref))]
+            regression = sum(torch.clamp(self.estimator(pooled).view(-1), max=1.0) * w
+                             for (pooled, _), w in zip(outputs, XCOMET_SCORE_WEIGHTS))
+            width = max(len(m) for m in mt)
+            probs = sum(torch.softmax(logits.float(), dim=2)[:, :width] * w
+                        for (_, logits), w in zip(outputs, XCOMET_SPAN_WEIGHTS))
+            rows = []
+            for i, m in enumerate(mt):  # the translation's own tokens, its <s> and </s> included
+                counts = self.span_severities(probs[i][:len(m)].argmax(dim=1).tolist())
+                penalty = min(25, sum(SEVERITIES[k] * n for k, n in counts.items()))
+                score = float(regression[i]) + (25 - penalty) / 25 * XCOMET_SCORE_WEIGHTS[3]
+                rows.append([score, *(counts[k] for k in SEVERITIES)])
+            return rows
+
+    def span_severities(self, labels: Sequence[int]) -> dict[str, int]:
+        """Error spans per severity, decoded as COMET decodes them: a span opens at a token
+        tagged I-<severity> (the first token's severity is the span's), closes at the next O; a
+        span still open at the translation's end is dropped."""
+        counts, open_severity = dict.fromkeys(SEVERITIES, 0), None
+        for label in map(self.labels.__getitem__, labels):
+            if label != "O" and open_severity is None:
+                open_severity = label[2:]
+            elif label == "O" and open_severity is not None:
+                counts[open_severity] += 1
+                open_severity = None
+        return counts
 
 
 def _read_checkpoint(path):
@@ -265,11 +320,13 @@ class Comet(MeanMetric):
         src = network.tokenize([corpus.sources[i] for i in inputs.owner])
         mt = network.tokenize([corpus.predictions[i] for i in inputs.owner])
         ref = network.tokenize(inputs.references) if self.checkpoint.reads_references else None
-        lengths = [len(src[j]) + len(mt[j]) if self.checkpoint.joint else
+        lengths = [len(src[j]) + len(mt[j]) + (len(ref[j]) if ref else 0) if self.checkpoint.joint else
                    max(len(src[j]), len(mt[j]), len(ref[j]) if ref else 0) for j in range(len(mt))]
 
-        def forward(batch: list[int]) -> list[float]:
+        def forward(batch: list[int]) -> list:
             pick = lambda rows: [rows[j] for j in batch]  # noqa: E731
+            if self.checkpoint.spans:
+                return network.score_xcomet(pick(mt), pick(src), pick(ref))
             if self.checkpoint.joint:
                 return network.score_joint(pick(mt), pick(src))
             return network.score(pick(src), pick(mt), pick(ref) if ref else None)
@@ -288,8 +345,15 @@ class Comet(MeanMetric):
         fields["version"] = "comet-2.2.7-exact"
         return Signature("comet", tuple(fields.items()))
 
+    def n_columns(self) -> int:
+        return 1 + len(SEVERITIES) if self.checkpoint.spans else 1  # xCOMET: and its span counts
+
     def details(self, stats: np.ndarray) -> dict:
         weights = self.checkpoint.weights
+        if self.checkpoint.spans:  # error spans by severity, over the examples (their mean over references)
+            spans = {k: round(float(stats[:, 1 + i].sum()), 3) for i, k in enumerate(SEVERITIES)}
+            return {"model": weights.model, "licence": model_licence(weights.folder, LICENCES, weights.model),
+                    "error_spans": spans}
         return {"model": weights.model, "licence": model_licence(weights.folder, LICENCES, weights.model),
                 "reference_free": not self.checkpoint.reads_references}
 

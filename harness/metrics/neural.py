@@ -150,11 +150,11 @@ class Placement:
         if batch:
             yield batch
 
-    def run(self, lengths: Sequence[int], forward: Callable[[list[int]], Sequence[float]],
-            example_of: Callable[[int], str]) -> list[float]:
+    def run(self, lengths: Sequence[int], forward: Callable[[list[int]], Sequence],
+            example_of: Callable[[int], str]) -> list:
         """``forward(indices)`` over every batch, halving a batch that runs out of memory; the
         batches after it are held to the size that fitted (sorted longest first, none is longer)."""
-        scores: list[float] = [0.0] * len(lengths)
+        scores: list = [0.0] * len(lengths)  # a score per input, or a row of statistics
         pending, cap = list(self.batches(lengths)), None
         while pending:
             batch = pending.pop(0)
@@ -176,7 +176,7 @@ class Placement:
                 free_accelerator_memory()  # outside the except block: its traceback holds the tensors
                 continue
             for i, value in zip(batch, values):
-                scores[i] = float(value)
+                scores[i] = value
         return scores
 
 
@@ -238,10 +238,13 @@ class Inputs:
         i = self.owner[j]
         return f"example {corpus.ids[i]!r}" if i < len(corpus.ids) else f"example #{i}"
 
-    def means(self, scores: Sequence[float], n_examples: int) -> np.ndarray:
-        """(n_examples, 1) statistics: each example's mean score over its inputs."""
-        totals = np.bincount(self.owner, weights=scores, minlength=n_examples)
-        return (totals / np.bincount(self.owner, minlength=n_examples))[:, None]
+    def means(self, scores: Sequence, n_examples: int) -> np.ndarray:
+        """(n_examples, k) statistics: each example's mean over its inputs of their score (k=1)
+        or row of statistics."""
+        rows = np.asarray(scores, dtype=np.float64).reshape(len(self.owner), -1)
+        totals = np.zeros((n_examples, rows.shape[1]))
+        np.add.at(totals, self.owner, rows)
+        return totals / np.bincount(self.owner, minlength=n_examples)[:, None]
 
 
 def network_fields(weights: Weights, precision: str, batch_size: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ unbabel-comet 2.2.7 pins transformers < 5 and numpy < 2, so it runs in the envir
 ``scripts/comet-env.sh`` builds (``HARNESS_COMET_VENV``, default
 ``~/.cache/harness/comet-env``), one process per call: the checkpoint and the segments go
 in as a JSON file, COMET's own ``predict`` scores them, and its per-segment scores and the
-seconds ``predict`` took come back.
+seconds ``predict`` took come back (and xCOMET's error spans).
 """
 from __future__ import annotations
 
@@ -31,7 +31,10 @@ for job in json.load(open(sys.argv[1])):
     started = time.perf_counter()
     out = model.predict(job["rows"], batch_size=job["batch_size"], gpus=job["gpus"],
                         progress_bar=False)
-    replies.append({"scores": list(out.scores), "seconds": time.perf_counter() - started})
+    reply = {"scores": list(out.scores), "seconds": time.perf_counter() - started}
+    if "error_spans" in out.get("metadata", {}):  # xCOMET: its spans' severities per segment
+        reply["spans"] = [[span["severity"] for span in spans] for spans in out.metadata.error_spans]
+    replies.append(reply)
 print(json.dumps(replies))
 """
 
@@ -65,8 +68,15 @@ class Job:
     gpus: int = 0
 
 
-def comet_predict(jobs: Sequence[Job]) -> list[tuple[list[float], float]]:
-    """unbabel-comet's per-segment scores of each job's rows, and the seconds predict took."""
+@dataclass(frozen=True)
+class Reply:
+    scores: list[float]  # per segment
+    seconds: float  # predict's own time
+    spans: list[list[str]] | None = None  # xCOMET: each segment's error spans' severities
+
+
+def comet_predict(jobs: Sequence[Job]) -> list[Reply]:
+    """unbabel-comet's predictions for each job's rows."""
     python = comet_python()
     if python is None:
         raise RuntimeError(missing_reason())
@@ -81,5 +91,4 @@ def comet_predict(jobs: Sequence[Job]) -> list[tuple[list[float], float]]:
         os.unlink(handle.name)
     if done.returncode:
         raise RuntimeError(f"unbabel-comet failed:\n{done.stderr[-3000:]}")
-    replies = json.loads(done.stdout.strip().splitlines()[-1])
-    return [(r["scores"], r["seconds"]) for r in replies]
+    return [Reply(**reply) for reply in json.loads(done.stdout.strip().splitlines()[-1])]

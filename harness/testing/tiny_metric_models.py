@@ -80,6 +80,11 @@ COMET_KINDS = {
 }
 # the same with XLM-R XL's encoder (pre-layer-norm blocks): wmt23-cometkiwi-da-xl's shape
 COMET_KINDS["kiwi-xl"] = ("unified_metric", 1, dict(COMET_KINDS["kiwi"][2], encoder_model="XLM-RoBERTa-XL"))
+# xCOMET (XCOMET-XL's shape): mt+src, mt+ref and mt+src+ref regressions, and a word-level head
+# tagging error spans by severity
+COMET_KINDS["xcomet"] = ("xcomet_metric", 1, dict(
+    encoder_model="XLM-RoBERTa-XL", sent_layer="mix", layer_norm=True, word_layer=2,
+    word_level_training=True, error_labels=["minor", "major", "critical"], loss_lambda=0.055))
 
 
 def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed: int = 0,
@@ -114,13 +119,16 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
         state["layerwise_attention.gamma"] = torch.tensor([gamma])
         hparams = dict(COMET_HPARAMS, pretrained_model=str(encoder_dir), hidden_sizes=hidden_sizes)
         hparams.update(extra, class_identifier=class_identifier)
-        if kind == "kiwi":  # the unified model names its layer mix sent_layer, and pools the first token
-            del hparams["layer"], hparams["pool"]
+        if class_identifier != "regression_metric" and "sent_layer" in extra:
+            del hparams["layer"], hparams["pool"]  # named sent_layer; the first token is pooled
         sizes = [config.hidden_size * width, *hparams["hidden_sizes"], 1]
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layer = torch.nn.Linear(fan_in, fan_out)
             state[f"estimator.ff.{3 * i}.weight"] = layer.weight.detach().clone()
             state[f"estimator.ff.{3 * i}.bias"] = layer.bias.detach().clone()
+        if extra.get("word_level_training"):  # O and one I-<severity> label per error label
+            tagger = torch.nn.Linear(config.hidden_size, 1 + len(extra["error_labels"]))
+            state["hidden2tag.weight"], state["hidden2tag.bias"] = tagger.weight.detach(), tagger.bias.detach()
     out_dir.mkdir(parents=True, exist_ok=True)
     encoder_dir.mkdir(exist_ok=True)
     config.save_pretrained(encoder_dir)
