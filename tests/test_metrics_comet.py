@@ -40,7 +40,8 @@ def wmt():
 def checkpoints(tmp_path_factory, wmt):
     root = tmp_path_factory.mktemp("comet")
     texts = [t for part in (wmt[0], wmt[1]) for t in part] + [r for refs in wmt[2] for r in refs]
-    return {kind: build_comet(root / kind, texts, kind=kind) for kind in ("da", "qe", "kiwi", "kiwi-xl", "xcomet")}
+    kinds = ("da", "qe", "kiwi", "kiwi-xl", "xcomet")
+    return {kind: build_comet(root / kind, texts, kind=kind) for kind in kinds}
 
 
 def harness_statistics(checkpoint, wmt, references=None, **options) -> np.ndarray:
@@ -142,7 +143,8 @@ def test_harness_metrics_lists_them_with_their_options_and_licences(capsys):
     rc, out, _ = run_main(capsys, "metrics")
     assert rc == 0
     comet = out[out.index("\ncomet  ("):out.index("\n\n", out.index("\ncomet  ("))]
-    assert "licence: per model, in the signature: wmt22-comet-da apache-2.0, CometKiwi cc-by-nc-sa-4.0" in comet
+    assert ("licence: per model, in the signature: wmt22-comet-da apache-2.0, CometKiwi and xCOMET "
+            "cc-by-nc-sa-4.0") in comet
     for option in ("model", "device", "batch_size", "dtype"):
         assert f"\n    {option} " in comet
     assert "default Unbabel/wmt22-comet-da" in comet

@@ -3,14 +3,17 @@
 A COMET checkpoint folder holds ``hparams.yaml`` and ``checkpoints/model.ckpt`` (a Lightning
 checkpoint: encoder weights, layer mix, estimator). The forward pass is unbabel-comet 2.2.7's
 for its regression models (wmt22-comet-da, wmt20-comet-da, the reference-free
-wmt20/21-comet-qe-da) and for CometKiwi, on XLM-R or XLM-R XL encoders, rewritten on today's
-transformers, because unbabel-comet pins transformers < 5, numpy < 2 and an old jsonargparse
-that the harness's environment does not keep: each of source, translation and reference is encoded alone by the XLM-R encoder
-(truncated to 510 tokens), its layers mixed by learned weights (sparsemax or softmax),
-mean-pooled over its tokens, and the estimator reads
+wmt20/21-comet-qe-da), CometKiwi and xCOMET, on XLM-R or XLM-R XL encoders, rewritten on
+today's transformers, because unbabel-comet pins transformers < 5, numpy < 2 and an old
+jsonargparse that the harness's environment does not keep. Regression models encode each of
+source, translation and reference alone (truncated to 510 tokens), mix the encoder's layers
+by learned weights (sparsemax or softmax), mean-pool over the tokens, and the estimator reads
 [mt, ref, mt·ref, |mt−ref|, mt·src, |mt−src|] (reference-free: [mt, src, mt·src, |mt−src|]).
 CometKiwi (COMET's unified model reading translation and source) encodes
 ``<s> mt </s></s> src </s>`` as one sequence and scores its first token's mixed embedding.
+xCOMET scores mt+src, mt+ref and mt+src+ref so, tags error spans in the translation from the
+three inputs' weighted word-level probabilities, and adds the MQM score of those spans; the
+spans' counts by severity are statistics columns beside the score.
 ``tests/test_metrics_comet.py`` holds it equal to unbabel-comet's ``predict`` per segment.
 
 Several references: each is scored, and the example's score is their mean (COMET's own
@@ -58,7 +61,7 @@ class CometOptions(LearnedOptions):
 
 
 class CometCheckpoint:
-    """A COMET checkpoint (regression or CometKiwi), read into transformers' XLM-R plus COMET's head."""
+    """A COMET checkpoint (regression, CometKiwi, xCOMET): its hyper-parameters and files."""
 
     def __init__(self, weights: Weights, what: str):
         import yaml
@@ -125,7 +128,8 @@ class CometNetwork:
         self.estimator = estimator_from(state, hp)
         if checkpoint.spans:  # the word-level head: O, then I-<severity> per error label
             self.tagger = torch.nn.Linear(*state["hidden2tag.weight"].shape[::-1])
-            self.tagger.load_state_dict({"weight": state["hidden2tag.weight"], "bias": state["hidden2tag.bias"]})
+            self.tagger.load_state_dict({"weight": state["hidden2tag.weight"],
+                                         "bias": state["hidden2tag.bias"]})
             self.tagger.to(placement.device, placement.dtype).eval()
             self.labels = ["O", *(f"I-{label}" for label in hp.get("error_labels", SEVERITIES))]
         # COMET's "max positions" are the encoder's less XLM-R's padding offset; each text is
@@ -149,7 +153,8 @@ class CometNetwork:
         out = self.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True)
         layers = out.hidden_states
         if words:
-            return self.embed_layers(ids, mask, out, layers), self.tagger(layers[int(self.hp.get("word_layer", 24))])
+            word_layer = layers[int(self.hp.get("word_layer", 24))]
+            return self.embed_layers(ids, mask, out, layers), self.tagger(word_layer)
         return self.embed_layers(ids, mask, out, layers)
 
     def embed_layers(self, ids, mask, out, layers):
@@ -189,7 +194,8 @@ class CometNetwork:
         encoder's positions only when the two texts overflow them (COMET's concat_sequences)."""
         import torch
         with torch.inference_mode():
-            return self.estimator(self.embed([self.joined(p) for p in zip(mt, src)])).view(-1).float().tolist()
+            pooled = self.embed([self.joined(parts) for parts in zip(mt, src)])
+            return self.estimator(pooled).view(-1).float().tolist()
 
     def joined(self, parts: Sequence[Sequence[int]]) -> list[int]:
         """XLM-R's pair template applied part after part (``<s> a </s></s> b </s></s> c </s>``),
@@ -297,9 +303,9 @@ def _masked_norm(tensor, mask):
 class Comet(MeanMetric):
     """COMET per segment (0-1, shown ×100); the corpus score is the mean."""
 
-    description = ("COMET checkpoints (wmt22-comet-da; reference-free: wmt20/21-comet-qe-da, "
-                   "CometKiwi), equal to unbabel-comet 2.2.7 per segment (mean, x100)")
-    licence = "per model, in the signature: wmt22-comet-da apache-2.0, CometKiwi cc-by-nc-sa-4.0"
+    description = ("COMET checkpoints (wmt22-comet-da, xCOMET; reference-free: CometKiwi, "
+                   "wmt20/21-comet-qe-da), equal to unbabel-comet 2.2.7 per segment (mean, x100)")
+    licence = "per model, in the signature: wmt22-comet-da apache-2.0, CometKiwi and xCOMET cc-by-nc-sa-4.0"
     Options = CometOptions
     needs_accelerator = True
     reads_sources = True
@@ -352,8 +358,8 @@ class Comet(MeanMetric):
         weights = self.checkpoint.weights
         if self.checkpoint.spans:  # error spans by severity, over the examples (their mean over references)
             spans = {k: round(float(stats[:, 1 + i].sum()), 3) for i, k in enumerate(SEVERITIES)}
-            return {"model": weights.model, "licence": model_licence(weights.folder, LICENCES, weights.model),
-                    "error_spans": spans}
+            return {"model": weights.model, "error_spans": spans,
+                    "licence": model_licence(weights.folder, LICENCES, weights.model)}
         return {"model": weights.model, "licence": model_licence(weights.folder, LICENCES, weights.model),
                 "reference_free": not self.checkpoint.reads_references}
 

@@ -3,6 +3,7 @@
     python -m harness.testing.tiny comet FOLDER       # COMET's hparams.yaml + checkpoints/model.ckpt
     python -m harness.testing.tiny comet-qe FOLDER    # the reference-free COMET regression model
     python -m harness.testing.tiny cometkiwi FOLDER   # CometKiwi's shape (COMET's unified model)
+    python -m harness.testing.tiny xcomet FOLDER      # xCOMET's: XL encoder, error-span head
     python -m harness.testing.tiny metricx FOLDER     # MetricX-24's mT5, a transformers folder
 
 The reference packages load the same folder (``comet.load_from_checkpoint``), so a user can
@@ -21,6 +22,7 @@ BUILDERS = {
     "comet-qe": lambda folder: tiny_metric_models.build_comet(folder, kind="qe"),
     "cometkiwi": lambda folder: tiny_metric_models.build_comet(folder, kind="kiwi"),
     "cometkiwi-xl": lambda folder: tiny_metric_models.build_comet(folder, kind="kiwi-xl"),
+    "xcomet": lambda folder: tiny_metric_models.build_comet(folder, kind="xcomet"),
     "metricx": lambda folder: tiny_metric_models.build_metricx(folder),
 }
 

@@ -128,7 +128,8 @@ def build_comet(out_dir: str | Path, texts: Sequence[str] | None = None, *, seed
             state[f"estimator.ff.{3 * i}.bias"] = layer.bias.detach().clone()
         if extra.get("word_level_training"):  # O and one I-<severity> label per error label
             tagger = torch.nn.Linear(config.hidden_size, 1 + len(extra["error_labels"]))
-            state["hidden2tag.weight"], state["hidden2tag.bias"] = tagger.weight.detach(), tagger.bias.detach()
+            state["hidden2tag.weight"] = tagger.weight.detach()
+            state["hidden2tag.bias"] = tagger.bias.detach()
     out_dir.mkdir(parents=True, exist_ok=True)
     encoder_dir.mkdir(exist_ok=True)
     config.save_pretrained(encoder_dir)
