@@ -351,8 +351,10 @@ class Comet(MeanMetric):
         fields["version"] = "comet-2.2.7-exact"
         return Signature("comet", tuple(fields.items()))
 
-    def n_columns(self) -> int:
-        return 1 + len(SEVERITIES) if self.checkpoint.spans else 1  # xCOMET: and its span counts
+    def n_columns(self) -> None:
+        # 1, or xCOMET's 4 (its span counts too): only the checkpoint says, and reading stored
+        # statistics must not fetch a checkpoint
+        return None
 
     def details(self, stats: np.ndarray) -> dict:
         weights = self.checkpoint.weights
