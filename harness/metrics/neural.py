@@ -45,7 +45,8 @@ class LearnedOptions(AcceleratorOptions):
     batch_size: str = option("auto", "inputs per forward pass; auto: as many as fit a budget of "
                                      "padded tokens (8,192 on a CPU, 65,536 on a GPU)")
     dtype: str = option("float32", "precision of the network; half precision is faster on a GPU "
-                                   "and changes scores in the 3rd-4th decimal", choices=DTYPES)
+                                   "and changes scores slightly (the signature names it)",
+                        choices=DTYPES)
 
 
 @dataclass(frozen=True)
