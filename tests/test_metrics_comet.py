@@ -11,10 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import GOOD, REFS, run_main, write_jsonl
-from harness.errors import DataError
 from harness.metrics import build_metric
 from harness.metrics.base import Corpus
-from harness.metrics.neural import LearnedOptions, Placement
 from harness.metrics.scoring import compute_statistics
 from harness.testing import comet_oracle, golden
 from harness.testing.tiny import main as tiny_cli
@@ -149,21 +147,3 @@ def test_harness_metrics_lists_them_with_their_options_and_licences(capsys):
         assert f"\n    {option} " in comet
     assert "default Unbabel/wmt22-comet-da" in comet
     assert "metricx  (better: lower, licence: apache-2.0" in out
-
-
-def test_out_of_memory_halves_the_batch_and_names_an_example_that_fits_nowhere():
-    """The back-off every learned metric scores through, with the device's error injected."""
-    placement = Placement(LearnedOptions(device="cpu", batch_size="8"), "metric 'comet'")
-    lengths = [5, 40, 7, 30, 12, 3, 9, 22, 18, 1]
-    sizes = []
-
-    def forward(batch):
-        sizes.append(len(batch))
-        if len(batch) > 2:
-            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return [float(lengths[i]) for i in batch]
-
-    assert placement.run(lengths, forward, str) == [float(n) for n in lengths]  # every input, in place
-    assert sizes[:4] == [8, 4, 2, 2] and max(sizes[4:]) <= 2
-    with pytest.raises(DataError, match="example 'c': out of memory on cpu even alone"):
-        placement.run([3], lambda batch: forward([0, 1, 2]), lambda j: "example 'c'")

@@ -30,9 +30,9 @@ import numpy as np
 from harness.errors import UsageError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs
-from harness.metrics.neural import (CONFIG_AND_TOKENIZER, Inputs, LearnedOptions, Placement,
-                                    TextEncoder, Weights, locate, model_licence, network_fields,
-                                    pad, quiet_loading, require_libraries)
+from harness.metrics.learned import (CONFIG_AND_TOKENIZER, LearnedMetric, LearnedOptions, Placement,
+                                     Weights, locate, preflight, quiet_loading)
+from harness.metrics.learned_inputs import Inputs, TextEncoder, pad
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -300,28 +300,31 @@ def _masked_norm(tensor, mask):
 
 
 @metrics.register("comet")
-class Comet(MeanMetric):
+class Comet(LearnedMetric, MeanMetric):
     """COMET per segment (0-1, shown ×100); the corpus score is the mean."""
 
     description = ("COMET checkpoints (wmt22-comet-da, xCOMET; reference-free: CometKiwi, "
                    "wmt20/21-comet-qe-da), equal to unbabel-comet 2.2.7 per segment (mean, x100)")
     licence = "per model, in the signature: wmt22-comet-da apache-2.0, CometKiwi and xCOMET cc-by-nc-sa-4.0"
     Options = CometOptions
-    needs_accelerator = True
+    extra = "comet"
+    licences = LICENCES
     reads_sources = True
 
     @cached_property
     def checkpoint(self) -> CometCheckpoint:
-        return CometCheckpoint(locate(self.options.model, "metric 'comet'"), "metric 'comet'")
+        return CometCheckpoint(self.weights, self.what)
 
     def check_installed(self) -> None:
-        require_libraries("comet", "to compute COMET")
-        Placement(self.options, "metric 'comet'")  # device and batch size usable here
-        self.checkpoint.encoder_folder  # noqa: B018 - fetches (or names) the encoder too
+        super().check_installed()
+        # the encoder's config and tokenizer come from the hub id the checkpoint names
+        preflight(str(self.checkpoint.hparams["pretrained_model"]), f"{self.what}: its encoder",
+                  CONFIG_AND_TOKENIZER)
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
-        placement = Placement(self.options, "metric 'comet'")
-        network = self.checkpoint.load(placement)
+        if self._loaded is None:
+            self._loaded = self.checkpoint.load(self.placement)
+        network = self._loaded
         inputs = Inputs.of(corpus, self.checkpoint.reads_references)
         src = network.tokenize([corpus.sources[i] for i in inputs.owner])
         mt = network.tokenize([corpus.predictions[i] for i in inputs.owner])
@@ -337,19 +340,14 @@ class Comet(MeanMetric):
                 return network.score_joint(pick(mt), pick(src))
             return network.score(pick(src), pick(mt), pick(ref) if ref else None)
 
-        scores = placement.run(lengths, forward, lambda j: inputs.example(corpus, j))
+        scores = self.placement.run(lengths, forward, lambda j: inputs.example(corpus, j))
         return inputs.means(scores, len(corpus))
 
     def signature(self, corpus: Corpus) -> Signature:
-        weights = self.checkpoint.weights
-        fields = {"nrefs": nrefs(corpus.references) if self.checkpoint.reads_references else "0"}
-        if self.checkpoint.reads_references:
-            fields["refs"] = "mean"
-        precision = Placement(self.options, "metric 'comet'").precision
-        fields.update(network_fields(weights, precision, self.options.batch_size))
-        fields["licence"] = model_licence(weights.folder, LICENCES, weights.model).split()[0]
-        fields["version"] = "comet-2.2.7-exact"
-        return Signature("comet", tuple(fields.items()))
+        refs = self.checkpoint.reads_references
+        return Signature.of("comet", ("nrefs", nrefs(corpus.references) if refs else "0"),
+                            *([("refs", "mean")] if refs else []), *self.model_fields(),
+                            ("version", "comet-2.2.7-exact"))
 
     def n_columns(self) -> None:
         # 1, or xCOMET's 4 (its span counts too): only the checkpoint says, and reading stored
@@ -357,11 +355,9 @@ class Comet(MeanMetric):
         return None
 
     def details(self, stats: np.ndarray) -> dict:
-        weights = self.checkpoint.weights
+        found = {"model": self.weights.model, "licence": self.weights_licence()}
         if self.checkpoint.spans:  # error spans by severity, over the examples (their mean over references)
-            spans = {k: round(float(stats[:, 1 + i].sum()), 3) for i, k in enumerate(SEVERITIES)}
-            return {"model": weights.model, "error_spans": spans,
-                    "licence": model_licence(weights.folder, LICENCES, weights.model)}
-        return {"model": weights.model, "licence": model_licence(weights.folder, LICENCES, weights.model),
-                "reference_free": not self.checkpoint.reads_references}
+            return {**found, "error_spans": {k: round(float(stats[:, 1 + i].sum()), 3)
+                                             for i, k in enumerate(SEVERITIES)}}
+        return {**found, "reference_free": not self.checkpoint.reads_references}
 

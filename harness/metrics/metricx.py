@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -27,9 +26,9 @@ import numpy as np
 from harness.errors import UsageError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs
-from harness.metrics.neural import (CONFIG_AND_TOKENIZER, Inputs, LearnedOptions, Placement,
-                                    TextEncoder, locate, model_licence, network_fields, pad,
-                                    quiet_loading, require_libraries)
+from harness.metrics.learned import (CONFIG_AND_TOKENIZER, LearnedMetric, LearnedOptions, Placement,
+                                     Weights, locate, preflight, quiet_loading)
+from harness.metrics.learned_inputs import Inputs, TextEncoder, pad
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -62,10 +61,9 @@ class MetricXNetwork:
     embeddings, which MetricX's checkpoints do not, so ``MT5ForConditionalGeneration`` would
     read the wrong weights."""
 
-    def __init__(self, options: MetricXOptions, placement: Placement, what: str):
+    def __init__(self, options: MetricXOptions, weights: Weights, placement: Placement, what: str):
         from transformers import MT5Model
 
-        weights = locate(options.model, what)
         tokenizer = weights.folder if options.tokenizer == "model" else \
             locate(options.tokenizer, f"{what}: tokenizer", CONFIG_AND_TOKENIZER).folder
         self.tokenizer = TextEncoder(tokenizer, "<pad>")
@@ -113,7 +111,7 @@ def score_row(folder: Path, what: str):
 
 
 @metrics.register("metricx")
-class MetricX(MeanMetric):
+class MetricX(LearnedMetric, MeanMetric):
     """MetricX-24 per segment (0-25 errors, lower is better); the corpus score is the mean."""
 
     description = ("MetricX-24 (google/metricx-24-hybrid-*), reference-based or QE, as Google's "
@@ -122,41 +120,32 @@ class MetricX(MeanMetric):
     higher_is_better = False
     scale = 1.0
     Options = MetricXOptions
-    needs_accelerator = True
+    extra = "metricx"
+    licences = LICENCES
     reads_sources = True
 
     @property
     def qe(self) -> bool:
         return self.options.mode == "qe"
 
-    @cached_property
-    def weights(self):
-        return locate(self.options.model, "metric 'metricx'")
-
     def check_installed(self) -> None:
-        require_libraries("metricx", "to compute MetricX")
-        Placement(self.options, "metric 'metricx'")  # device and batch size usable here
-        self.weights  # noqa: B018 - fetches (or names) the weights before a run's model loads
+        super().check_installed()
         if self.options.tokenizer != "model":
-            locate(self.options.tokenizer, "metric 'metricx': tokenizer", CONFIG_AND_TOKENIZER)
+            preflight(self.options.tokenizer, f"{self.what}: tokenizer", CONFIG_AND_TOKENIZER)
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
-        placement = Placement(self.options, "metric 'metricx'")
-        network = MetricXNetwork(self.options, placement, "metric 'metricx'")
+        if self._loaded is None:
+            self._loaded = MetricXNetwork(self.options, self.weights, self.placement, self.what)
+        network = self._loaded
         inputs = Inputs.of(corpus, not self.qe)
         rows = network.tokenize([metricx_input(corpus.sources[i], corpus.predictions[i], r)
                                  for i, r in zip(inputs.owner, inputs.references)])
-        scores = placement.run([len(r) for r in rows], lambda batch: network.score([rows[j] for j in batch]),
+        scores = self.placement.run([len(r) for r in rows], lambda batch: network.score([rows[j] for j in batch]),
                                lambda j: inputs.example(corpus, j))
         return inputs.means(scores, len(corpus))
 
     def signature(self, corpus: Corpus) -> Signature:
-        fields = {"nrefs": "0" if self.qe else nrefs(corpus.references)}
-        if not self.qe:
-            fields["refs"] = "mean"
-        fields["tok"] = self.options.tokenizer.rsplit("/", 1)[-1]
-        precision = Placement(self.options, "metric 'metricx'").precision
-        fields.update(network_fields(self.weights, precision, self.options.batch_size))
-        fields["licence"] = model_licence(self.weights.folder, LICENCES, self.weights.model)
-        fields["version"] = "metricx24-predict"
-        return Signature("metricx", tuple(fields.items()))
+        return Signature.of("metricx", ("nrefs", "0" if self.qe else nrefs(corpus.references)),
+                            *([] if self.qe else [("refs", "mean")]),
+                            ("tok", self.options.tokenizer.rsplit("/", 1)[-1]), *self.model_fields(),
+                            ("version", "metricx24-predict"))
