@@ -124,7 +124,7 @@ class BERTScore(LearnedMetric, MeanMetric):
         import torch
         utils = import_bert_score()
         o = self.options
-        tokenizer, model, device = self.loaded()
+        tokenizer, model, device = self.network
         if o.idf:
             idf = utils.get_idf_dict(list(references), tokenizer, nthreads=0)
         else:  # bert-score's weights without idf: 1, and 0 for the two special tokens
@@ -149,14 +149,12 @@ class BERTScore(LearnedMetric, MeanMetric):
             out.append(torch.stack((p, r, f), dim=-1).numpy())
         return np.concatenate(out).astype(np.float64) if out else np.empty((0, 3))
 
-    def loaded(self):
-        """(tokenizer, model cut to its layers, device), loaded once per metric."""
-        if self._loaded is None:
-            utils = import_bert_score()
-            device, folder = self.placement.device, str(self.weights.folder)
-            model = utils.get_model(folder, self.layers()).to(device=device, dtype=self.placement.dtype)
-            self._loaded = (utils.get_tokenizer(folder, False), model, device)
-        return self._loaded
+    def load(self):
+        """(tokenizer, model cut to its layers, device)."""
+        utils = import_bert_score()
+        device, folder = self.placement.device, str(self.weights.folder)
+        model = utils.get_model(folder, self.layers()).to(device=device, dtype=self.placement.dtype)
+        return utils.get_tokenizer(folder, False), model, device
 
     def rescaled(self, scores: np.ndarray) -> np.ndarray:
         """(x - b) / (1 - b) with bert-score's baseline row for the model's layer."""

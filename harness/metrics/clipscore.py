@@ -101,14 +101,15 @@ class _CLIPMetric(LearnedMetric, MeanMetric):
     reads_images = True
     scale = 1.0
 
+    def load(self) -> CLIPEncoder:
+        return CLIPEncoder(self.weights, self.placement)
+
     def base_fields(self) -> list[tuple[str, str]]:
         return [("w", str(W)), ("prompt", PROMPT.strip()), *self.model_fields()]
 
     def candidate_scores(self, corpus: Corpus) -> tuple[CLIPEncoder, np.ndarray, np.ndarray, np.ndarray]:
         """(encoder, candidate embeddings, CLIP-S, 1 where the prompted candidate was cut)."""
-        if self._loaded is None:
-            self._loaded = CLIPEncoder(self.weights, self.placement)
-        encoder = self._loaded
+        encoder = self.network
         prompted = [PROMPT + c for c in corpus.predictions]
         captions = encoder.texts(prompted)
         images = encoder.images(corpus.images or (), corpus.ids)

@@ -93,9 +93,6 @@ class CometCheckpoint:
         return locate(str(self.hparams["pretrained_model"]), f"{self.what}: its encoder",
                       CONFIG_AND_TOKENIZER)
 
-    def load(self, placement: Placement) -> "CometNetwork":
-        return CometNetwork(self, placement)
-
 
 class CometNetwork:
     """The encoder, layer mix, pooling and estimator, on the placement's device and dtype."""
@@ -315,6 +312,9 @@ class Comet(LearnedMetric, MeanMetric):
     def checkpoint(self) -> CometCheckpoint:
         return CometCheckpoint(self.weights, self.what)
 
+    def load(self) -> CometNetwork:
+        return CometNetwork(self.checkpoint, self.placement)
+
     def check_installed(self) -> None:
         super().check_installed()
         # the encoder's config and tokenizer come from the hub id the checkpoint names
@@ -322,9 +322,7 @@ class Comet(LearnedMetric, MeanMetric):
                   CONFIG_AND_TOKENIZER)
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
-        if self._loaded is None:
-            self._loaded = self.checkpoint.load(self.placement)
-        network = self._loaded
+        network = self.network
         inputs = Inputs.of(corpus, self.checkpoint.reads_references)
         src = network.tokenize([corpus.sources[i] for i in inputs.owner])
         mt = network.tokenize([corpus.predictions[i] for i in inputs.owner])

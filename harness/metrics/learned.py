@@ -256,7 +256,9 @@ class LearnedMetric(Metric):
 
     Subclasses declare ``Options`` (a LearnedOptions), ``extra`` (the install extra that brings
     what they import), ``licences`` (of the hub ids they know, for weights whose card does not
-    say), and read ``self.weights`` and ``self.placement`` where they load.
+    say), and ``load()``, which builds their network from ``self.weights`` on
+    ``self.placement``; they score with ``self.network``, loaded once, so the time estimate's
+    sample and the corpus share one load.
     """
 
     Options = LearnedOptions
@@ -264,12 +266,6 @@ class LearnedMetric(Metric):
     estimate_sample = 8
     extra: ClassVar[str] = "models"
     licences: ClassVar[dict[str, str]] = {}
-
-    def __init__(self, **options):
-        super().__init__(**options)
-        # the subclass's loaded network, kept so the time estimate's sample and the corpus
-        # share one load
-        self._loaded: object | None = None
 
     @property
     def what(self) -> str:
@@ -287,6 +283,14 @@ class LearnedMetric(Metric):
     @cached_property
     def placement(self) -> Placement:
         return Placement(self.options, self.what)
+
+    def load(self) -> object:
+        """The metric's network, on ``self.placement``'s device and dtype."""
+        raise NotImplementedError
+
+    @cached_property
+    def network(self) -> object:
+        return self.load()
 
     @cached_property
     def weights(self) -> Weights:

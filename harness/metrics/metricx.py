@@ -128,15 +128,16 @@ class MetricX(LearnedMetric, MeanMetric):
     def qe(self) -> bool:
         return self.options.mode == "qe"
 
+    def load(self) -> MetricXNetwork:
+        return MetricXNetwork(self.options, self.weights, self.placement, self.what)
+
     def check_installed(self) -> None:
         super().check_installed()
         if self.options.tokenizer != "model":
             preflight(self.options.tokenizer, f"{self.what}: tokenizer", CONFIG_AND_TOKENIZER)
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
-        if self._loaded is None:
-            self._loaded = MetricXNetwork(self.options, self.weights, self.placement, self.what)
-        network = self._loaded
+        network = self.network
         inputs = Inputs.of(corpus, not self.qe)
         rows = network.tokenize([metricx_input(corpus.sources[i], corpus.predictions[i], r)
                                  for i, r in zip(inputs.owner, inputs.references)])
