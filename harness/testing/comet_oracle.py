@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from harness.testing import oracle_venv
+
 VENV_VARIABLE = "HARNESS_COMET_VENV"
 STAMP = ".harness-comet-installed"
 
@@ -40,10 +42,7 @@ print(json.dumps(replies))
 
 
 def comet_venv() -> Path:
-    if os.environ.get(VENV_VARIABLE):
-        return Path(os.environ[VENV_VARIABLE]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "harness" / "comet-env"
+    return oracle_venv(VENV_VARIABLE, "comet-env")
 
 
 def comet_python() -> Path | None:
