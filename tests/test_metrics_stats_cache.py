@@ -135,5 +135,6 @@ def test_sources_are_checked():
 def test_accelerator_options_parse_like_every_other_option():
     options = parse_options(SourceLength.Options, {"device": "cuda:1", "batch_size": "8", "scale": "2"},
                             "metric 'source-length'")
-    assert (options.device, options.batch_size, options.scale) == ("cuda:1", 8, 2.0)
+    # batch_size stays text: auto or a number, read by the learned metrics' Placement
+    assert (options.device, options.batch_size, options.scale) == ("cuda:1", "8", 2.0)
     assert SourceLength.needs_accelerator and not build_metric("bleu").needs_accelerator

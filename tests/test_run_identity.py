@@ -7,33 +7,20 @@ import shutil
 
 import pytest
 
-from conftest import REPO, run_main, write_jsonl
+from conftest import demo_model, demo_rows, run_main, write_jsonl
 from harness.registry import metrics
 from harness.record.store import load_runs
 
 FAMILIES = {  # every registered metric, on the demo task of its family
-    "demo-translation": ("bleu", "chrf", "chrf++", "ter"),
-    "demo-summarization": ("rouge1", "rouge2", "rougeL", "rougeLsum"),
+    "demo-translation": ("bleu", "chrf", "chrf++", "ter", "bertscore", "comet", "metricx"),
+    "demo-summarization": ("rouge1", "rouge2", "rougeL", "rougeLsum", "rouge3", "rouge4", "rougeW",
+                           "rougeS", "rougeSU", "rougeS4", "rougeSU4"),
     "demo-captioning": ("cider", "coco_bleu1", "coco_bleu2", "coco_bleu3", "coco_bleu4",
-                        "coco_rougeL", "meteor"),
+                        "coco_rougeL", "meteor", "clipscore", "refclipscore"),
 }
+LEARNED = ("bertscore", "comet", "metricx", "clipscore", "refclipscore")  # run on tiny checkpoints
 CASES = [(task, (m,)) for task, names in FAMILIES.items() for m in names] \
     + [(task, names) for task, names in FAMILIES.items()]
-
-
-def _demo_rows(task: str) -> list[dict]:
-    name = {"demo-translation": "translation", "demo-summarization": "summarization",
-            "demo-captioning": "captioning"}[task]
-    lines = (REPO / "tasks" / "demo" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def _model(task: str, tmp_path) -> str:
-    if task != "demo-captioning":
-        return "lead-3" if task == "demo-summarization" else "copy-source"
-    captions = ["a red square above a blue square", "a purple triangle and an orange circle"]
-    rows = [{"id": r["id"], "prediction": captions[i % 2]} for i, r in enumerate(_demo_rows(task))]
-    return f"predictions:{write_jsonl(tmp_path / 'captions.jsonl', rows)}"
 
 
 def _run(capsys, *args: str) -> str:
@@ -47,11 +34,13 @@ def test_the_cases_cover_every_registered_metric():
 
 
 @pytest.mark.parametrize("task, names", CASES, ids=lambda v: ",".join(v) if isinstance(v, tuple) else v)
-def test_every_metric_round_trips_through_its_stored_statistics(task, names, tmp_path, capsys):
+def test_every_metric_round_trips_through_its_stored_statistics(task, names, tmp_path, capsys, request):
     if "meteor" in names and shutil.which("java") is None:
         pytest.skip("METEOR needs Java")
-    _run(capsys, "--model", _model(task, tmp_path), "--tasks", task, "--metrics", ",".join(names),
-         "--output", str(tmp_path / "out"))
+    # the tiny checkpoints are built (once) only for the cases that need them
+    specs = request.getfixturevalue("tiny_learned") if set(names) & set(LEARNED) else {}
+    _run(capsys, "--model", demo_model(task, tmp_path), "--tasks", task, "--metrics",
+         ",".join(specs.get(m, m) for m in names), "--output", str(tmp_path / "out"))
     [record] = load_runs(tmp_path / "out")
     assert list(record.scores) == list(names)
     files = [record.score(m).stats for m in names]
@@ -74,7 +63,7 @@ def test_compare_reads_chrf_from_chrfs_own_statistics(tmp_path, capsys):
 
 
 def test_models_whose_names_differ_only_in_punctuation_keep_their_own_folders(tmp_path, capsys):
-    rows = _demo_rows("demo-translation")
+    rows = demo_rows("demo-translation")
     good = write_jsonl(tmp_path / "a+b.jsonl", [{"id": r["id"], "prediction": r["references"][0]} for r in rows])
     bad = write_jsonl(tmp_path / "a_b.jsonl", [{"id": r["id"], "prediction": "nothing"} for r in rows])
     for path in (good, bad):
@@ -105,7 +94,7 @@ def checkpoint(tmp_path_factory):
     root = tmp_path_factory.mktemp("identity")
     tiny_models.build_seq2seq(root / "run" / "checkpoint-10", ["the house is small", "das haus ist klein"],
                               seed=0)
-    data = _demo_rows("demo-translation")[:3]
+    data = demo_rows("demo-translation")[:3]
     write_jsonl(root / "other.jsonl", [{**r, "references": ["something else"]} for r in data])
     return root
 
@@ -159,7 +148,7 @@ def test_two_runs_of_one_model_are_two_rows_named_by_what_differs(tmp_path, caps
 
 def test_a_run_on_other_data_does_not_hide_the_one_before(tmp_path, capsys):
     """One system scored against two references, then against one, in one results folder."""
-    rows = _demo_rows("demo-translation")
+    rows = demo_rows("demo-translation")
     one_ref = write_jsonl(tmp_path / "one-ref.jsonl", [{**r, "references": r["references"][:1]} for r in rows])
     two_refs = write_jsonl(tmp_path / "two-refs.jsonl",
                            [{**r, "references": [r["references"][0], r["source"]]} for r in rows])

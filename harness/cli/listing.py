@@ -32,6 +32,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    # a learned metric's weights carry a licence of their own (some non-commercial)
     _print_plugins([(name, {"better": "higher" if cls.higher_is_better else "lower",
                             **({"licence": cls.licence} if getattr(cls, "licence", "") else {})}, cls)
                     for name, cls in metrics.items()], "options", args.json)

@@ -433,7 +433,7 @@ def _add_sweep(sub: Any) -> None:
     p.add_argument("--tasks", required=True, metavar="A,B", help="comma-separated task names or YAML paths")
     p.add_argument("--output", default="results", metavar="DIR", help="where run records go")
     p.add_argument("--plots", metavar="DIR", help="where curves go (default: <output>/sweeps/<run name>/)")
-    p.add_argument("--metrics", metavar="A,B", help="comma-separated metric names (default: the task's)")
+    p.add_argument("--metrics", metavar="NAME[:OPT=V...],...", help=METRICS_HELP)
     p.add_argument("--limit", type=positive_int, metavar="N", help="the first N examples (default: all)")
     p.add_argument("--data", metavar="FILE", help="a local JSONL/TSV/CSV file replacing the task's "
                    "data source (default: the task's source)")

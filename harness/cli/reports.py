@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli.values import parse_kv
+from harness.cli.values import parse_kv, parse_metrics
 from harness.reports.compare import CompareSettings, compare_paths
 from harness.reports.compare_format import format_compare
 from harness.reports.html import write_report
@@ -70,7 +70,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     settings = SweepSettings(model_type=args.model_type, tasks=split_list(args.tasks),
                              output=Path(args.output), limit=args.limit, seed=args.seed,
-                             metrics=split_list(args.metrics),
+                             metrics=parse_metrics(args.metrics),  # options too, as run takes them
                              gen_kwargs=parse_kv(args.gen_kwargs, "--gen-kwargs"),
                              model_args=parse_kv(args.model_args, "--model-args"),
                              data=Path(args.data) if args.data else None,

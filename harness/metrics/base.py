@@ -60,10 +60,11 @@ class NoOptions:
 class AcceleratorOptions:
     """The options every metric that runs a network declares (its Options subclass these)."""
 
-    device: str | None = option(None, "where the scoring model runs: cuda, cuda:1, cpu, mps "
-                                      "(default: the first GPU when there is one, else cpu)")
-    batch_size: int = option(0, "texts per forward pass of the scoring model; 0: auto (64 to "
-                                "start with, halved after an out-of-memory error)")
+    device: str = option("auto", "where the scoring model runs: auto (the first GPU when there "
+                                 "is one, else cpu), cpu, cuda, cuda:1")
+    batch_size: str = option("auto", "inputs per forward pass of the scoring model; auto: as many "
+                                     "as fit a budget of padded tokens (8,192 on a CPU, 65,536 on a "
+                                     "GPU); halved after an out-of-memory error")
 
 
 class Metric:

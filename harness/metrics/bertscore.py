@@ -17,7 +17,6 @@ that on transformers 5.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import os
 from collections import defaultdict
@@ -29,8 +28,7 @@ import numpy as np
 from harness.errors import MissingDependency, UsageError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs, package_version, present_refs
-from harness.metrics.learned import (LearnedMetric, LearnedOptions, device_of, dtype_of,
-                                     in_batches, model_fields)
+from harness.metrics.learned import LearnedMetric, LearnedOptions, require_libraries
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -66,13 +64,14 @@ class BERTScoreOptions(LearnedOptions):
 class BERTScore(LearnedMetric, MeanMetric):
     description = "BERTScore F1 (bert-score's P/R/F; roberta-large layer 17 by default), 0-1"
     licence = "roberta-large: MIT"
+    licences = {"roberta-large": "mit"}
     Options = BERTScoreOptions
+    extra = "bertscore"
     scale = 1.0
 
     def check_packages(self) -> None:
         # found, not imported: bert-score imports matplotlib's pyplot, seconds a plan need not wait
-        if importlib.util.find_spec("bert_score") is None:
-            raise MissingDependency("bert-score", extra="bertscore", why="for the bertscore metric")
+        require_libraries(self.extra, "for the bertscore metric", also=("bert_score",))
         self.layers()
 
     def layers(self) -> int:
@@ -95,7 +94,7 @@ class BERTScore(LearnedMetric, MeanMetric):
 
     def details(self, stats: np.ndarray) -> dict:
         return {"P": float(stats[:, 0].mean()), "R": float(stats[:, 1].mean()),
-                "F": float(stats[:, 2].mean()), **self.licence_details()}
+                "F": float(stats[:, 2].mean()), "licence": self.weights_licence()}
 
     def hash_text(self) -> str:
         """bert-score's own description of these settings (``get_hash``)."""
@@ -106,7 +105,7 @@ class BERTScore(LearnedMetric, MeanMetric):
 
     def signature(self, corpus: Corpus) -> Signature:
         return Signature.of("bertscore", ("nrefs", nrefs(corpus.references)), ("refs", "max"),
-                            ("hash", self.hash_text()), *model_fields(self.weights(), self.options.dtype),
+                            ("hash", self.hash_text()), *self.model_fields(),
                             ("version", package_version("bert-score")))
 
     def statistics(self, corpus: Corpus) -> np.ndarray:
@@ -125,7 +124,7 @@ class BERTScore(LearnedMetric, MeanMetric):
         import torch
         utils = import_bert_score()
         o = self.options
-        tokenizer, model, device = self.loaded()
+        tokenizer, model, device = self.network
         if o.idf:
             idf = utils.get_idf_dict(list(references), tokenizer, nthreads=0)
         else:  # bert-score's weights without idf: 1, and 0 for the two special tokens
@@ -138,8 +137,7 @@ class BERTScore(LearnedMetric, MeanMetric):
             emb = utils.bert_encode(model, ids.to(device), mask.to(device)).float().cpu()
             return [emb[k, :len(encoded[i])] for k, i in enumerate(rows)]
 
-        vectors = in_batches([len(e) for e in encoded], o.batch_size, embed,
-                             label=lambda i: f"text {texts[i][:40]!r}")
+        vectors = self.placement.run([len(e) for e in encoded], embed, lambda i: f"text {texts[i][:40]!r}")
         where = {t: i for i, t in enumerate(texts)}
         weights = [torch.tensor([idf[t] for t in e]) for e in encoded]
         out = []
@@ -151,14 +149,12 @@ class BERTScore(LearnedMetric, MeanMetric):
             out.append(torch.stack((p, r, f), dim=-1).numpy())
         return np.concatenate(out).astype(np.float64) if out else np.empty((0, 3))
 
-    def loaded(self):
-        """(tokenizer, model cut to its layers, device), loaded once per metric."""
-        if self._loaded is None:
-            utils, o = import_bert_score(), self.options
-            device, folder = device_of(o.device), str(self.weights().folder)
-            model = utils.get_model(folder, self.layers()).to(device=device, dtype=dtype_of(o.dtype))
-            self._loaded = (utils.get_tokenizer(folder, False), model, device)
-        return self._loaded
+    def load(self):
+        """(tokenizer, model cut to its layers, device)."""
+        utils = import_bert_score()
+        device, folder = self.placement.device, str(self.weights.folder)
+        model = utils.get_model(folder, self.layers()).to(device=device, dtype=self.placement.dtype)
+        return utils.get_tokenizer(folder, False), model, device
 
     def rescaled(self, scores: np.ndarray) -> np.ndarray:
         """(x - b) / (1 - b) with bert-score's baseline row for the model's layer."""

@@ -19,11 +19,10 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.errors import DataError, MissingDependency
+from harness.errors import DataError
 from harness.metrics.base import Corpus
 from harness.metrics.common import MeanMetric, nrefs, present_refs
-from harness.metrics.learned import (LearnedMetric, LearnedOptions, Weights, device_of, dtype_of,
-                                     in_batches, model_fields)
+from harness.metrics.learned import LearnedMetric, LearnedOptions, Placement, Weights
 from harness.options import option
 from harness.registry import metrics
 from harness.signature import Signature
@@ -42,18 +41,15 @@ class CLIPScoreOptions(LearnedOptions):
 class CLIPEncoder:
     """A CLIP model on its device: unit-length text and image embeddings, in batches."""
 
-    def __init__(self, weights: Weights, options: CLIPScoreOptions):
-        try:
-            import torch  # noqa: F401
-            from transformers import CLIPModel, CLIPProcessor
-        except ImportError as exc:
-            raise MissingDependency(exc.name or "transformers", extra="models",
-                                    why="for clipscore") from exc
-        self.device = device_of(options.device)
+    def __init__(self, weights: Weights, placement: Placement):
+        from transformers import CLIPModel, CLIPProcessor
+        self.placement, self.device = placement, placement.device
         self.processor = CLIPProcessor.from_pretrained(weights.folder)
         self.model = CLIPModel.from_pretrained(weights.folder).eval()
-        self.model.to(device=self.device, dtype=dtype_of(options.dtype))
-        self.batch_size = options.batch_size
+        self.model.to(device=self.device, dtype=placement.dtype)
+        vision = self.model.config.vision_config
+        # an image's tokens in the vision tower: its patches and the class token
+        self.image_tokens = (vision.image_size // vision.patch_size) ** 2 + 1
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self.processor.tokenizer(list(texts))["input_ids"]]
@@ -68,8 +64,7 @@ class CLIPEncoder:
             with torch.inference_mode():
                 return list(_unit(self.model.get_text_features(**batch).pooler_output))
 
-        return np.stack(in_batches(self.token_counts(texts), self.batch_size, forward,
-                                   label=lambda i: f"text {texts[i][:40]!r}"))
+        return np.stack(self.placement.run(self.token_counts(texts), forward, lambda i: f"text {texts[i][:40]!r}"))
 
     def images(self, paths: Sequence[str], ids: Sequence[str]) -> np.ndarray:
         import torch
@@ -90,8 +85,8 @@ class CLIPEncoder:
             with torch.inference_mode():
                 return list(_unit(self.model.get_image_features(pixel_values=pixels).pooler_output))
 
-        return np.stack(in_batches([1] * len(paths), self.batch_size, forward,
-                                   label=lambda i: f"image {paths[i]}"))
+        return np.stack(self.placement.run([self.image_tokens] * len(paths), forward,
+                                           lambda i: f"image {paths[i]}"))
 
 
 def _unit(features) -> np.ndarray:
@@ -102,26 +97,19 @@ def _unit(features) -> np.ndarray:
 class _CLIPMetric(LearnedMetric, MeanMetric):
     Options = CLIPScoreOptions
     licence = "openai/clip-vit-base-patch32: MIT"
+    licences = {"openai/clip-vit-base-patch32": "mit"}
     reads_images = True
     scale = 1.0
 
-    def check_packages(self) -> None:
-        try:
-            import torch  # noqa: F401
-            import transformers  # noqa: F401
-        except ImportError as exc:
-            raise MissingDependency(exc.name or "transformers", extra="models",
-                                    why=f"for {self.name}") from exc
+    def load(self) -> CLIPEncoder:
+        return CLIPEncoder(self.weights, self.placement)
 
     def base_fields(self) -> list[tuple[str, str]]:
-        return [("w", str(W)), ("prompt", PROMPT.strip()),
-                *model_fields(self.weights(), self.options.dtype)]
+        return [("w", str(W)), ("prompt", PROMPT.strip()), *self.model_fields()]
 
     def candidate_scores(self, corpus: Corpus) -> tuple[CLIPEncoder, np.ndarray, np.ndarray, np.ndarray]:
         """(encoder, candidate embeddings, CLIP-S, 1 where the prompted candidate was cut)."""
-        if self._loaded is None:
-            self._loaded = CLIPEncoder(self.weights(), self.options)
-        encoder = self._loaded
+        encoder = self.network
         prompted = [PROMPT + c for c in corpus.predictions]
         captions = encoder.texts(prompted)
         images = encoder.images(corpus.images or (), corpus.ids)
@@ -133,7 +121,7 @@ class _CLIPMetric(LearnedMetric, MeanMetric):
         return stats[:, 0]
 
     def details(self, stats: np.ndarray) -> dict:
-        return {"truncated": int(stats[:, -1].sum()), "max_tokens": MAX_TOKENS, **self.licence_details()}
+        return {"truncated": int(stats[:, -1].sum()), "max_tokens": MAX_TOKENS, "licence": self.weights_licence()}
 
 
 @metrics.register("clipscore")

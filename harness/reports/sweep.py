@@ -39,7 +39,7 @@ class SweepSettings:
     output: Path = Path("results")
     limit: int | None = None
     seed: int = 12345
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[str | Mapping[str, str], ...] = ()  # names, or specs with options
     gen_kwargs: Mapping[str, Any] = field(default_factory=dict)
     model_args: Mapping[str, Any] = field(default_factory=dict)
     data: Path | None = None

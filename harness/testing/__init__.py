@@ -29,3 +29,12 @@ def golden_root(origin: str) -> Path | None:
     if origin == "shipped":
         return SHIPPED_DATA if SHIPPED_DATA.is_dir() else None
     raise ValueError(f"unknown golden data origin {origin!r} (known: shared, shipped)")
+
+
+def oracle_venv(variable: str, name: str) -> Path:
+    """Where a script under scripts/ builds (or built) a reference implementation's own
+    environment: the folder ``$variable`` names, else ``<cache>/harness/<name>``."""
+    if os.environ.get(variable):
+        return Path(os.environ[variable]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "harness" / name

@@ -204,3 +204,19 @@ def summarization_published_rouge155(origin: str = "shared") -> list[dict]:
     rows = [{**r, "system": path.stem} for path in sorted((folder / "systems").glob("*.jsonl"))
             for r in load_jsonl(path)]
     return [r for r in rows if "published_rouge155" in r]
+
+
+def wmt_with_sources(n: int) -> tuple[list[str], list[str], list[list[str]]]:
+    """(sources, predictions, references) of the first ``n`` segments of real WMT text, for
+    the metrics that read sources: WMT21 de-en (Facebook-AI's outputs, two references) from
+    the shared data, else the shipped WMT17 en-de subset, whose snapshot has no English
+    sources: another system's output stands in for them there (a check of a learned metric
+    against its reference implementation does not depend on what the texts mean)."""
+    folder = _folder("translation", "wmt21_newstest2021_de-en")
+    if folder is not None:
+        test = load_jsonl(folder / "test.jsonl")[:n]
+        system = _system_predictions(folder / "systems" / "Facebook-AI.jsonl")
+        return ([r["source"] for r in test], [system[str(r["id"])] for r in test],
+                [list(r["references"]) for r in test])
+    case, other = golden_translation_cases("wmt17_newstest2017_en-de", origin="shipped")[:2]
+    return list(other.predictions[:n]), list(case.predictions[:n]), [list(r) for r in case.references[:n]]

@@ -2,22 +2,31 @@
 
     python -m harness.testing.tiny bertscore FOLDER   # a RoBERTa folder (bert-score's model_type)
     python -m harness.testing.tiny clip FOLDER        # a CLIPModel + CLIPProcessor folder
+    python -m harness.testing.tiny comet FOLDER       # COMET's hparams.yaml + checkpoints/model.ckpt
+    python -m harness.testing.tiny comet-qe FOLDER    # the reference-free COMET regression model
+    python -m harness.testing.tiny cometkiwi FOLDER   # CometKiwi's shape (COMET's unified model)
+    python -m harness.testing.tiny cometkiwi-xl FOLDER  # CometKiwi with an XLM-R XL encoder
+    python -m harness.testing.tiny xcomet FOLDER      # xCOMET's: XL encoder, error-span head
+    python -m harness.testing.tiny metricx FOLDER     # MetricX-24's mT5, a transformers folder
 
-Each is written with ``save_pretrained``, tokenizer included (trained offline on a few
-sentences), so the harness and the reference package load it by path as they would load
-``roberta-large`` or ``openai/clip-vit-base-patch32``. The scores mean nothing; they check
-that an installation computes what the reference computes. ``BUILDERS`` maps each name to
-its builder; a new learned metric adds its own.
+Each is written in the format its reference package loads (``save_pretrained`` with a
+tokenizer trained offline on a few sentences; COMET's checkpoint files, see
+``tiny_metric_models``), so the harness and the reference load it by path as they would load
+``roberta-large``, ``openai/clip-vit-base-patch32`` or ``Unbabel/wmt22-comet-da``. The scores
+mean nothing; they check that an installation computes what the reference computes.
+``BUILDERS`` maps each name to its builder; a new learned metric adds its own.
 """
 from __future__ import annotations
 
 import json
 import sys
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence
 
 from harness.errors import UsageError, did_you_mean
+from harness.testing.tiny_metric_models import build_comet, build_metricx
 from harness.testing.tiny_models import (DEFAULT_TEXTS, OneThread, already_built, build_params,
                                          import_libraries, save_model)
 
@@ -131,7 +140,16 @@ def _merged(word: tuple, pair: tuple) -> tuple:
     return tuple(out)
 
 
-BUILDERS: dict[str, Callable[..., Path]] = {"bertscore": build_bertscore, "clip": build_clip}
+BUILDERS: dict[str, Callable[..., Path]] = {
+    "bertscore": build_bertscore,
+    "clip": build_clip,
+    "comet": build_comet,
+    "comet-qe": partial(build_comet, kind="qe"),
+    "cometkiwi": partial(build_comet, kind="kiwi"),
+    "cometkiwi-xl": partial(build_comet, kind="kiwi-xl"),
+    "xcomet": partial(build_comet, kind="xcomet"),
+    "metricx": build_metricx,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from harness.engine import EngineSettings, generate
 from harness.models.vllm_engine import VLLMModel
-from harness.testing import REPO_ROOT
+from harness.testing import REPO_ROOT, oracle_venv
 from harness.types import GenerateConfig, Generation, Request
 
 VENV_VARIABLE = "HARNESS_VLLM_VENV"
@@ -32,10 +32,7 @@ REPLY = "@@vllm-oracle "  # marks the worker's replies among whatever else reach
 
 def vllm_venv() -> Path:
     """Where scripts/vllm-env.sh builds (or built) the vLLM environment."""
-    if os.environ.get(VENV_VARIABLE):
-        return Path(os.environ[VENV_VARIABLE]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "harness" / "vllm-env"
+    return oracle_venv(VENV_VARIABLE, "vllm-env")
 
 
 def vllm_python() -> Path | None:
