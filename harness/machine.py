@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from harness.errors import UsageError
+
 
 def available_cpus() -> int:
     """The CPUs this process may run on (a container or ``taskset`` limit counts, which
@@ -18,6 +20,22 @@ def available_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
+
+
+def seconds_from_env(name: str, default: float) -> float:
+    """A duration in seconds set by the environment variable ``name``, else ``default``; a
+    value that is not a number ≥ 0 is a usage error naming the variable."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # NaN too
+        raise UsageError(f"{name}={value!r}: not a number of seconds; give a number ≥ 0, "
+                         f"e.g. {name}={default:g}, or unset it for the default ({default:g} s)")
+    return seconds
 
 
 # What OpenMP reads to decide how its threads wait; a user's own setting is left alone.

@@ -209,3 +209,15 @@ def test_compare_on_an_empty_results_folder_says_there_are_no_runs(capsys, tmp_p
     (tmp_path / "empty").mkdir()
     rc, out, err = run_main(capsys, "compare", str(tmp_path / "empty"), str(tmp_path / "empty"))
     assert rc == 2 and f"{tmp_path / 'empty'}: no runs there" in err and "in common" not in err
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "nan"])
+def test_a_wait_that_is_not_a_number_of_seconds_names_the_variable(files, capsys, monkeypatch, value):
+    assert harness(capsys, monkeypatch, *run_args(files, "--shard", "0/2"))[0] == 0
+    monkeypatch.setenv("HARNESS_MERGE_WAIT_S", value)
+    rc, _, err = harness(capsys, monkeypatch, *run_args(files, "--shard", "1/2"))
+    assert rc != 0 and f"HARNESS_MERGE_WAIT_S={value!r}: not a number of seconds" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("HARNESS_MERGE_WAIT_S", "30")  # the part was kept: the rerun merges it
+    rc, _, err = harness(capsys, monkeypatch, *run_args(files, "--shard", "1/2"))
+    assert rc == 0 and "merged 2 shards" in err, err

@@ -27,7 +27,7 @@ import uuid
 from typing import Iterable
 
 from harness.engine.cache import GenerationCache
-from harness.machine import pid_exists
+from harness.machine import pid_exists, seconds_from_env
 
 # a claimant's heartbeat older than this is a run that died; HARNESS_CLAIM_STALE_S overrides
 DEFAULT_STALE_S = 60.0
@@ -35,8 +35,7 @@ _CHUNK = 400  # SQLite caps the number of bound parameters
 
 
 def stale_after_s() -> float:
-    value = os.environ.get("HARNESS_CLAIM_STALE_S")
-    return float(value) if value else DEFAULT_STALE_S
+    return seconds_from_env("HARNESS_CLAIM_STALE_S", DEFAULT_STALE_S)
 
 
 def is_live(hostname: str | None, pid: int | None, heartbeat: float | None, now: float,

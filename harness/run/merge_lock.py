@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from harness.engine.claims import stale_after_s
-from harness.machine import Owner
+from harness.machine import Owner, seconds_from_env
 
 # how long a shard that finds another process merging its run waits for it before it exits
 # non-zero with the command that finishes the work; HARNESS_MERGE_WAIT_S overrides
@@ -30,8 +30,7 @@ DEFAULT_WAIT_S = 6 * 3600.0
 
 
 def wait_s() -> float:
-    value = os.environ.get("HARNESS_MERGE_WAIT_S")
-    return float(value) if value else DEFAULT_WAIT_S
+    return seconds_from_env("HARNESS_MERGE_WAIT_S", DEFAULT_WAIT_S)
 
 
 def lock_path(folder: Path, count: int) -> Path:
